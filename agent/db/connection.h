@@ -1,0 +1,95 @@
+#pragma once
+
+// The database as the agent sees it: a connection that executes SQL and
+// prepared statements, made by a Driver. The MySQL adapter (mysql_driver.h)
+// is the only implementation that talks to a server; tests use fakes.
+//
+// A Connection is used by one thread at a time. A Statement belongs to the
+// Connection that prepared it and must be destroyed before it. Errors are
+// absl::Status values carrying the server code and SQLSTATE
+// (common/error_context.h); no exception leaves an implementation.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace rig::db {
+
+struct ConnectOptions {
+  std::string host = "127.0.0.1";
+  int port = 4000;
+  std::string user = "root";
+  std::string password;
+  std::string database;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration read_timeout = absl::Seconds(30);
+  absl::Duration write_timeout = absl::Seconds(30);
+  std::map<std::string, std::string> session_vars;  // SET SESSION k = v
+};
+
+// A parameter value: integer or string.
+using Value = std::variant<int64_t, std::string>;
+
+using Row = std::vector<std::optional<std::string>>;  // nullopt = NULL
+
+class Statement {
+ public:
+  virtual ~Statement() = default;
+  // Executes with the given parameters. Returns the number of rows read
+  // (queries) or affected (updates).
+  virtual absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) = 0;
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Runs a statement; a result set, if any, is read and dropped. Returns the
+  // rows read or affected.
+  virtual absl::StatusOr<int64_t> Execute(absl::string_view sql) = 0;
+  // Runs a query and returns its rows (for small results: metadata, checks).
+  virtual absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) = 0;
+  virtual absl::StatusOr<std::unique_ptr<Statement>> Prepare(
+      absl::string_view sql) = 0;
+  // The server's connection id (CONNECTION_ID()).
+  virtual int64_t id() const = 0;
+};
+
+// Per-thread set-up some client libraries need (mysqlcppconn's threadInit /
+// threadEnd). Hold one for the life of every thread that uses connections.
+class ThreadScope {
+ public:
+  virtual ~ThreadScope() = default;
+};
+
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  virtual absl::StatusOr<std::unique_ptr<Connection>> Connect(
+      const ConnectOptions& options) = 0;
+  virtual std::unique_ptr<ThreadScope> AttachThread() { return nullptr; }
+};
+
+struct ServerInfo {
+  std::string flavor;   // "tidb", "mariadb" or "mysql"
+  std::string version;  // VERSION()
+  std::string version_comment;
+};
+
+// Tells the server kind from VERSION() and @@version_comment (pure; unit
+// tested on recorded answers).
+ServerInfo ClassifyServer(absl::string_view version,
+                          absl::string_view version_comment);
+// Asks the server.
+absl::StatusOr<ServerInfo> DetectServer(Connection& connection);
+
+}  // namespace rig::db

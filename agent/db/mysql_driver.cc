@@ -1,0 +1,239 @@
+#include "absl/strings/string_view.h"
+#include "agent/db/mysql_driver.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_connection.h>
+#include <mysql_driver.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "common/error_context.h"
+
+namespace rig::db {
+namespace {
+
+// Maps a client/server error code to the canonical status code that best
+// says what a caller can do about it.
+absl::StatusCode CodeFor(int code) {
+  switch (code) {
+    case 2002:  // can't connect (refused)
+    case 2003:  // can't connect (host)
+    case 2005:  // unknown host
+    case 2006:  // server gone away
+    case 2013:  // lost connection during query
+    case 2055:  // lost connection (system error)
+    case 1040:  // too many connections
+    case 1053:  // server shutdown in progress
+      return absl::StatusCode::kUnavailable;
+    case 1045:  // access denied (password)
+    case 1044:  // access denied to database
+    case 1142:  // command denied
+      return absl::StatusCode::kPermissionDenied;
+    case 1049:  // unknown database
+    case 1146:  // table doesn't exist
+      return absl::StatusCode::kNotFound;
+    case 1064:  // syntax
+      return absl::StatusCode::kInvalidArgument;
+    case 1062:  // duplicate key
+      return absl::StatusCode::kAlreadyExists;
+    case 1205:  // lock wait timeout
+    case 1213:  // deadlock
+      return absl::StatusCode::kAborted;
+    case 1317:  // query interrupted
+      return absl::StatusCode::kCancelled;
+    default:
+      return absl::StatusCode::kUnknown;
+  }
+}
+
+absl::Status FromException(const sql::SQLException& e) {
+  int code = e.getErrorCode();
+  std::string message = e.what();
+  if (message.empty()) message = "error without a message";
+  return WithServerError(absl::Status(CodeFor(code), message),
+                         {code, std::string(e.getSQLState())});
+}
+
+int64_t CountRows(sql::ResultSet* rs) {
+  int64_t rows = 0;
+  while (rs->next()) ++rows;
+  return rows;
+}
+
+class MySqlStatement : public Statement {
+ public:
+  explicit MySqlStatement(std::unique_ptr<sql::PreparedStatement> stmt)
+      : stmt_(std::move(stmt)) {}
+
+  absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) override {
+    try {
+      for (size_t i = 0; i < params.size(); ++i) {
+        const unsigned index = static_cast<unsigned>(i + 1);
+        if (const int64_t* v = std::get_if<int64_t>(&params[i])) {
+          stmt_->setInt64(index, *v);
+        } else {
+          stmt_->setString(index, std::get<std::string>(params[i]));
+        }
+      }
+      if (stmt_->execute()) {
+        std::unique_ptr<sql::ResultSet> rs(stmt_->getResultSet());
+        return CountRows(rs.get());
+      }
+      return static_cast<int64_t>(stmt_->getUpdateCount());
+    } catch (const sql::SQLException& e) {
+      return FromException(e);
+    }
+  }
+
+ private:
+  std::unique_ptr<sql::PreparedStatement> stmt_;
+};
+
+class MySqlConnection : public Connection {
+ public:
+  explicit MySqlConnection(std::unique_ptr<sql::Connection> conn)
+      : conn_(std::move(conn)) {}
+  void set_id(int64_t id) { id_ = id; }
+
+  absl::StatusOr<int64_t> Execute(absl::string_view sql) override {
+    try {
+      std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+      if (stmt->execute(std::string(sql))) {
+        std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
+        return CountRows(rs.get());
+      }
+      return static_cast<int64_t>(stmt->getUpdateCount());
+    } catch (const sql::SQLException& e) {
+      return FromException(e);
+    }
+  }
+
+  absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) override {
+    try {
+      std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery(std::string(sql)));
+      const unsigned columns = rs->getMetaData()->getColumnCount();
+      std::vector<Row> rows;
+      while (rs->next()) {
+        Row row;
+        row.reserve(columns);
+        for (unsigned c = 1; c <= columns; ++c) {
+          if (rs->isNull(c)) {
+            row.emplace_back(std::nullopt);
+          } else {
+            row.emplace_back(std::string(rs->getString(c)));
+          }
+        }
+        rows.push_back(std::move(row));
+      }
+      return rows;
+    } catch (const sql::SQLException& e) {
+      return FromException(e);
+    }
+  }
+
+  absl::StatusOr<std::unique_ptr<Statement>> Prepare(
+      absl::string_view sql) override {
+    try {
+      std::unique_ptr<sql::PreparedStatement> stmt(
+          conn_->prepareStatement(std::string(sql)));
+      return std::unique_ptr<Statement>(new MySqlStatement(std::move(stmt)));
+    } catch (const sql::SQLException& e) {
+      return FromException(e);
+    }
+  }
+
+  int64_t id() const override { return id_; }
+
+ private:
+  std::unique_ptr<sql::Connection> conn_;
+  int64_t id_ = -1;
+};
+
+class MySqlThreadScope : public ThreadScope {
+ public:
+  explicit MySqlThreadScope(sql::mysql::MySQL_Driver* driver)
+      : driver_(driver) {
+    driver_->threadInit();
+  }
+  ~MySqlThreadScope() override { driver_->threadEnd(); }
+
+ private:
+  sql::mysql::MySQL_Driver* driver_;
+};
+
+int TimeoutSeconds(absl::Duration d) {
+  // The client library takes whole seconds; round up so 500ms is not 0
+  // (which would mean "no timeout").
+  return static_cast<int>(std::max<int64_t>(1, absl::ToInt64Seconds(
+                                                   d + absl::Milliseconds(999))));
+}
+
+class MySqlDriver : public Driver {
+ public:
+  MySqlDriver() {
+    // get_driver_instance() is not safe to call concurrently the first time.
+    static std::once_flag once;
+    static sql::mysql::MySQL_Driver* driver = nullptr;
+    std::call_once(once,
+                   [] { driver = sql::mysql::get_mysql_driver_instance(); });
+    driver_ = driver;
+  }
+
+  absl::StatusOr<std::unique_ptr<Connection>> Connect(
+      const ConnectOptions& options) override {
+    sql::ConnectOptionsMap props;
+    props["hostName"] = options.host;
+    props["port"] = options.port;
+    props["userName"] = options.user;
+    props["password"] = options.password;
+    if (!options.database.empty()) props["schema"] = options.database;
+    props["OPT_CONNECT_TIMEOUT"] = TimeoutSeconds(options.connect_timeout);
+    props["OPT_READ_TIMEOUT"] = TimeoutSeconds(options.read_timeout);
+    props["OPT_WRITE_TIMEOUT"] = TimeoutSeconds(options.write_timeout);
+    props["OPT_RECONNECT"] = false;
+    std::unique_ptr<sql::Connection> conn;
+    try {
+      conn.reset(driver_->connect(props));
+    } catch (const sql::SQLException& e) {
+      return Prefix(FromException(e),
+                    absl::StrCat("cannot connect to ", options.host, ":",
+                                 options.port, " as ", options.user));
+    }
+    auto connection = std::make_unique<MySqlConnection>(std::move(conn));
+    auto id_rows = connection->Query("SELECT CONNECTION_ID()");
+    if (!id_rows.ok()) return id_rows.status();
+    if (!id_rows->empty() && !(*id_rows)[0].empty() && (*id_rows)[0][0]) {
+      connection->set_id(std::stoll(*(*id_rows)[0][0]));
+    }
+    for (const auto& [name, value] : options.session_vars) {
+      auto r = connection->Execute(absl::StrCat("SET SESSION ", name, " = ",
+                                                value));
+      if (!r.ok()) {
+        return Prefix(r.status(), absl::StrCat("session variable ", name));
+      }
+    }
+    return std::unique_ptr<Connection>(std::move(connection));
+  }
+
+  std::unique_ptr<ThreadScope> AttachThread() override {
+    return std::make_unique<MySqlThreadScope>(driver_);
+  }
+
+ private:
+  sql::mysql::MySQL_Driver* driver_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> NewMySqlDriver() {
+  return std::make_unique<MySqlDriver>();
+}
+
+}  // namespace rig::db

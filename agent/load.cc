@@ -1,0 +1,224 @@
+#include "agent/load.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "agent/error_class.h"
+#include "common/error_context.h"
+#include "common/logging.h"
+#include "common/proto_duration.h"
+
+namespace rig::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
+}
+
+}  // namespace
+
+LoadRunner::LoadRunner(RunContext& ctx)
+    : ctx_(ctx),
+      interval_(FromProto(ctx.assignment.plan().load().report_interval(),
+                          absl::Seconds(1))) {}
+
+LoadRunner::~LoadRunner() { Stop(); }
+
+absl::Status LoadRunner::Start() {
+  std::vector<std::unique_ptr<Transaction>> txns;
+  for (size_t i = 0; i < ctx_.connections.size(); ++i) {
+    auto txn = ctx_.workload->Bind(*ctx_.connections[i]);
+    if (!txn.ok()) {
+      ErrorContext where;
+      where.operation = "prepare statements";
+      where.connection = ctx_.connections[i]->id();
+      return WithContext(txn.status(), where);
+    }
+    txns.push_back(std::move(*txn));
+    stats_.push_back(std::make_unique<ThreadStats>());
+  }
+  for (size_t i = 0; i < txns.size(); ++i) {
+    workers_.emplace_back(&LoadRunner::Worker, this, i, std::move(txns[i]));
+  }
+  reporter_ = std::thread(&LoadRunner::Reporter, this);
+  return absl::OkStatus();
+}
+
+void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
+  auto scope = ctx_.driver->AttachThread();
+  ThreadStats& stats = *stats_[index];
+  Rng rng(std::random_device{}() + index);
+  const rig::v1::Load& load = ctx_.assignment.plan().load();
+  const absl::Duration think = FromProto(load.think_time());
+  const size_t workers = std::max<size_t>(1, ctx_.connections.size());
+  // Open model: this worker's share of the agent's rate, with start times
+  // staggered so the workers do not fire together.
+  const double rate = ctx_.assignment.rate() / static_cast<double>(workers);
+  const auto period = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(
+                                     1e9 / rate))
+                               : std::chrono::nanoseconds(0);
+  Clock::time_point intended =
+      Clock::now() + period * static_cast<int64_t>(index) /
+                         static_cast<int64_t>(workers);
+  int attempt = 0;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (rate > 0) {
+      const auto now = Clock::now();
+      if (intended > now) {
+        ctx_.cancel.WaitFor(absl::FromChrono(intended - now));
+        if (stop_.load(std::memory_order_relaxed)) break;
+      }
+    }
+    const Clock::time_point begin = Clock::now();
+    OpResult result;
+    absl::Status status = txn->Run(rng, result);
+    const Clock::time_point end = Clock::now();
+    const int64_t service_us = MicrosBetween(begin, end);
+    const int64_t response_us =
+        rate > 0 ? MicrosBetween(intended, end) : service_us;
+    if (rate > 0) intended += period;
+    if (status.ok()) {
+      attempt = 0;
+      stats.RecordOp(response_us, service_us, result.queries, result.rows);
+    } else {
+      const ErrorClass cls = Classify(status);
+      auto server = GetServerError(status);
+      rig::v1::ErrorSample sample;
+      sample.set_offset_us(ctx_.OffsetUs());
+      sample.set_error_class(ErrorClassName(cls));
+      auto* c = sample.mutable_context();
+      c->set_operation("transaction");
+      c->set_state(StateEnumForLoad());
+      c->set_agent(ctx_.agent_name);
+      c->set_connection_id(ctx_.connections[index]->id());
+      c->set_attempt(++attempt);
+      c->set_message(std::string(status.message()));
+      if (server) {
+        c->set_server_code(server->code);
+        c->set_sqlstate(server->sqlstate);
+      }
+      stats.RecordError(server ? server->code : 0, ErrorClassName(cls),
+                        result.queries, sample);
+      if (cls == ErrorClass::kReconnect && !Reconnect(index, txn)) break;
+    }
+    if (think > absl::ZeroDuration() && rate == 0) {
+      if (ctx_.cancel.WaitFor(think)) break;
+    }
+  }
+}
+
+rig::v1::State LoadRunner::StateEnumForLoad() const {
+  return measuring_flag_.load(std::memory_order_relaxed)
+             ? rig::v1::STATE_RUNNING
+             : rig::v1::STATE_WARMING_UP;
+}
+
+bool LoadRunner::Reconnect(size_t index, std::unique_ptr<Transaction>& txn) {
+  absl::Duration backoff = absl::Milliseconds(50);
+  while (!stop_.load()) {
+    auto conn = ctx_.driver->Connect(ctx_.ConnectOptions());
+    if (conn.ok()) {
+      auto fresh = ctx_.workload->Bind(**conn);
+      if (fresh.ok()) {
+        txn.reset();  // statements die before their old connection
+        ctx_.connections[index] = std::move(*conn);
+        txn = std::move(*fresh);
+        stats_[index]->RecordReconnect();
+        return true;
+      }
+    }
+    if (ctx_.cancel.WaitFor(backoff)) return false;
+    backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+  return false;
+}
+
+void LoadRunner::BeginMeasuring() {
+  std::lock_guard<std::mutex> lock(collect_mu_);
+  for (auto& s : stats_) {
+    s->SwapInto(&scratch_);
+    scratch_.Reset();
+  }
+  measuring_ = true;
+  measuring_flag_.store(true);
+  seq_ = 0;
+  measure_start_us_ = interval_start_us_ = ctx_.OffsetUs();
+  reporter_cv_.notify_all();
+}
+
+void LoadRunner::Reporter() {
+  std::unique_lock<std::mutex> lock(collect_mu_);
+  while (!reporter_stop_) {
+    if (!measuring_) {
+      reporter_cv_.wait(lock);
+      continue;
+    }
+    const int64_t next_us =
+        measure_start_us_ + (seq_ + 1) * absl::ToInt64Microseconds(interval_);
+    const int64_t wait_us = next_us - ctx_.OffsetUs();
+    if (wait_us > 0) {
+      reporter_cv_.wait_for(lock, std::chrono::microseconds(wait_us));
+      continue;  // re-check stop and time
+    }
+    lock.unlock();
+    Collect(/*final=*/false);
+    lock.lock();
+  }
+}
+
+void LoadRunner::Collect(bool final) {
+  std::lock_guard<std::mutex> lock(collect_mu_);
+  if (!measuring_) return;
+  for (auto& s : stats_) {
+    s->SwapInto(&scratch_);
+    current_.Merge(scratch_);
+    scratch_.Reset();
+  }
+  const int64_t now_us = ctx_.OffsetUs();
+  if (final && now_us == interval_start_us_) return;
+  rig::v1::AgentMessage m;
+  auto* iv = m.mutable_interval();
+  iv->set_seq(seq_);
+  iv->set_start_offset_us(interval_start_us_);
+  iv->set_end_offset_us(now_us);
+  iv->set_state(rig::v1::STATE_RUNNING);
+  current_.counters.ToProto(iv->mutable_counters());
+  iv->set_latency(current_.latency.Encode());
+  iv->set_service_latency(current_.service_latency.Encode());
+  iv->set_breaker_state(rig::v1::BREAKER_STATE_CLOSED);
+  ctx_.events->Send(m);
+  for (const auto& sample : current_.error_samples) {
+    rig::v1::AgentMessage e;
+    *e.mutable_error_sample() = sample;
+    ctx_.events->Send(e);
+  }
+  totals_.latency.Merge(current_.latency);
+  totals_.service_latency.Merge(current_.service_latency);
+  totals_.counters.Add(current_.counters);
+  current_.Reset();
+  ++seq_;
+  interval_start_us_ = now_us;
+}
+
+void LoadRunner::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stop_.store(true);
+  for (auto& w : workers_) {
+    if (w.joinable()) w.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(collect_mu_);
+    reporter_stop_ = true;
+  }
+  reporter_cv_.notify_all();
+  if (reporter_.joinable()) reporter_.join();
+  Collect(/*final=*/true);
+  std::lock_guard<std::mutex> lock(collect_mu_);
+  if (measuring_) measured_us_ = ctx_.OffsetUs() - measure_start_us_;
+}
+
+}  // namespace rig::agent

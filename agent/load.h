@@ -1,0 +1,78 @@
+#pragma once
+
+// The load: one worker thread per connection running the workload's
+// transactions, and a reporter that turns the workers' statistics into
+// IntervalStats every report interval.
+//
+// Closed model (rate 0): each worker runs back to back, with the plan's
+// think time between operations. Open model (rate > 0): each worker runs at
+// rate / connections with evenly spaced intended start times, and latency is
+// measured from the intended start (coordinated omission corrected, as wrk2
+// does); service time is measured from the actual start.
+//
+// Lifecycle: Start() (warm-up begins, nothing is reported), BeginMeasuring()
+// (what was recorded is dropped; intervals are reported from now on), Stop()
+// (workers end, the last partial interval is reported). Not thread-safe
+// itself: one state handler drives it.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "agent/run_context.h"
+#include "agent/stats.h"
+
+namespace rig::agent {
+
+class LoadRunner {
+ public:
+  explicit LoadRunner(RunContext& ctx);
+  ~LoadRunner();
+  LoadRunner(const LoadRunner&) = delete;
+  LoadRunner& operator=(const LoadRunner&) = delete;
+
+  // Binds the workload to every connection and starts the workers.
+  absl::Status Start();
+  void BeginMeasuring();
+  void Stop();
+
+  // The measured phase; valid after Stop().
+  const StatsDelta& totals() const { return totals_; }
+  int64_t measured_us() const { return measured_us_; }
+
+ private:
+  void Worker(size_t index, std::unique_ptr<Transaction> txn);
+  void Reporter();
+  // Swaps every thread's delta out and reports it as one interval.
+  void Collect(bool final) ABSL_LOCKS_EXCLUDED(collect_mu_);
+  // Replaces a broken connection; false when stopped first.
+  bool Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
+  rig::v1::State StateEnumForLoad() const;
+
+  RunContext& ctx_;
+  const absl::Duration interval_;
+  std::vector<std::unique_ptr<ThreadStats>> stats_;
+  std::vector<std::thread> workers_;
+  std::thread reporter_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> measuring_flag_{false};  // for error samples
+
+  std::mutex collect_mu_;  // one Collect at a time
+  std::condition_variable reporter_cv_;
+  bool measuring_ = false;      // guarded by collect_mu_
+  bool reporter_stop_ = false;  // guarded by collect_mu_
+  int64_t seq_ = 0;             // guarded by collect_mu_
+  int64_t interval_start_us_ = 0;  // guarded by collect_mu_
+  int64_t measure_start_us_ = 0;   // guarded by collect_mu_
+  StatsDelta scratch_;          // guarded by collect_mu_
+  StatsDelta current_;          // guarded by collect_mu_
+  StatsDelta totals_;           // guarded by collect_mu_ until Stop()
+  int64_t measured_us_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace rig::agent

@@ -1,0 +1,143 @@
+// rig-agent: runs the test state machine for a coordinator, one run at a
+// time, over gRPC.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "agent/db/mysql_driver.h"
+#include "agent/service.h"
+#include "common/logging.h"
+#include "common/settings.h"
+#include "common/version.h"
+#include "grpcpp/grpcpp.h"
+
+namespace {
+
+const std::vector<rig::SettingSpec>& Specs() {
+  static const auto* specs = new std::vector<rig::SettingSpec>{
+      {"listen", "RIG_AGENT_LISTEN", "127.0.0.1:7070",
+       "Address to serve on (host:port; port 0 picks a free one). Use "
+       "0.0.0.0:7070 to accept coordinators from other hosts."},
+      {"name", "RIG_AGENT_NAME", "",
+       "Name of this agent in reports and logs (default: hostname:port)."},
+      {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
+       "On SIGTERM/SIGINT: how long the active run may take to report its "
+       "result before the server closes."},
+      {"log-level", "RIG_LOG_LEVEL", "info",
+       "debug, info, warning or error.", false, false, 'v', "debug"},
+      {"log-format", "RIG_LOG_FORMAT", "text", "text or json (one object a line)."},
+      {"log-file", "RIG_LOG_FILE", "", "Also append the log to this file."},
+      {"config", "RIG_CONFIG", "",
+       "YAML file of settings (keys are the flag names without --)."},
+      {"version", "", "false", "Print the version and exit.", true},
+  };
+  return *specs;
+}
+
+constexpr char kUsage[] =
+    "Usage: rig-agent [--listen HOST:PORT] [settings]\n\n"
+    "Serves the rig's agent protocol: a coordinator (rig-coordinator) sends it\n"
+    "a plan and its share of the load; it connects to the database, runs the\n"
+    "workload and streams statistics back. -v is --log-level=debug.";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "rig-agent: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto settings = rig::Settings::Resolve(Specs(), argc, argv);
+  if (!settings.ok()) return Fail(std::string(settings.status().message()));
+  if (settings->help_requested()) {
+    std::cout << rig::Settings::Help(kUsage, Specs());
+    return 0;
+  }
+  if (*settings->GetBool("version")) {
+    std::cout << "rig-agent " << rig::kToolVersion << "\n";
+    return 0;
+  }
+  if (!settings->positional().empty()) {
+    return Fail(absl::StrCat("unexpected argument \"",
+                             settings->positional().front(), "\" (see --help)"));
+  }
+  auto level = rig::ParseLogLevel(settings->Get("log-level"));
+  if (!level.ok()) return Fail(std::string(level.status().message()));
+  const std::string& format = settings->Get("log-format");
+  if (format != "text" && format != "json") {
+    return Fail(absl::StrCat("invalid --log-format \"", format,
+                             "\": use text or json"));
+  }
+  auto grace = settings->GetDuration("shutdown-grace");
+  if (!grace.ok()) return Fail(std::string(grace.status().message()));
+  rig::LogOptions log_options;
+  log_options.component = "agent";
+  log_options.level = *level;
+  log_options.json = format == "json";
+  log_options.file = settings->Get("log-file");
+  if (auto s = rig::ConfigureLogging(log_options); !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+
+  // Signals are taken by a waiter thread, so block them everywhere first.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::string listen = settings->Get("listen");
+  auto driver = rig::db::NewMySqlDriver();
+  rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
+  rig::agent::AgentOptions options;
+  options.name = settings->Get("name");
+  // The service needs its name before the port is known; fill it in after.
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  std::unique_ptr<rig::agent::AgentServiceImpl> service;
+  // Build the service with a provisional name; the real one needs the port.
+  auto make_service = [&](const std::string& name) {
+    options.name = name;
+    return std::make_unique<rig::agent::AgentServiceImpl>(
+        options, driver.get(), &rig::agent::WorkloadRegistry::Default(),
+        &states);
+  };
+  service = make_service(options.name);
+  builder.RegisterService(service.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::StrCat("cannot listen on ", listen,
+                             ": address in use or invalid"));
+  }
+  std::string name = settings->Get("name");
+  if (name.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    name = absl::StrCat(host, ":", port);
+  }
+  rig::SetLogContext("agent", name);
+  RIG_LOG(Info) << "rig-agent " << rig::kToolVersion << " listening on "
+                << listen.substr(0, listen.rfind(':')) << ":" << port;
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    RIG_LOG(Info) << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                  << ": ending the active run and shutting down";
+    service->CancelActiveRun(
+        absl::StrCat("agent received ", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    server->Shutdown(std::chrono::system_clock::now() +
+                     absl::ToChronoNanoseconds(*grace));
+  });
+  server->Wait();
+  waiter.join();
+  RIG_LOG(Info) << "stopped";
+  return 0;
+}

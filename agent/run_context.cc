@@ -1,0 +1,84 @@
+#include "agent/run_context.h"
+
+#include "agent/load.h"
+#include "common/proto_duration.h"
+
+namespace rig::agent {
+
+void Cancellation::Cancel(absl::Status reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_.load()) return;
+    reason_ = std::move(reason);
+    cancelled_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+absl::Status Cancellation::reason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reason_;
+}
+
+bool Cancellation::WaitFor(absl::Duration d) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoNanoseconds(d),
+                      [this] { return cancelled_.load(); });
+}
+
+RunContext::RunContext(std::string run_id_in,
+                       rig::v1::Assignment assignment_in,
+                       db::Driver* driver_in,
+                       const WorkloadRegistry* workloads_in,
+                       RunEvents* events_in)
+    : run_id(std::move(run_id_in)),
+      assignment(std::move(assignment_in)),
+      agent_name(assignment.agent_name()),
+      driver(driver_in),
+      workloads(workloads_in),
+      events(events_in),
+      start(std::chrono::steady_clock::now()) {}
+
+RunContext::~RunContext() = default;
+
+int64_t RunContext::OffsetUs() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void RunContext::Advance(rig::v1::State to) {
+  {
+    std::lock_guard<std::mutex> lock(barrier_mu_);
+    advanced_.insert(static_cast<int>(to));
+  }
+  barrier_cv_.notify_all();
+}
+
+absl::Status RunContext::WaitForAdvance(rig::v1::State to) {
+  std::unique_lock<std::mutex> lock(barrier_mu_);
+  while (!advanced_.count(static_cast<int>(to))) {
+    if (cancel.cancelled()) return cancel.reason();
+    // Short waits so a cancellation (signalled on another condition
+    // variable) is seen promptly.
+    barrier_cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  return absl::OkStatus();
+}
+
+db::ConnectOptions RunContext::ConnectOptions() const {
+  const rig::v1::Target& t = assignment.plan().target();
+  db::ConnectOptions o;
+  o.host = t.host();
+  o.port = t.port();
+  o.user = t.user();
+  o.password = t.password();
+  o.database = t.database();
+  o.connect_timeout = FromProto(t.connect_timeout(), absl::Seconds(5));
+  o.read_timeout = FromProto(t.read_timeout(), absl::Seconds(30));
+  o.write_timeout = FromProto(t.write_timeout(), absl::Seconds(30));
+  for (const auto& [k, v] : t.session_vars()) o.session_vars[k] = v;
+  return o;
+}
+
+}  // namespace rig::agent

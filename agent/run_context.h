@@ -1,0 +1,92 @@
+#pragma once
+
+// Everything one run on an agent shares between its states: the assignment,
+// the database driver, the connections, the workload, where messages go,
+// and the cancellation that every wait honours.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "agent/db/connection.h"
+#include "agent/stats.h"
+#include "agent/workload.h"
+#include "rig/v1/agent.pb.h"
+
+namespace rig::agent {
+
+class LoadRunner;
+
+// A one-way switch with a reason. Thread-safe. The first reason wins.
+class Cancellation {
+ public:
+  // kCancelled reasons end the run as Cancelled; any other as Failed.
+  void Cancel(absl::Status reason);
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  absl::Status reason() const;
+  // Sleeps up to `d`; returns true at once if cancelled.
+  bool WaitFor(absl::Duration d);
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> cancelled_{false};
+  absl::Status reason_;  // guarded by mu_
+};
+
+// Where a run's messages go: the gRPC stream, or a vector in tests.
+// Send is called from several threads; implementations serialise.
+class RunEvents {
+ public:
+  virtual ~RunEvents() = default;
+  virtual void Send(const rig::v1::AgentMessage& message) = 0;
+};
+
+struct RunContext {
+  RunContext(std::string run_id, rig::v1::Assignment assignment,
+             db::Driver* driver, const WorkloadRegistry* workloads,
+             RunEvents* events);
+  ~RunContext();
+
+  // Microseconds since the run started (monotonic).
+  int64_t OffsetUs() const;
+
+  // Barriers. Advance() is called by the service when the coordinator says
+  // so; WaitForAdvance blocks until then or until the run is cancelled.
+  void Advance(rig::v1::State to);
+  absl::Status WaitForAdvance(rig::v1::State to);
+
+  // Connection options from the plan's target.
+  db::ConnectOptions ConnectOptions() const;
+
+  const std::string run_id;
+  const rig::v1::Assignment assignment;
+  const std::string agent_name;
+  db::Driver* const driver;
+  const WorkloadRegistry* const workloads;
+  RunEvents* const events;
+  const std::chrono::steady_clock::time_point start;
+  Cancellation cancel;
+
+  // Owned by the state handlers, touched by one state at a time.
+  std::string state;  // name of the current state
+  std::unique_ptr<Workload> workload;
+  std::vector<std::unique_ptr<db::Connection>> connections;
+  std::unique_ptr<LoadRunner> load;
+  db::ServerInfo server;
+  rig::v1::RunResult result;
+
+ private:
+  std::mutex barrier_mu_;
+  std::condition_variable barrier_cv_;
+  std::set<int> advanced_;  // guarded by barrier_mu_
+};
+
+}  // namespace rig::agent

@@ -1,0 +1,169 @@
+#include "agent/service.h"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "agent/load.h"
+#include "common/logging.h"
+#include "common/version.h"
+
+namespace rig::agent {
+namespace {
+
+using Stream = grpc::ServerReaderWriter<rig::v1::AgentMessage,
+                                        rig::v1::CoordinatorMessage>;
+
+// Serialises writes to the stream (one write in flight); a failed write
+// means the coordinator is gone, which cancels the run.
+class StreamEvents : public RunEvents {
+ public:
+  explicit StreamEvents(Stream* stream) : stream_(stream) {}
+  void Send(const rig::v1::AgentMessage& message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (broken_) return;
+    if (!stream_->Write(message)) {
+      broken_ = true;
+      if (on_broken_) on_broken_();
+    }
+  }
+  void OnBroken(std::function<void()> f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    on_broken_ = std::move(f);
+  }
+
+ private:
+  std::mutex mu_;
+  Stream* stream_;                   // guarded by mu_
+  bool broken_ = false;              // guarded by mu_
+  std::function<void()> on_broken_;  // guarded by mu_
+};
+
+}  // namespace
+
+AgentServiceImpl::AgentServiceImpl(AgentOptions options, db::Driver* driver,
+                                   const WorkloadRegistry* workloads,
+                                   const StateRegistry* states)
+    : options_(std::move(options)),
+      driver_(driver),
+      workloads_(workloads),
+      states_(states) {}
+
+grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
+                                       const rig::v1::GetInfoRequest*,
+                                       rig::v1::AgentInfo* response) {
+  response->set_version(kToolVersion);
+  response->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
+  response->set_name(options_.name);
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  response->set_hostname(host);
+  response->set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+  for (const WorkloadDef* def : workloads_->List()) {
+    auto* w = response->add_workloads();
+    w->set_name(def->name);
+    w->set_description(def->description);
+    for (const auto& o : def->options) *w->add_options() = o;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  response->set_busy(busy_.load());
+  response->set_current_run_id(run_id_);
+  return grpc::Status::OK;
+}
+
+void AgentServiceImpl::CancelActiveRun(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (active_ != nullptr) active_->cancel.Cancel(absl::CancelledError(reason));
+}
+
+grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
+                                       Stream* stream) {
+  rig::v1::CoordinatorMessage first;
+  if (!stream->Read(&first)) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "stream closed before Start");
+  }
+  if (!first.has_start()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the first message of a session must be Start");
+  }
+  bool expected = false;
+  if (!busy_.compare_exchange_strong(expected, true)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("agent ", options_.name,
+                                     " is busy with run ", run_id_));
+  }
+  const rig::v1::Start& start = first.start();
+  rig::v1::Assignment assignment = start.assignment();
+  if (assignment.agent_name().empty()) assignment.set_agent_name(options_.name);
+  RegisterSecret(assignment.plan().target().password());
+  SetLogContext("run", start.run_id());
+
+  StreamEvents events(stream);
+  RunContext ctx(start.run_id(), assignment, driver_, workloads_, &events);
+  events.OnBroken([&ctx] {
+    ctx.cancel.Cancel(absl::CancelledError("coordinator stream broken"));
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_id_ = start.run_id();
+    active_ = &ctx;
+  }
+  RIG_LOG(Info) << "run started: " << assignment.connections()
+                << " connections, workload "
+                << assignment.plan().workload().kind();
+
+  // Reader: barriers, Stop, heartbeats; end of stream cancels the run.
+  std::mutex reader_mu;
+  std::condition_variable reader_cv;
+  bool reader_done = false;
+  std::thread reader([&] {
+    rig::v1::CoordinatorMessage m;
+    while (stream->Read(&m)) {
+      if (m.has_advance()) {
+        ctx.Advance(m.advance().to_state());
+      } else if (m.has_stop()) {
+        ctx.cancel.Cancel(absl::CancelledError(
+            absl::StrCat("stopped by the coordinator: ", m.stop().reason())));
+      }
+    }
+    ctx.cancel.Cancel(absl::CancelledError("coordinator closed the stream"));
+    std::lock_guard<std::mutex> lock(reader_mu);
+    reader_done = true;
+    reader_cv.notify_all();
+  });
+
+  StateMachine machine(*states_);
+  const std::string final_state = machine.Run(ctx);
+  RIG_LOG(Info) << "run ended in state " << final_state;
+  {
+    rig::v1::AgentMessage m;
+    *m.mutable_result() = ctx.result;
+    events.Send(m);
+  }
+  // Release connections now, not when the coordinator hangs up.
+  ctx.load.reset();
+  ctx.connections.clear();
+  {
+    std::unique_lock<std::mutex> lock(reader_mu);
+    if (!reader_cv.wait_for(lock,
+                            absl::ToChronoNanoseconds(options_.close_grace),
+                            [&] { return reader_done; })) {
+      context->TryCancel();
+    }
+  }
+  reader.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_ = nullptr;
+    run_id_.clear();
+  }
+  SetLogContext("run", "");
+  busy_.store(false);
+  return grpc::Status::OK;
+}
+
+}  // namespace rig::agent

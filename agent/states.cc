@@ -1,0 +1,167 @@
+// The standard state handlers of a run (DESIGN.md):
+// Initializing -> Connecting -> Preparing -> WarmingUp -> Running ->
+// Reporting -> Completed. (Verifying is reserved for workloads that check
+// their data; none of the workloads here has a check yet.)
+
+#include "absl/strings/str_cat.h"
+#include "agent/load.h"
+#include "agent/state_machine.h"
+#include "common/error_context.h"
+#include "common/logging.h"
+#include "common/proto_duration.h"
+
+namespace rig::agent {
+namespace {
+
+class Initializing : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    const rig::v1::Plan& plan = ctx.assignment.plan();
+    if (ctx.assignment.connections() <= 0) {
+      return absl::InvalidArgumentError(
+          "assignment has no connections (load.connections must be at least "
+          "the number of agents)");
+    }
+    auto workload = ctx.workloads->Make(plan.workload());
+    if (!workload.ok()) return workload.status();
+    ctx.workload = std::move(*workload);
+    return std::string(kConnecting);
+  }
+};
+
+class Connecting : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto scope = ctx.driver->AttachThread();
+    const db::ConnectOptions options = ctx.ConnectOptions();
+    for (int i = 0; i < ctx.assignment.connections(); ++i) {
+      if (ctx.cancel.cancelled()) return ctx.cancel.reason();
+      auto conn = ctx.driver->Connect(options);
+      if (!conn.ok()) {
+        ErrorContext where;
+        where.operation = "connect";
+        where.connection = i;
+        return WithContext(conn.status(), where);
+      }
+      ctx.connections.push_back(std::move(*conn));
+    }
+    auto server = db::DetectServer(*ctx.connections.front());
+    if (!server.ok()) return server.status();
+    ctx.server = *server;
+    RIG_LOG(Info) << ctx.connections.size() << " connections to "
+                  << options.host << ":" << options.port << " ("
+                  << server->flavor << " " << server->version << ")";
+    return std::string(kPreparing);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    // Connections are made one after another, each bounded by the connect
+    // timeout; the margin covers slow handshakes.
+    return ctx.ConnectOptions().connect_timeout *
+               std::max(1, ctx.assignment.connections()) +
+           absl::Seconds(30);
+  }
+};
+
+class Preparing : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    const rig::v1::Workload& w = ctx.assignment.plan().workload();
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kWarmingUp);
+    auto scope = ctx.driver->AttachThread();
+    PrepareTask task;
+    task.range = ctx.assignment.prepare_range();
+    task.batch_size = w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    int64_t last_report_us = 0;
+    task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
+      const int64_t now = ctx.OffsetUs();
+      if (done == total || now - last_report_us >= 1000000) {
+        last_report_us = now;
+        rig::v1::AgentMessage m;
+        auto* p = m.mutable_progress();
+        p->set_state(rig::v1::STATE_PREPARING);
+        p->set_what("rows loaded");
+        p->set_done(done);
+        p->set_total(total);
+        ctx.events->Send(m);
+      }
+      return !ctx.cancel.cancelled();
+    };
+    absl::Status s = ctx.workload->Prepare(*ctx.connections.front(), task);
+    if (!s.ok()) {
+      ErrorContext where;
+      where.operation = "prepare data";
+      where.connection = ctx.connections.front()->id();
+      return WithContext(s, where);
+    }
+    return std::string(kWarmingUp);
+  }
+};
+
+class WarmingUp : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    ctx.load = std::make_unique<LoadRunner>(ctx);
+    if (absl::Status s = ctx.load->Start(); !s.ok()) return s;
+    ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
+    return std::string(kRunning);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    return FromProto(ctx.assignment.plan().load().warmup()) + absl::Seconds(60);
+  }
+};
+
+absl::Duration RunLength(const rig::v1::Load& load) {
+  if (load.stages_size() > 0) {
+    absl::Duration total;
+    for (const auto& stage : load.stages()) total += FromProto(stage.duration());
+    return total;
+  }
+  return FromProto(load.duration(), absl::Seconds(10));
+}
+
+class Running : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    ctx.load->BeginMeasuring();
+    ctx.cancel.WaitFor(RunLength(ctx.assignment.plan().load()));
+    // Stop even when cancelled, so the last interval is reported.
+    ctx.load->Stop();
+    const StatsDelta& totals = ctx.load->totals();
+    totals.counters.ToProto(ctx.result.mutable_counters());
+    ctx.result.set_latency(totals.latency.Encode());
+    ctx.result.set_service_latency(totals.service_latency.Encode());
+    ctx.result.set_measured_us(ctx.load->measured_us());
+    return std::string(kReporting);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    // The read timeout bounds how long stopping the workers can take.
+    return RunLength(ctx.assignment.plan().load()) +
+           ctx.ConnectOptions().read_timeout + absl::Seconds(30);
+  }
+};
+
+class Reporting : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto* server = ctx.result.mutable_server();
+    server->set_flavor(ctx.server.flavor);
+    server->set_version(ctx.server.version);
+    server->set_version_comment(ctx.server.version_comment);
+    return std::string(kCompleted);
+  }
+};
+
+}  // namespace
+
+StateRegistry StateRegistry::Standard() {
+  StateRegistry r;
+  r.Register(kInitializing, std::make_shared<Initializing>(), {kConnecting});
+  r.Register(kConnecting, std::make_shared<Connecting>(), {kPreparing});
+  r.Register(kPreparing, std::make_shared<Preparing>(), {kWarmingUp});
+  r.Register(kWarmingUp, std::make_shared<WarmingUp>(), {kRunning});
+  r.Register(kRunning, std::make_shared<Running>(), {kVerifying, kReporting});
+  r.Register(kReporting, std::make_shared<Reporting>(), {kCompleted});
+  return r;
+}
+
+}  // namespace rig::agent

@@ -1,0 +1,133 @@
+#pragma once
+
+// Log-linear latency histogram with HdrHistogram's bucket layout.
+//
+// Why hand-written: no HdrHistogram implementation for C or C++ is packaged in
+// Debian 12, and this project only builds against Debian packages. The index
+// math below is HdrHistogram's (lowest discernible value 1, highest trackable
+// value 3,600,000,000, 3 significant digits), so numbers produced here are
+// directly comparable with HdrHistogram-based tools.
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/status/statusor.h"
+
+namespace rig {
+
+// Records latencies in microseconds.
+//
+// Precision: a value v is stored in a bucket of width 1 when v < 2048, and of
+// width 2^k <= v / 1024 otherwise. Hence any reported percentile r of a true
+// sample value v satisfies v <= r <= v + v / 1024 (integer division), i.e. the
+// relative error is below 1/1024 (< 0.1%, "3 significant digits"), and values
+// below 2048 us are exact. min(), max(), count(), mean() and
+// saturated_count() are exact.
+//
+// Memory: the counts array has kCountsLen (23552) int64 slots, ~184 KiB, and
+// is allocated once in the constructor. Record() never allocates.
+//
+// Thread-safety: not thread-safe. Each worker thread owns its own Histogram;
+// the owner of the interval merges them (Merge()) at interval boundaries.
+//
+// Copyable and movable. A moved-from Histogram may only be destroyed or
+// assigned to (its counts array has been taken).
+class Histogram {
+ public:
+  // HdrHistogram configuration. Changing any of these changes the wire format
+  // (bump kEncodingVersion).
+  static constexpr int64_t kLowestDiscernible = 1;
+  static constexpr int64_t kHighestTrackable = 3'600'000'000;  // 1 h in us.
+  static constexpr int kSignificantDigits = 3;
+  static constexpr int kSubBucketCount = 2048;
+  static constexpr int kSubBucketHalfCount = 1024;
+  static constexpr int kBucketCount = 22;
+  static constexpr int kCountsLen = (kBucketCount + 1) * kSubBucketHalfCount;
+  static constexpr uint8_t kEncodingVersion = 1;
+
+  Histogram();
+  Histogram(const Histogram&) = default;
+  Histogram& operator=(const Histogram&) = default;
+  Histogram(Histogram&&) = default;
+  Histogram& operator=(Histogram&&) = default;
+
+  // Records one value. Values < 1 are recorded as 1; values above
+  // kHighestTrackable are recorded as kHighestTrackable and also counted in
+  // saturated_count(). No allocation.
+  void Record(int64_t value_us) { RecordN(value_us, 1); }
+
+  // Records `n` occurrences of `value_us` (clamped as in Record()). n <= 0 is
+  // a no-op. The caller keeps the total count below 2^63.
+  void RecordN(int64_t value_us, int64_t n);
+
+  // Adds all of `other`'s samples. Exact: the result is indistinguishable
+  // from (and Encode()s identically to) one histogram that recorded both
+  // sample sets. Cost is proportional to the span of other's value range.
+  void Merge(const Histogram& other);
+
+  // Forgets all samples; keeps the counts array (no free, no allocation).
+  void Reset();
+
+  int64_t count() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  // Exact smallest/largest recorded value after clamping; 0 when empty.
+  int64_t min() const { return count_ == 0 ? 0 : min_; }
+  int64_t max() const { return count_ == 0 ? 0 : max_; }
+  // Exact mean of recorded (clamped) values; 0 when empty.
+  double mean() const;
+  // Number of recorded values that were above kHighestTrackable.
+  int64_t saturated_count() const { return saturated_; }
+  // Exact sum of recorded (clamped) values. 128 bits because 2^63 samples of
+  // up to 3.6e9 each overflow int64.
+  absl::uint128 sum() const { return sum_; }
+
+  // Value at percentile p (p is clamped to [0, 100]; NaN is treated as 0).
+  // As in HdrHistogram: finds the lowest bucket whose cumulative count reaches
+  // rank = max(1, ceil(p / 100 * count())) and returns that bucket's highest
+  // equivalent value, but clamped to [min(), max()] so that p100 == max()
+  // exactly. Returns 0 when empty. O(number of buckets spanned).
+  int64_t ValueAtPercentile(double p) const;
+
+  // The 1-based rank used by ValueAtPercentile(): max(1, ceil(p/100*count)),
+  // capped at count; 0 when count <= 0. When p/100*count exceeds an integer
+  // by no more than p's binary rounding error it counts as that integer, so
+  // decimal percentiles (99.9, 99.99) give the mathematically exact rank.
+  static int64_t RankAtPercentile(double p, int64_t count);
+
+  // Bucket geometry, valid for any value (clamped to [0, kHighestTrackable]).
+  // All values in [LowestEquivalentValue(v), HighestEquivalentValue(v)] share
+  // v's bucket.
+  static int64_t LowestEquivalentValue(int64_t v);
+  static int64_t HighestEquivalentValue(int64_t v);
+
+  // Compact wire encoding: version byte, varints count/min/max/saturated/sum,
+  // number of non-zero buckets, then per non-zero bucket (index gap varint,
+  // count varint). Size is O(distinct buckets), typically a few bytes each;
+  // an empty histogram encodes to 7 bytes.
+  std::string Encode() const;
+
+  // Inverse of Encode(). Returns InvalidArgument for truncated, trailing or
+  // internally inconsistent input; never crashes on arbitrary bytes.
+  static absl::StatusOr<Histogram> Decode(std::string_view data);
+
+ private:
+  static int CountsIndex(int64_t v);         // v in [0, kHighestTrackable].
+  static int64_t ValueFromIndex(int index);  // Lowest value of the slot.
+
+  std::vector<int64_t> counts_;
+  int64_t count_ = 0;
+  // Empty state is min_ = INT64_MAX, max_ = 0 so that Record() needs no
+  // "first sample" branch. Invariant when non-empty: all non-zero counts lie
+  // in [CountsIndex(min_), CountsIndex(max_)], which bounds the work done by
+  // Merge/Reset/Encode/ValueAtPercentile (Decode enforces it too).
+  int64_t min_ = std::numeric_limits<int64_t>::max();
+  int64_t max_ = 0;
+  int64_t saturated_ = 0;
+  absl::uint128 sum_ = 0;
+};
+
+}  // namespace rig

@@ -1,0 +1,74 @@
+#pragma once
+
+// Process-wide logging: text or JSON lines to stderr and optionally a file.
+//
+// Every line carries the component and the context fields set with
+// SetLogContext (the agent name and the run id), so lines from many agents can
+// be merged and filtered. Secrets registered with RegisterSecret are replaced
+// by "***" in every line, as a second line of defence: code never logs a
+// password on purpose.
+//
+// Thread-safe. Configure once in main() before starting threads; context and
+// secrets may change later (a new run on an agent).
+
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace rig {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+
+struct LogOptions {
+  std::string component;       // "agent" or "coordinator"
+  LogLevel level = LogLevel::kInfo;
+  bool json = false;           // JSON lines instead of text
+  std::string file;            // also append to this file; empty = stderr only
+};
+
+absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text);
+// Opens the log file (if any); an error names the file and the reason.
+absl::Status ConfigureLogging(const LogOptions& options);
+void SetLogContext(absl::string_view key, absl::string_view value);
+void RegisterSecret(absl::string_view secret);
+bool LogEnabled(LogLevel level);
+// Writes one line with its fields. Prefer the RIG_LOG macro.
+void EmitLog(LogLevel level, absl::string_view message,
+             const std::vector<std::pair<std::string, std::string>>& fields);
+
+// One log line, built with << and written when destroyed.
+class LogLine {
+ public:
+  explicit LogLine(LogLevel level) : level_(level) {}
+  ~LogLine() { EmitLog(level_, stream_.str(), fields_); }
+  LogLine(const LogLine&) = delete;
+  LogLine& operator=(const LogLine&) = delete;
+
+  LogLine& Field(std::string key, std::string value) {
+    fields_.emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+  template <typename T>
+  LogLine& operator<<(const T& value) {
+    stream_ << value;
+    return *this;
+  }
+
+ private:
+  LogLevel level_;
+  std::ostringstream stream_;
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+}  // namespace rig
+
+#define RIG_LOG(severity)                                   \
+  if (!::rig::LogEnabled(::rig::LogLevel::k##severity)) {   \
+  } else                                                    \
+    ::rig::LogLine(::rig::LogLevel::k##severity)

@@ -1,0 +1,33 @@
+#pragma once
+
+// Loading a plan: YAML (yaml-cpp) -> the proto's JSON form -> rig.v1.Plan.
+//
+// The YAML tree is walked against the Plan message's descriptor, so an
+// unknown key, a value of the wrong type, a bad duration or an out-of-range
+// number is an error naming the key path and its line:
+//   plan.yaml:7: unknown key "load.conections" (valid: connections, rate, ...)
+// Overrides (`--set load.duration=30s`) are applied to the YAML tree first;
+// an error in one names the override.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+#include "rig/v1/plan.pb.h"
+
+namespace rig::coordinator {
+
+// `overrides` are "key.path=value" (the value is read as YAML).
+absl::StatusOr<rig::v1::Plan> LoadPlanFile(
+    const std::string& path, const std::vector<std::string>& overrides = {});
+// `source` names the text in errors (a file name).
+absl::StatusOr<rig::v1::Plan> ParsePlan(
+    absl::string_view yaml, absl::string_view source,
+    const std::vector<std::string>& overrides = {});
+
+// Fills unset fields with their documented defaults.
+void ApplyPlanDefaults(rig::v1::Plan& plan);
+
+}  // namespace rig::coordinator

@@ -1,0 +1,384 @@
+#include "coordinator/run.h"
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "common/version.h"
+#include "coordinator/report.h"
+#include "coordinator/split.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace rig::coordinator {
+namespace {
+
+std::string NewRunId() {
+  std::random_device rd;
+  return absl::StrCat(
+      "r", absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone()),
+      "-", absl::Hex(rd() & 0xffff, absl::kZeroPad4));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(t));
+}
+
+}  // namespace
+
+Coordinator::Coordinator(CoordinatorOptions options, rig::v1::Plan plan)
+    : options_(std::move(options)), plan_(std::move(plan)) {
+  run_id_ = options_.run_id.empty() ? NewRunId() : options_.run_id;
+  for (size_t i = 0; i < options_.agents.size(); ++i) {
+    clients_.push_back(
+        std::make_unique<AgentClient>(static_cast<int>(i), options_.agents[i]));
+  }
+  agents_.resize(clients_.size());
+  aggregate_ = RunAggregate(static_cast<int>(clients_.size()));
+}
+
+Coordinator::~Coordinator() = default;
+
+void Coordinator::Progress(const std::string& line) {
+  if (options_.progress) options_.progress(line);
+}
+
+absl::Status Coordinator::CheckAgents() {
+  std::vector<absl::StatusOr<rig::v1::AgentInfo>> infos(
+      clients_.size(), absl::UnknownError("not asked"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    threads.emplace_back([this, i, &infos] {
+      infos[i] = clients_[i]->GetInfo(options_.connect_timeout);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    const std::string& address = clients_[i]->address();
+    if (!infos[i].ok()) {
+      problems.emplace_back(infos[i].status().message());
+      continue;
+    }
+    const rig::v1::AgentInfo& info = *infos[i];
+    if (info.protocol_version() != rig::v1::PROTOCOL_VERSION_CURRENT) {
+      problems.push_back(absl::StrCat(
+          "agent ", address, ": speaks protocol ", info.protocol_version(),
+          " (version ", info.version(), "), this coordinator speaks ",
+          rig::v1::PROTOCOL_VERSION_CURRENT, " (version ", kToolVersion, ")"));
+      continue;
+    }
+    if (info.busy()) {
+      problems.push_back(absl::StrCat("agent ", address,
+                                      ": busy with run ", info.current_run_id()));
+      continue;
+    }
+    bool offered = false;
+    for (const auto& w : info.workloads()) {
+      offered = offered || w.name() == plan_.workload().kind();
+    }
+    if (!offered) {
+      std::vector<std::string> names;
+      for (const auto& w : info.workloads()) names.push_back(w.name());
+      problems.push_back(absl::StrCat(
+          "agent ", address, ": does not offer workload \"",
+          plan_.workload().kind(), "\" (offers: ", absl::StrJoin(names, ", "),
+          ")"));
+      continue;
+    }
+    agents_[i].info = info;
+  }
+  if (!problems.empty()) {
+    return absl::FailedPreconditionError(absl::StrJoin(problems, "\n"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Assign() {
+  const int n = static_cast<int>(clients_.size());
+  const rig::v1::Load& load = plan_.load();
+  if (load.connections() < n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "load.connections is ", load.connections(), " but there are ", n,
+        " agents: every agent needs at least one connection"));
+  }
+  const std::vector<int64_t> conns = SplitEvenly(load.connections(), n);
+  const std::vector<double> rates = SplitRate(load.rate(), conns);
+  const std::vector<rig::v1::KeyRange> ranges =
+      SplitRange(1, plan_.workload().table_size() + 1, n);
+  for (int i = 0; i < n; ++i) {
+    rig::v1::Assignment& a = agents_[i].assignment;
+    a.set_agent_index(i);
+    a.set_agent_count(n);
+    a.set_agent_name(agents_[i].info.name());
+    *a.mutable_plan() = plan_;
+    a.set_connections(static_cast<int32_t>(conns[i]));
+    a.set_rate(rates[i]);
+    for (const auto& stage : load.stages()) {
+      a.add_stage_rates(SplitRate(stage.rate(), conns)[i]);
+    }
+    *a.mutable_prepare_range() = ranges[i];
+    a.set_run_verify(i == 0);
+    // Every agent has loaded its data before any starts the load.
+    a.add_barriers(rig::v1::STATE_WARMING_UP);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<rig::v1::Report> Coordinator::Run() {
+  if (clients_.empty()) {
+    return absl::InvalidArgumentError("no agents given (use --agents host:port,...)");
+  }
+  SetLogContext("run", run_id_);
+  if (absl::Status s = CheckAgents(); !s.ok()) return s;
+  if (absl::Status s = Assign(); !s.ok()) return s;
+
+  start_ = std::chrono::steady_clock::now();
+  started_at_ = absl::Now();
+  RIG_LOG(Info) << "run " << run_id_ << ": plan \"" << plan_.name() << "\", "
+                << plan_.workload().kind() << ", " << plan_.load().connections()
+                << " connections on " << clients_.size() << " agent(s)";
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    rig::v1::Start start;
+    start.set_run_id(run_id_);
+    *start.mutable_assignment() = agents_[i].assignment;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      aggregate_.SetAgentOrigin(
+          static_cast<int>(i),
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - start_)
+              .count());
+    }
+    absl::Status s = clients_[i]->Start(start, this);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      agents_[i].ended = true;
+      agents_[i].error = std::string(s.message());
+      RIG_LOG(Error) << s.message();
+      StopOthers(static_cast<int>(i), agents_[i].error);
+      break;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stop_reason_.empty()) {
+      // Stopped while starting: send Stop to the ones already started.
+      rig::v1::CoordinatorMessage m;
+      m.mutable_stop()->set_reason(stop_reason_);
+      clients_[i]->Send(m);
+    }
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    started_ = true;
+    // Agents not started at all count as ended.
+    for (size_t i = 0; i < clients_.size(); ++i) {
+      if (!agents_[i].ended && !agents_[i].error.empty()) agents_[i].ended = true;
+    }
+    cv_.wait(lock, [this] {
+      for (const auto& a : agents_) {
+        if (!a.ended) return false;
+      }
+      return true;
+    });
+  }
+  for (auto& c : clients_) c->Join();
+  std::lock_guard<std::mutex> lock(mu_);
+  return BuildReport();
+}
+
+int Coordinator::LiveAgentsLocked() const {
+  int n = 0;
+  for (const auto& a : agents_) n += a.ended || a.has_result ? 0 : 1;
+  return n;
+}
+
+void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
+  std::vector<int> advance_all;
+  rig::v1::State advance_to = rig::v1::STATE_UNSPECIFIED;
+  std::string progress_line;
+  std::string stop_reason;
+  bool close = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    AgentState& a = agents_[agent];
+    const std::string& name = a.info.name();
+    switch (m.msg_case()) {
+      case rig::v1::AgentMessage::kStateChanged: {
+        const auto& sc = m.state_changed();
+        a.state = sc.to();
+        RIG_LOG(Debug) << "agent " << name << ": " << sc.from_name() << " -> "
+                       << sc.to_name();
+        if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
+          auto& waiting = barriers_[sc.awaiting()];
+          waiting.insert(agent);
+          if (static_cast<int>(waiting.size()) >= LiveAgentsLocked() &&
+              stop_reason_.empty()) {
+            advance_to = sc.awaiting();
+            for (size_t i = 0; i < agents_.size(); ++i) {
+              if (!agents_[i].ended) advance_all.push_back(static_cast<int>(i));
+            }
+          }
+        }
+        break;
+      }
+      case rig::v1::AgentMessage::kInterval: {
+        bool complete = false;
+        absl::Status s = aggregate_.AddInterval(agent, m.interval(),
+                                                LiveAgentsLocked(), &complete);
+        if (!s.ok()) {
+          RIG_LOG(Warning) << "agent " << name << ": " << s.message();
+        } else if (complete) {
+          progress_line = FormatIntervalLine(
+              aggregate_.Interval(m.interval().seq()),
+              static_cast<int>(agents_.size()));
+        }
+        break;
+      }
+      case rig::v1::AgentMessage::kErrorSample:
+        if (samples_.size() < 100) {
+          rig::v1::ErrorSampleRecord r;
+          r.set_agent(name);
+          *r.mutable_sample() = m.error_sample();
+          samples_.push_back(r);
+        }
+        break;
+      case rig::v1::AgentMessage::kBreakerEvent: {
+        rig::v1::BreakerEventRecord r;
+        r.set_agent(name);
+        *r.mutable_event() = m.breaker_event();
+        breaker_events_.push_back(r);
+        break;
+      }
+      case rig::v1::AgentMessage::kProgress: {
+        const auto& p = m.progress();
+        progress_line = absl::StrCat("agent ", name, ": ", p.what(), " ",
+                                     p.done(), "/", p.total());
+        break;
+      }
+      case rig::v1::AgentMessage::kResult: {
+        const auto& r = m.result();
+        if (absl::Status s = aggregate_.SetResult(agent, r); !s.ok()) {
+          RIG_LOG(Warning) << "agent " << name << ": " << s.message();
+        }
+        a.has_result = true;
+        a.state = r.final_state();
+        a.server = r.server();
+        if (r.has_error()) a.error = r.error().message();
+        if (r.final_state() == rig::v1::STATE_FAILED) {
+          stop_reason = absl::StrCat("agent ", name, " failed: ", a.error);
+        }
+        close = true;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (!progress_line.empty()) Progress(progress_line);
+  if (advance_to != rig::v1::STATE_UNSPECIFIED) {
+    RIG_LOG(Info) << "all agents ready: advancing to state "
+                  << rig::v1::State_Name(advance_to);
+    rig::v1::CoordinatorMessage adv;
+    adv.mutable_advance()->set_to_state(advance_to);
+    for (int i : advance_all) clients_[i]->Send(adv);
+  }
+  if (close) clients_[agent]->CloseWrites();
+  if (!stop_reason.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    StopOthers(agent, stop_reason);
+  }
+}
+
+void Coordinator::OnEnded(int agent, const absl::Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  AgentState& a = agents_[agent];
+  a.ended = true;
+  if (!a.has_result) {
+    a.error = absl::StrCat("lost: the session ended before the run finished (",
+                           status.ok() ? "stream closed" : status.ToString(),
+                           ")");
+    RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
+    StopOthers(agent, absl::StrCat("agent ", clients_[agent]->address(), " ",
+                                   a.error));
+  }
+  cv_.notify_all();
+}
+
+void Coordinator::StopOthers(int except, const std::string& reason) {
+  if (stop_reason_.empty()) stop_reason_ = reason;
+  rig::v1::CoordinatorMessage m;
+  m.mutable_stop()->set_reason(reason);
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    if (static_cast<int>(i) == except || agents_[i].ended ||
+        agents_[i].has_result) {
+      continue;
+    }
+    clients_[i]->Send(m);
+  }
+}
+
+void Coordinator::Stop(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RIG_LOG(Warning) << "stopping the run: " << reason;
+  StopOthers(-1, reason);
+}
+
+rig::v1::Report Coordinator::BuildReport() const {
+  rig::v1::Report r;
+  r.set_schema_version(kReportSchemaVersion);
+  r.set_tool_version(kToolVersion);
+  r.set_run_id(run_id_);
+  *r.mutable_plan() = plan_;
+  r.mutable_plan()->mutable_target()->clear_password();
+  *r.mutable_started_at() = ToTimestamp(started_at_);
+  *r.mutable_finished_at() = ToTimestamp(absl::Now());
+  *r.mutable_total() = aggregate_.Total();
+  bool all_completed = true;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    const AgentState& a = agents_[i];
+    auto* ar = r.add_agents();
+    ar->set_name(a.info.name().empty() ? clients_[i]->address() : a.info.name());
+    ar->set_address(clients_[i]->address());
+    ar->set_index(static_cast<int>(i));
+    ar->set_connections(a.assignment.connections());
+    ar->set_rate(a.assignment.rate());
+    ar->set_final_state(a.state);
+    ar->set_lost(!a.has_result);
+    ar->set_error(a.error);
+    *ar->mutable_summary() = aggregate_.AgentSummary(static_cast<int>(i));
+    *ar->mutable_server() = a.server;
+    if (r.server().flavor().empty()) *r.mutable_server() = a.server;
+    all_completed = all_completed && a.state == rig::v1::STATE_COMPLETED;
+  }
+  for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
+  for (const auto& s : samples_) *r.add_error_samples() = s;
+  for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
+  if (all_completed) {
+    r.set_status(rig::v1::RUN_STATUS_PASSED);
+  } else {
+    r.set_status(rig::v1::RUN_STATUS_INCOMPLETE);
+    r.set_error(stop_reason_.empty() ? "not every agent completed its run"
+                                     : stop_reason_);
+  }
+  r.set_exit_code(ExitCode(r));
+  return r;
+}
+
+int Coordinator::ExitCode(const rig::v1::Report& report) {
+  switch (report.status()) {
+    case rig::v1::RUN_STATUS_PASSED:
+      return 0;
+    case rig::v1::RUN_STATUS_THRESHOLDS_FAILED:
+      return 1;
+    case rig::v1::RUN_STATUS_VERIFICATION_FAILED:
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+}  // namespace rig::coordinator

@@ -1,0 +1,94 @@
+#pragma once
+
+// One run of a plan across agents: check every agent (GetInfo), split the
+// load, start a session on each, release the barriers when every agent has
+// reached them, gather the statistics and build the merged report.
+//
+// Failure policy (for now: abort): if an agent fails or its stream breaks,
+// the others are stopped and the report is marked INCOMPLETE with what
+// everyone sent up to then.
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "coordinator/agent_client.h"
+#include "coordinator/aggregate.h"
+#include "rig/v1/report.pb.h"
+
+namespace rig::coordinator {
+
+struct CoordinatorOptions {
+  std::vector<std::string> agents;  // host:port
+  absl::Duration connect_timeout = absl::Seconds(5);
+  std::string run_id;  // generated when empty
+  // Receives one line per merged interval and other progress; may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+class Coordinator : public SessionListener {
+ public:
+  // `plan` has its defaults applied and target.password filled in.
+  Coordinator(CoordinatorOptions options, rig::v1::Plan plan);
+  ~Coordinator() override;
+
+  // Runs the plan. An error means no run started (an agent unreachable,
+  // busy, or lacking the workload: one line per agent); otherwise the report
+  // says how the run ended.
+  absl::StatusOr<rig::v1::Report> Run();
+  // Stops every agent (from a signal handler thread); Run() then returns
+  // the report of what was gathered.
+  void Stop(const std::string& reason);
+
+  const std::string& run_id() const { return run_id_; }
+
+  // 0 passed, 1 thresholds failed, 3 verification failed, 4 incomplete.
+  static int ExitCode(const rig::v1::Report& report);
+
+  void OnMessage(int agent, const rig::v1::AgentMessage& message) override;
+  void OnEnded(int agent, const absl::Status& status) override;
+
+ private:
+  struct AgentState {
+    rig::v1::AgentInfo info;
+    rig::v1::Assignment assignment;
+    bool ended = false;
+    bool has_result = false;
+    rig::v1::State state = rig::v1::STATE_UNSPECIFIED;
+    std::string error;
+    rig::v1::ServerInfo server;
+  };
+
+  absl::Status CheckAgents();
+  absl::Status Assign();
+  void StopOthers(int except, const std::string& reason);
+  void Progress(const std::string& line);
+  rig::v1::Report BuildReport() const;
+  int LiveAgentsLocked() const;
+
+  const CoordinatorOptions options_;
+  const rig::v1::Plan plan_;
+  std::string run_id_;
+  std::vector<std::unique_ptr<AgentClient>> clients_;
+  std::chrono::steady_clock::time_point start_;
+  absl::Time started_at_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<AgentState> agents_;                 // guarded by mu_
+  RunAggregate aggregate_{0};                      // guarded by mu_
+  std::map<int, std::set<int>> barriers_;          // guarded by mu_
+  std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
+  std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
+  std::string stop_reason_;                        // guarded by mu_
+  bool started_ = false;                           // guarded by mu_
+};
+
+}  // namespace rig::coordinator
