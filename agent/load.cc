@@ -57,12 +57,12 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   // Open model: this worker's share of the agent's rate, with start times
   // staggered so the workers do not fire together.
   const double rate = ctx_.assignment.rate() / static_cast<double>(workers);
-  const auto period = rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(
-                                     1e9 / rate))
-                               : std::chrono::nanoseconds(0);
-  Clock::time_point intended =
-      Clock::now() + period * static_cast<int64_t>(index) /
-                         static_cast<int64_t>(workers);
+  const auto period =
+      rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
+               : std::chrono::nanoseconds(0);
+  Clock::time_point intended = Clock::now() + period *
+                                                  static_cast<int64_t>(index) /
+                                                  static_cast<int64_t>(workers);
   int attempt = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     if (rate > 0) {

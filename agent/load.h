@@ -63,14 +63,14 @@ class LoadRunner {
 
   std::mutex collect_mu_;  // one Collect at a time
   std::condition_variable reporter_cv_;
-  bool measuring_ = false;      // guarded by collect_mu_
-  bool reporter_stop_ = false;  // guarded by collect_mu_
-  int64_t seq_ = 0;             // guarded by collect_mu_
+  bool measuring_ = false;         // guarded by collect_mu_
+  bool reporter_stop_ = false;     // guarded by collect_mu_
+  int64_t seq_ = 0;                // guarded by collect_mu_
   int64_t interval_start_us_ = 0;  // guarded by collect_mu_
   int64_t measure_start_us_ = 0;   // guarded by collect_mu_
-  StatsDelta scratch_;          // guarded by collect_mu_
-  StatsDelta current_;          // guarded by collect_mu_
-  StatsDelta totals_;           // guarded by collect_mu_ until Stop()
+  StatsDelta scratch_;             // guarded by collect_mu_
+  StatsDelta current_;             // guarded by collect_mu_
+  StatsDelta totals_;              // guarded by collect_mu_ until Stop()
   int64_t measured_us_ = 0;
   bool stopped_ = false;
 };

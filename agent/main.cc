@@ -28,9 +28,10 @@ const std::vector<rig::SettingSpec>& Specs() {
       {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
        "On SIGTERM/SIGINT: how long the active run may take to report its "
        "result before the server closes."},
-      {"log-level", "RIG_LOG_LEVEL", "info",
-       "debug, info, warning or error.", false, false, 'v', "debug"},
-      {"log-format", "RIG_LOG_FORMAT", "text", "text or json (one object a line)."},
+      {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
+       false, false, false, 'v', "debug"},
+      {"log-format", "RIG_LOG_FORMAT", "text",
+       "text or json (one object a line)."},
       {"log-file", "RIG_LOG_FILE", "", "Also append the log to this file."},
       {"config", "RIG_CONFIG", "",
        "YAML file of settings (keys are the flag names without --)."},
@@ -41,7 +42,8 @@ const std::vector<rig::SettingSpec>& Specs() {
 
 constexpr char kUsage[] =
     "Usage: rig-agent [--listen HOST:PORT] [settings]\n\n"
-    "Serves the rig's agent protocol: a coordinator (rig-coordinator) sends it\n"
+    "Serves the rig's agent protocol: a coordinator (rig-coordinator) sends "
+    "it\n"
     "a plan and its share of the load; it connects to the database, runs the\n"
     "workload and streams statistics back. -v is --log-level=debug.";
 
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
   }
   if (!settings->positional().empty()) {
     return Fail(absl::StrCat("unexpected argument \"",
-                             settings->positional().front(), "\" (see --help)"));
+                             settings->positional().front(),
+                             "\" (see --help)"));
   }
   auto level = rig::ParseLogLevel(settings->Get("log-level"));
   if (!level.ok()) return Fail(std::string(level.status().message()));

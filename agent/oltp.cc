@@ -49,7 +49,8 @@ class OltpWorkload : public Workload {
     const int64_t total = per_table * tables_;
     int64_t done = 0;
     Rng rng(std::random_device{}());
-    std::uniform_int_distribution<int64_t> k(1, std::max<int64_t>(1, table_size_));
+    std::uniform_int_distribution<int64_t> k(1,
+                                             std::max<int64_t>(1, table_size_));
     for (int t = 1; t <= tables_; ++t) {
       if (auto r = connection.Execute(CreateTableSql(t)); !r.ok()) {
         return r.status();
@@ -57,8 +58,8 @@ class OltpWorkload : public Workload {
       for (int64_t id = begin; id < end;) {
         const int64_t batch_end = std::min(end, id + task.batch_size);
         // INSERT IGNORE: a re-run of an interrupted prepare completes it.
-        std::string sql =
-            absl::StrCat("INSERT IGNORE INTO sbtest", t, "(id, k, c, pad) VALUES");
+        std::string sql = absl::StrCat("INSERT IGNORE INTO sbtest", t,
+                                       "(id, k, c, pad) VALUES");
         for (int64_t row = id; row < batch_end; ++row) {
           absl::StrAppend(&sql, row == id ? "" : ",", "(", row, ",", k(rng),
                           ",'", RandomDigitGroups(rng, 10), "','",

@@ -26,8 +26,7 @@ bool Cancellation::WaitFor(absl::Duration d) {
                       [this] { return cancelled_.load(); });
 }
 
-RunContext::RunContext(std::string run_id_in,
-                       rig::v1::Assignment assignment_in,
+RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
                        db::Driver* driver_in,
                        const WorkloadRegistry* workloads_in,
                        RunEvents* events_in)

@@ -92,9 +92,9 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   bool expected = false;
   if (!busy_.compare_exchange_strong(expected, true)) {
     std::lock_guard<std::mutex> lock(mu_);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("agent ", options_.name,
-                                     " is busy with run ", run_id_));
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("agent ", options_.name, " is busy with run ", run_id_));
   }
   const rig::v1::Start& start = first.start();
   rig::v1::Assignment assignment = start.assignment();

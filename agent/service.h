@@ -53,8 +53,8 @@ class AgentServiceImpl final : public rig::v1::AgentService::Service {
 
   std::atomic<bool> busy_{false};
   std::mutex mu_;
-  std::string run_id_;                    // guarded by mu_
-  RunContext* active_ = nullptr;          // guarded by mu_
+  std::string run_id_;            // guarded by mu_
+  RunContext* active_ = nullptr;  // guarded by mu_
 };
 
 }  // namespace rig::agent

@@ -172,8 +172,9 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       previous = state;
       state = fail(absl::FailedPreconditionError(absl::StrCat(
           "no handler is registered for state ", previous,
-          from.empty() ? "" : absl::StrCat(" (transition ", from, " -> ",
-                                           previous, ")"))));
+          from.empty()
+              ? ""
+              : absl::StrCat(" (transition ", from, " -> ", previous, ")"))));
       break;
     }
     StateHandler& handler = *entry->handler;
@@ -195,8 +196,8 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       break;
     }
     if (!next.ok()) {
-      state = fail(ctx.cancel.cancelled() ? ctx.cancel.reason()
-                                          : next.status());
+      state =
+          fail(ctx.cancel.cancelled() ? ctx.cancel.reason() : next.status());
       break;
     }
     if (ctx.cancel.cancelled()) {
@@ -207,9 +208,8 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
         std::find(entry->next.begin(), entry->next.end(), *next) ==
             entry->next.end()) {
       state = fail(absl::FailedPreconditionError(absl::StrCat(
-          "transition ", state, " -> ", *next,
-          " is not registered (allowed: ", absl::StrJoin(entry->next, ", "),
-          ")")));
+          "transition ", state, " -> ", *next, " is not registered (allowed: ",
+          absl::StrJoin(entry->next, ", "), ")")));
       break;
     }
     // Barrier: park until the coordinator lets every agent go on.

@@ -66,11 +66,13 @@ class Preparing : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     const rig::v1::Workload& w = ctx.assignment.plan().workload();
-    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kWarmingUp);
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP)
+      return std::string(kWarmingUp);
     auto scope = ctx.driver->AttachThread();
     PrepareTask task;
     task.range = ctx.assignment.prepare_range();
-    task.batch_size = w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    task.batch_size =
+        w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
     int64_t last_report_us = 0;
     task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
       const int64_t now = ctx.OffsetUs();
@@ -113,7 +115,8 @@ class WarmingUp : public StateHandler {
 absl::Duration RunLength(const rig::v1::Load& load) {
   if (load.stages_size() > 0) {
     absl::Duration total;
-    for (const auto& stage : load.stages()) total += FromProto(stage.duration());
+    for (const auto& stage : load.stages())
+      total += FromProto(stage.duration());
     return total;
   }
   return FromProto(load.duration(), absl::Seconds(10));

@@ -44,14 +44,12 @@ absl::StatusOr<std::unique_ptr<Workload>> WorkloadRegistry::Make(
                      "\"; this agent offers: ", absl::StrJoin(names, ", ")));
   }
   for (const auto& [key, value] : config.options().fields()) {
-    auto it = std::find_if(def->options.begin(), def->options.end(),
-                           [&key = key](const rig::v1::OptionSpec& o) {
-                             return o.name() == key;
-                           });
+    auto it = std::find_if(
+        def->options.begin(), def->options.end(),
+        [&key = key](const rig::v1::OptionSpec& o) { return o.name() == key; });
     if (it == def->options.end()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("workload ", def->name, " has no option \"", key,
-                       "\""));
+          absl::StrCat("workload ", def->name, " has no option \"", key, "\""));
     }
   }
   return def->make(config);

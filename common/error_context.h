@@ -12,8 +12,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace rig {
 
@@ -23,11 +23,11 @@ struct ServerError {
 };
 
 struct ErrorContext {
-  std::string operation;   // "connect", "prepare", "query", ...
-  std::string state;       // state machine state, e.g. "Connecting"
+  std::string operation;  // "connect", "prepare", "query", ...
+  std::string state;      // state machine state, e.g. "Connecting"
   std::string agent;
-  int64_t connection = -1; // server connection id or pool slot; -1 = none
-  int attempt = 0;         // 0 = not retried
+  int64_t connection = -1;  // server connection id or pool slot; -1 = none
+  int attempt = 0;          // 0 = not retried
 };
 
 // Attaches a server error to a status (adapter side).

@@ -1,10 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "common/logging.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -12,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -20,10 +20,10 @@ namespace {
 
 struct LogState {
   std::mutex mu;
-  LogOptions options;                           // guarded by mu
-  std::FILE* file = nullptr;                    // guarded by mu
-  std::map<std::string, std::string> context;   // guarded by mu
-  std::vector<std::string> secrets;             // guarded by mu
+  LogOptions options;                          // guarded by mu
+  std::FILE* file = nullptr;                   // guarded by mu
+  std::map<std::string, std::string> context;  // guarded by mu
+  std::vector<std::string> secrets;            // guarded by mu
 };
 
 LogState& State() {
@@ -165,8 +165,8 @@ void EmitLog(LogLevel level, absl::string_view message,
     line += "}\n";
   } else {
     line = absl::StrCat(
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()),
-        " ", absl::AsciiStrToUpper(LevelName(level)).substr(0, 4), " ",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), " ",
+        absl::AsciiStrToUpper(LevelName(level)).substr(0, 4), " ",
         s.options.component.empty() ? "rig" : s.options.component);
     for (const auto& [k, v] : s.context) absl::StrAppend(&line, " ", k, "=", v);
     absl::StrAppend(&line, ": ", message);

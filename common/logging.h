@@ -17,19 +17,19 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace rig {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
 struct LogOptions {
-  std::string component;       // "agent" or "coordinator"
+  std::string component;  // "agent" or "coordinator"
   LogLevel level = LogLevel::kInfo;
-  bool json = false;           // JSON lines instead of text
-  std::string file;            // also append to this file; empty = stderr only
+  bool json = false;  // JSON lines instead of text
+  std::string file;   // also append to this file; empty = stderr only
 };
 
 absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text);
@@ -68,7 +68,7 @@ class LogLine {
 
 }  // namespace rig
 
-#define RIG_LOG(severity)                                   \
-  if (!::rig::LogEnabled(::rig::LogLevel::k##severity)) {   \
-  } else                                                    \
+#define RIG_LOG(severity)                                 \
+  if (!::rig::LogEnabled(::rig::LogLevel::k##severity)) { \
+  } else                                                  \
     ::rig::LogLine(::rig::LogLevel::k##severity)

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/settings.h"
 
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "common/duration.h"
 #include "yaml-cpp/yaml.h"
 
@@ -56,7 +56,7 @@ absl::StatusOr<Settings> Settings::Resolve(
       }
       const SettingSpec& spec = *it->second;
       cli[spec.name].push_back(spec.alias_value.empty() ? "true"
-                                                     : spec.alias_value);
+                                                        : spec.alias_value);
       continue;
     }
     if (!absl::StartsWith(arg, "--")) {
@@ -120,8 +120,8 @@ absl::StatusOr<Settings> Settings::Resolve(
       return absl::InvalidArgumentError(
           absl::StrCat("cannot read config file ", config_path));
     } catch (const YAML::Exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config_path, ":", e.mark.line + 1, ": ", e.msg));
+      return absl::InvalidArgumentError(
+          absl::StrCat(config_path, ":", e.mark.line + 1, ": ", e.msg));
     }
     if (!root.IsNull() && !root.IsMap()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -137,11 +137,12 @@ absl::StatusOr<Settings> Settings::Resolve(
       }
       if (kv.second.IsSequence()) {
         if (!it->second.repeated) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              config_path, ":", line, ": setting \"", key,
-              "\" takes one value, not a list"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(config_path, ":", line, ": setting \"", key,
+                           "\" takes one value, not a list"));
         }
-        for (const auto& v : kv.second) file[key].push_back(v.as<std::string>());
+        for (const auto& v : kv.second)
+          file[key].push_back(v.as<std::string>());
       } else if (kv.second.IsScalar()) {
         file[key].push_back(kv.second.as<std::string>());
       } else {
@@ -160,13 +161,7 @@ absl::StatusOr<Settings> Settings::Resolve(
                    spec.env.empty() ? nullptr : std::getenv(spec.env.c_str());
                env != nullptr) {
       v.source = "env";
-      if (spec.repeated) {
-        for (auto part : absl::StrSplit(env, ',', absl::SkipWhitespace())) {
-          v.values.emplace_back(absl::StripAsciiWhitespace(part));
-        }
-      } else {
-        v.values = {env};
-      }
+      v.values = {env};
     } else if (auto it = file.find(name); it != file.end()) {
       v = {it->second, "config"};
     } else {
@@ -206,7 +201,12 @@ std::vector<std::string> Settings::GetList(const std::string& name) const {
   std::vector<std::string> out;
   auto it = values_.find(name);
   if (it == values_.end()) return out;
+  const bool split = specs_.at(name).comma_separated;
   for (const auto& v : it->second.values) {
+    if (!split) {
+      if (!v.empty()) out.push_back(v);
+      continue;
+    }
     // "a,b" in one value is a list too, so --agents a,b and repeated flags
     // mean the same.
     for (auto part : absl::StrSplit(v, ',', absl::SkipWhitespace())) {
@@ -253,23 +253,30 @@ const std::string& Settings::SourceOf(const std::string& name) const {
 std::string Settings::Help(absl::string_view usage,
                            const std::vector<SettingSpec>& specs,
                            absl::string_view epilog) {
-  std::string out = absl::StrCat(usage, "\n\nSettings (command line > "
-                                        "environment > config file > "
-                                        "default):\n");
+  std::string out = absl::StrCat(usage,
+                                 "\n\nSettings (command line > "
+                                 "environment > config file > "
+                                 "default):\n");
   for (const auto& spec : specs) {
     std::string flag = absl::StrCat("  --", spec.name);
     if (spec.is_bool) {
-      absl::StrAppend(&flag, ", --no-", spec.name);
+      if (spec.default_value == "true")
+        absl::StrAppend(&flag, ", --no-", spec.name);
     } else {
       absl::StrAppend(&flag, " VALUE");
     }
-    if (spec.alias != 0) absl::StrAppend(&flag, ", -", std::string(1, spec.alias));
+    if (spec.alias != 0)
+      absl::StrAppend(&flag, ", -", std::string(1, spec.alias));
     absl::StrAppend(&out, flag, "\n      ", spec.help, "\n      default: ",
-                    spec.secret ? "(none)"
+                    spec.secret                  ? "(none)"
                     : spec.default_value.empty() ? "(empty)"
                                                  : spec.default_value);
     if (!spec.env.empty()) absl::StrAppend(&out, "   env: ", spec.env);
-    if (spec.repeated) absl::StrAppend(&out, "   (repeatable; comma-separated)");
+    if (spec.repeated) {
+      absl::StrAppend(&out, spec.comma_separated
+                                ? "   (repeatable; comma-separated)"
+                                : "   (repeatable)");
+    }
     out += "\n";
   }
   absl::StrAppend(&out, "  --help, -h\n      Show this help and exit.\n");

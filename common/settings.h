@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace rig {
@@ -29,10 +29,11 @@ struct SettingSpec {
   std::string default_value;  // as text; for booleans "true"/"false"
   std::string help;
   bool is_bool = false;
-  bool repeated = false;      // may be given several times; values add up
-  char alias = 0;             // one-letter alias, e.g. 'v'
-  std::string alias_value;    // value the alias sets (e.g. "debug")
-  bool secret = false;        // value never shown in help or errors
+  bool repeated = false;         // may be given several times; values add up
+  bool comma_separated = false;  // GetList also splits each value at commas
+  char alias = 0;                // one-letter alias, e.g. 'v'
+  std::string alias_value;       // value the alias sets (e.g. "debug")
+  bool secret = false;           // value never shown in help or errors
 };
 
 class Settings {
@@ -54,6 +55,7 @@ class Settings {
 
   // The resolved value (the last one for repeated settings).
   const std::string& Get(const std::string& name) const;
+  // Every value of a repeated setting (split at commas if the spec says so).
   std::vector<std::string> GetList(const std::string& name) const;
   absl::StatusOr<bool> GetBool(const std::string& name) const;
   absl::StatusOr<int64_t> GetInt(const std::string& name) const;

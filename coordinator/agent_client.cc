@@ -53,9 +53,9 @@ absl::Status AgentClient::Start(const rig::v1::Start& start,
   *m.mutable_start() = start;
   if (!stream_->Write(m)) {
     grpc::Status status = stream_->Finish();
-    return absl::UnavailableError(absl::StrCat(
-        "agent ", address_, ": cannot start the session: ",
-        status.error_message()));
+    return absl::UnavailableError(
+        absl::StrCat("agent ", address_,
+                     ": cannot start the session: ", status.error_message()));
   }
   reader_ = std::thread(&AgentClient::ReadLoop, this, listener);
   return absl::OkStatus();

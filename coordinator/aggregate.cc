@@ -5,6 +5,15 @@
 #include "absl/strings/str_cat.h"
 
 namespace rig::coordinator {
+namespace {
+
+// An agent that ended before measuring sends no histogram.
+absl::StatusOr<Histogram> DecodeOrEmpty(const std::string& bytes) {
+  if (bytes.empty()) return Histogram();
+  return Histogram::Decode(bytes);
+}
+
+}  // namespace
 
 void AddCounters(rig::v1::Counters& a, const rig::v1::Counters& b) {
   a.set_ops(a.ops() + b.ops());
@@ -46,17 +55,17 @@ void RunAggregate::SetAgentOrigin(int agent, int64_t coordinator_us) {
 absl::Status RunAggregate::AddInterval(int agent,
                                        const rig::v1::IntervalStats& stats,
                                        int expected, bool* complete) {
-  auto latency = Histogram::Decode(stats.latency());
+  auto latency = DecodeOrEmpty(stats.latency());
   if (!latency.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "interval ", stats.seq(), ": bad latency histogram: ",
-        latency.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("interval ", stats.seq(),
+                     ": bad latency histogram: ", latency.status().message()));
   }
-  auto service = Histogram::Decode(stats.service_latency());
+  auto service = DecodeOrEmpty(stats.service_latency());
   if (!service.ok()) {
-    return absl::DataLossError(absl::StrCat(
-        "interval ", stats.seq(), ": bad service histogram: ",
-        service.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("interval ", stats.seq(),
+                     ": bad service histogram: ", service.status().message()));
   }
   PerAgent& a = agents_[agent];
   AddCounters(a.interval_counters, stats.counters());
@@ -78,8 +87,8 @@ absl::Status RunAggregate::AddInterval(int agent,
 absl::Status RunAggregate::SetResult(int agent,
                                      const rig::v1::RunResult& result) {
   PerAgent& a = agents_[agent];
-  auto latency = Histogram::Decode(result.latency());
-  auto service = Histogram::Decode(result.service_latency());
+  auto latency = DecodeOrEmpty(result.latency());
+  auto service = DecodeOrEmpty(result.service_latency());
   if (!latency.ok() || !service.ok()) {
     return absl::DataLossError("run result: bad latency histogram");
   }

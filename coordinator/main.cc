@@ -9,8 +9,8 @@
 #include <iostream>
 #include <thread>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/logging.h"
 #include "common/settings.h"
 #include "common/version.h"
@@ -28,15 +28,16 @@ const std::vector<rig::SettingSpec>& Specs() {
       {"plan", "RIG_PLAN", "",
        "The plan file (YAML). May also be given as the first argument."},
       {"agents", "RIG_AGENTS", "",
-       "Agents to run on, host:port[,host:port...].", false, true},
+       "Agents to run on, host:port[,host:port...].", false, true, true},
       {"set", "", "",
-       "Override a plan key, e.g. --set load.duration=30s (repeatable).",
-       false, true},
+       "Override a plan key, e.g. --set load.duration=30s (repeatable).", false,
+       true},
       {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
        "How long to wait for each agent to answer GetInfo."},
-      {"run-id", "RIG_RUN_ID", "", "Run id (default: generated from the time)."},
+      {"run-id", "RIG_RUN_ID", "",
+       "Run id (default: generated from the time)."},
       {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
-       false, false, 'v', "debug"},
+       false, false, false, 'v', "debug"},
       {"log-format", "RIG_LOG_FORMAT", "text",
        "text or json (one object a line)."},
       {"log-file", "RIG_LOG_FILE", "", "Also append the log to this file."},
@@ -106,14 +107,17 @@ int main(int argc, char** argv) {
     positional.erase(positional.begin());
   }
   if (!positional.empty()) {
-    return Fail(kExitUsage, absl::StrCat("unexpected argument \"",
-                                         positional.front(), "\" (see --help)"));
+    return Fail(kExitUsage,
+                absl::StrCat("unexpected argument \"", positional.front(),
+                             "\" (see --help)"));
   }
   if (plan_path.empty()) {
-    return Fail(kExitUsage, "no plan given (rig-coordinator PLAN.yaml "
-                            "--agents host:port; see --help)");
+    return Fail(kExitUsage,
+                "no plan given (rig-coordinator PLAN.yaml "
+                "--agents host:port; see --help)");
   }
-  auto plan = rig::coordinator::LoadPlanFile(plan_path, settings->GetList("set"));
+  auto plan =
+      rig::coordinator::LoadPlanFile(plan_path, settings->GetList("set"));
   if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
   const std::vector<std::string> agents = settings->GetList("agents");
   if (agents.empty()) {

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "coordinator/plan.h"
 
 #include <cmath>
@@ -13,9 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "common/duration.h"
-#include "common/status_macros.h"
 #include "common/proto_duration.h"
+#include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "yaml-cpp/yaml.h"
@@ -109,7 +109,8 @@ class Converter {
       const std::string key = kv.first.Scalar();
       const FieldDescriptor* f = d->FindFieldByName(key);
       if (f == nullptr) f = d->FindFieldByCamelcaseName(key);
-      const std::string key_path = path.empty() ? key : absl::StrCat(path, ".", key);
+      const std::string key_path =
+          path.empty() ? key : absl::StrCat(path, ".", key);
       if (f == nullptr) {
         std::vector<std::string> valid;
         for (int i = 0; i < d->field_count(); ++i) {
@@ -132,8 +133,8 @@ class Converter {
  private:
   absl::Status Error(const YAML::Node& node, absl::string_view message) {
     const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) return absl::InvalidArgumentError(
-        absl::StrCat(source_, ": ", message));
+    if (mark.is_null())
+      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", message));
     return absl::InvalidArgumentError(
         absl::StrCat(source_, ":", mark.line + 1, ": ", message));
   }
@@ -210,8 +211,10 @@ class Converter {
       case FieldDescriptor::CPPTYPE_UINT64: {
         int64_t v = 0;
         if (!absl::SimpleAtoi(text, &v)) {
-          return Error(node, absl::StrCat("\"", path, "\" must be a whole "
-                                          "number, not \"", text, "\""));
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be a whole "
+                                          "number, not \"",
+                                          text, "\""));
         }
         const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
                           f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
@@ -222,9 +225,9 @@ class Converter {
           hi = range->second.max;
         }
         if (v < lo || v > hi) {
-          return Error(node, absl::StrCat("\"", path, "\" is ", v,
-                                          ", out of range [", lo, ", ", hi,
-                                          "]"));
+          return Error(node,
+                       absl::StrCat("\"", path, "\" is ", v, ", out of range [",
+                                    lo, ", ", hi, "]"));
         }
         absl::StrAppend(&out, v);
         return absl::OkStatus();
@@ -233,15 +236,16 @@ class Converter {
       case FieldDescriptor::CPPTYPE_FLOAT: {
         double v = 0;
         if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
-          return Error(node, absl::StrCat("\"", path, "\" must be a number, "
-                                          "not \"", text, "\""));
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be a number, "
+                                          "not \"",
+                                          text, "\""));
         }
         if (range != Ranges().end() &&
             (v < range->second.min || v > range->second.max)) {
           return Error(node, absl::StrCat("\"", path, "\" is ", v,
-                                          ", out of range [",
-                                          range->second.min, ", ",
-                                          range->second.max, "]"));
+                                          ", out of range [", range->second.min,
+                                          ", ", range->second.max, "]"));
         }
         absl::StrAppend(&out, v);
         return absl::OkStatus();
@@ -253,8 +257,10 @@ class Converter {
         } else if (t == "false" || t == "no" || t == "off") {
           out += "false";
         } else {
-          return Error(node, absl::StrCat("\"", path, "\" must be true or "
-                                          "false, not \"", text, "\""));
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be true or "
+                                          "false, not \"",
+                                          text, "\""));
         }
         return absl::OkStatus();
       }
@@ -304,7 +310,8 @@ class Converter {
     }
     auto d = ParseDuration(node.Scalar());
     if (!d.ok()) {
-      return Error(node, absl::StrCat("\"", path, "\": ", d.status().message()));
+      return Error(node,
+                   absl::StrCat("\"", path, "\": ", d.status().message()));
     }
     const google::protobuf::Duration p = ToProto(*d);
     absl::StrAppend(&out, "\"", p.seconds());
@@ -335,8 +342,8 @@ class Converter {
         first = false;
         AppendJsonString(out, kv.first.Scalar());
         out += ':';
-        RETURN_IF_ERROR(Any(kv.second, absl::StrCat(path, ".", kv.first.Scalar()),
-                             out, false));
+        RETURN_IF_ERROR(Any(
+            kv.second, absl::StrCat(path, ".", kv.first.Scalar()), out, false));
       }
       out += '}';
     } else if (node.IsSequence()) {
@@ -351,7 +358,8 @@ class Converter {
       double d = 0;
       const std::string lower = absl::AsciiStrToLower(text);
       if (node.Tag() != "!" && absl::SimpleAtod(text, &d) && std::isfinite(d) &&
-          lower.find_first_of("abcdfghijklmnopqrstuvwxyz") == std::string::npos) {
+          lower.find_first_of("abcdfghijklmnopqrstuvwxyz") ==
+              std::string::npos) {
         absl::StrAppend(&out, d);
       } else if (node.Tag() != "!" && (lower == "true" || lower == "false")) {
         out += lower;
@@ -368,17 +376,17 @@ class Converter {
 absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
   const size_t eq = override.find('=');
   if (eq == std::string::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--set \"", override, "\": use --set key.path=value, e.g. "
-        "--set load.duration=30s"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--set \"", override,
+                     "\": use --set key.path=value, e.g. "
+                     "--set load.duration=30s"));
   }
   const std::string key = override.substr(0, eq);
   YAML::Node value;
   try {
     value = YAML::Load(override.substr(eq + 1));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--set ", key, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": ", e.msg));
   }
   std::vector<std::string> parts = absl::StrSplit(key, '.');
   // yaml-cpp nodes are handles: walk with copies, assign through them.
@@ -386,9 +394,10 @@ absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node parent = chain.back();
     if (!parent.IsMap() && !parent.IsNull()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--set ", key, ": \"", absl::StrJoin(parts.begin(), parts.begin() + i, "."),
-          "\" is not a mapping"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set ", key, ": \"",
+                       absl::StrJoin(parts.begin(), parts.begin() + i, "."),
+                       "\" is not a mapping"));
     }
     chain.push_back(parent[parts[i]]);
   }
@@ -422,7 +431,8 @@ absl::StatusOr<rig::v1::Plan> ParsePlan(
   rig::v1::Plan plan;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &plan, options);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(json, &plan, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": ", status.ToString()));

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "rig/v1/plan.pb.h"
 
 namespace rig::coordinator {

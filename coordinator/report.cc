@@ -67,9 +67,9 @@ std::string FormatSummary(const rig::v1::Report& r) {
                     r.server().version());
   }
   out += "\n\n";
-  absl::StrAppend(&out, absl::StrFormat("%-24s %10s %11s %8s %9s %9s %9s %9s\n",
-                                        "", "ops", "ops/s", "errors", "p50",
-                                        "p95", "p99", "max"));
+  absl::StrAppend(
+      &out, absl::StrFormat("%-24s %10s %11s %8s %9s %9s %9s %9s\n", "", "ops",
+                            "ops/s", "errors", "p50", "p95", "p99", "max"));
   out += Row("total", r.total());
   for (const auto& a : r.agents()) {
     std::string name = a.name().empty() ? a.address() : a.name();

@@ -73,8 +73,8 @@ absl::Status Coordinator::CheckAgents() {
       continue;
     }
     if (info.busy()) {
-      problems.push_back(absl::StrCat("agent ", address,
-                                      ": busy with run ", info.current_run_id()));
+      problems.push_back(absl::StrCat("agent ", address, ": busy with run ",
+                                      info.current_run_id()));
       continue;
     }
     bool offered = false;
@@ -84,10 +84,10 @@ absl::Status Coordinator::CheckAgents() {
     if (!offered) {
       std::vector<std::string> names;
       for (const auto& w : info.workloads()) names.push_back(w.name());
-      problems.push_back(absl::StrCat(
-          "agent ", address, ": does not offer workload \"",
-          plan_.workload().kind(), "\" (offers: ", absl::StrJoin(names, ", "),
-          ")"));
+      problems.push_back(
+          absl::StrCat("agent ", address, ": does not offer workload \"",
+                       plan_.workload().kind(),
+                       "\" (offers: ", absl::StrJoin(names, ", "), ")"));
       continue;
     }
     agents_[i].info = info;
@@ -131,9 +131,12 @@ absl::Status Coordinator::Assign() {
 
 absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   if (clients_.empty()) {
-    return absl::InvalidArgumentError("no agents given (use --agents host:port,...)");
+    return absl::InvalidArgumentError(
+        "no agents given (use --agents host:port,...)");
   }
   SetLogContext("run", run_id_);
+  RIG_LOG(Info) << "run " << run_id_ << ": asking " << clients_.size()
+                << " agent(s) for their state";
   if (absl::Status s = CheckAgents(); !s.ok()) return s;
   if (absl::Status s = Assign(); !s.ok()) return s;
 
@@ -176,7 +179,8 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
     started_ = true;
     // Agents not started at all count as ended.
     for (size_t i = 0; i < clients_.size(); ++i) {
-      if (!agents_[i].ended && !agents_[i].error.empty()) agents_[i].ended = true;
+      if (!agents_[i].ended && !agents_[i].error.empty())
+        agents_[i].ended = true;
     }
     cv_.wait(lock, [this] {
       for (const auto& a : agents_) {
@@ -232,9 +236,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         if (!s.ok()) {
           RIG_LOG(Warning) << "agent " << name << ": " << s.message();
         } else if (complete) {
-          progress_line = FormatIntervalLine(
-              aggregate_.Interval(m.interval().seq()),
-              static_cast<int>(agents_.size()));
+          progress_line =
+              FormatIntervalLine(aggregate_.Interval(m.interval().seq()),
+                                 static_cast<int>(agents_.size()));
         }
         break;
       }
@@ -298,9 +302,9 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
   AgentState& a = agents_[agent];
   a.ended = true;
   if (!a.has_result) {
-    a.error = absl::StrCat("lost: the session ended before the run finished (",
-                           status.ok() ? "stream closed" : status.ToString(),
-                           ")");
+    a.error =
+        absl::StrCat("lost: the session ended before the run finished (",
+                     status.ok() ? "stream closed" : status.ToString(), ")");
     RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
     StopOthers(agent, absl::StrCat("agent ", clients_[agent]->address(), " ",
                                    a.error));
@@ -341,7 +345,8 @@ rig::v1::Report Coordinator::BuildReport() const {
   for (size_t i = 0; i < agents_.size(); ++i) {
     const AgentState& a = agents_[i];
     auto* ar = r.add_agents();
-    ar->set_name(a.info.name().empty() ? clients_[i]->address() : a.info.name());
+    ar->set_name(a.info.name().empty() ? clients_[i]->address()
+                                       : a.info.name());
     ar->set_address(clients_[i]->address());
     ar->set_index(static_cast<int>(i));
     ar->set_connections(a.assignment.connections());

@@ -82,13 +82,13 @@ class Coordinator : public SessionListener {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<AgentState> agents_;                 // guarded by mu_
-  RunAggregate aggregate_{0};                      // guarded by mu_
-  std::map<int, std::set<int>> barriers_;          // guarded by mu_
+  std::vector<AgentState> agents_;                           // guarded by mu_
+  RunAggregate aggregate_{0};                                // guarded by mu_
+  std::map<int, std::set<int>> barriers_;                    // guarded by mu_
   std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
-  std::string stop_reason_;                        // guarded by mu_
-  bool started_ = false;                           // guarded by mu_
+  std::string stop_reason_;                                  // guarded by mu_
+  bool started_ = false;                                     // guarded by mu_
 };
 
 }  // namespace rig::coordinator

@@ -25,8 +25,9 @@ std::vector<int64_t> SplitWeighted(int64_t total,
     remainders.emplace_back(exact - std::floor(exact), i);
   }
   // Largest remainder first; ties go to the earlier agent.
-  std::stable_sort(remainders.begin(), remainders.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(
+      remainders.begin(), remainders.end(),
+      [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t k = 0; given < total; k = (k + 1) % n, ++given) {
     shares[remainders[k].second]++;
   }
@@ -45,7 +46,8 @@ std::vector<double> SplitRate(double total,
 }
 
 std::vector<rig::v1::KeyRange> SplitRange(int64_t begin, int64_t end, int n) {
-  std::vector<int64_t> sizes = SplitEvenly(std::max<int64_t>(0, end - begin), n);
+  std::vector<int64_t> sizes =
+      SplitEvenly(std::max<int64_t>(0, end - begin), n);
   std::vector<rig::v1::KeyRange> out;
   int64_t at = begin;
   for (int64_t size : sizes) {

@@ -1,8 +1,8 @@
-#include "absl/strings/string_view.h"
 #include "agent/db/connection.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 
 namespace rig::db {
 namespace {

@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "agent/db/mysql_driver.h"
 
 #include <cppconn/exception.h>
@@ -13,6 +12,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/error_context.h"
 
 namespace rig::db {
@@ -171,8 +171,8 @@ class MySqlThreadScope : public ThreadScope {
 int TimeoutSeconds(absl::Duration d) {
   // The client library takes whole seconds; round up so 500ms is not 0
   // (which would mean "no timeout").
-  return static_cast<int>(std::max<int64_t>(1, absl::ToInt64Seconds(
-                                                   d + absl::Milliseconds(999))));
+  return static_cast<int>(
+      std::max<int64_t>(1, absl::ToInt64Seconds(d + absl::Milliseconds(999))));
 }
 
 class MySqlDriver : public Driver {
@@ -213,8 +213,8 @@ class MySqlDriver : public Driver {
       connection->set_id(std::stoll(*(*id_rows)[0][0]));
     }
     for (const auto& [name, value] : options.session_vars) {
-      auto r = connection->Execute(absl::StrCat("SET SESSION ", name, " = ",
-                                                value));
+      auto r =
+          connection->Execute(absl::StrCat("SET SESSION ", name, " = ", value));
       if (!r.ok()) {
         return Prefix(r.status(), absl::StrCat("session variable ", name));
       }

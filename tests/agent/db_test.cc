@@ -1,0 +1,44 @@
+#include <gtest/gtest.h>
+
+#include "agent/db/connection.h"
+#include "agent/error_class.h"
+#include "common/error_context.h"
+
+namespace rig {
+namespace {
+
+// Recorded VERSION() / @@version_comment answers.
+TEST(ClassifyServerTest, TellsTheFlavor) {
+  EXPECT_EQ(db::ClassifyServer("10.11.6-MariaDB-0+deb12u1", "Debian 12").flavor,
+            "mariadb");
+  EXPECT_EQ(db::ClassifyServer("8.0.11-TiDB-v7.5.1", "").flavor, "tidb");
+  EXPECT_EQ(db::ClassifyServer("5.7.25-TiDB-v6.5.0", "").flavor, "tidb");
+  EXPECT_EQ(db::ClassifyServer("8.0.36", "MySQL Community Server - GPL").flavor,
+            "mysql");
+  EXPECT_EQ(db::ClassifyServer("5.5.5-10.6.16-MariaDB", "").flavor, "mariadb");
+}
+
+TEST(ErrorClassTest, ClassifiesByServerCode) {
+  using agent::ErrorClass;
+  for (int code : {1213, 1205, 8002, 8022, 9007}) {
+    EXPECT_EQ(agent::ClassifyCode(code), ErrorClass::kRetryTxn) << code;
+  }
+  for (int code : {2002, 2003, 2006, 2013, 2055}) {
+    EXPECT_EQ(agent::ClassifyCode(code), ErrorClass::kReconnect) << code;
+  }
+  for (int code : {1040, 1053, 9001, 9002, 9003, 9004, 9005}) {
+    EXPECT_EQ(agent::ClassifyCode(code), ErrorClass::kBackoff) << code;
+  }
+  for (int code : {1044, 1045, 1049, 1064, 1146}) {
+    EXPECT_EQ(agent::ClassifyCode(code), ErrorClass::kFailFast) << code;
+  }
+  EXPECT_EQ(agent::ClassifyCode(1062), ErrorClass::kOther);
+  EXPECT_EQ(agent::Classify(
+                WithServerError(absl::UnknownError("x"), {1213, "40001"})),
+            ErrorClass::kRetryTxn);
+  EXPECT_EQ(agent::Classify(absl::UnavailableError("no code")),
+            ErrorClass::kReconnect);
+}
+
+}  // namespace
+}  // namespace rig

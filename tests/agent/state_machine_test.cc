@@ -1,0 +1,199 @@
+#include "agent/state_machine.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agent/load.h"
+#include "common/proto_duration.h"
+#include "tests/agent/fake_driver.h"
+
+namespace rig::agent {
+namespace {
+
+class VectorEvents : public RunEvents {
+ public:
+  void Send(const rig::v1::AgentMessage& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    messages_.push_back(m);
+    if (m.has_state_changed() &&
+        m.state_changed().awaiting() != rig::v1::STATE_UNSPECIFIED &&
+        !parked_set_) {
+      parked_set_ = true;
+      parked_.set_value();
+    }
+  }
+  // Ready when the agent first parks at a barrier.
+  std::future<void> Parked() { return parked_.get_future(); }
+  std::vector<std::string> States() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& m : messages_) {
+      if (m.has_state_changed() &&
+          m.state_changed().awaiting() == rig::v1::STATE_UNSPECIFIED) {
+        out.push_back(m.state_changed().to_name());
+      }
+    }
+    return out;
+  }
+  int Count(rig::v1::AgentMessage::MsgCase c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
+    for (const auto& m : messages_) n += m.msg_case() == c;
+    return n;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<rig::v1::AgentMessage> messages_;
+  std::promise<void> parked_;
+  bool parked_set_ = false;
+};
+
+rig::v1::Assignment SmallAssignment() {
+  rig::v1::Assignment a;
+  a.set_agent_name("test-agent");
+  a.set_connections(2);
+  auto* plan = a.mutable_plan();
+  plan->mutable_workload()->set_kind("oltp_point_select");
+  plan->mutable_workload()->set_tables(1);
+  plan->mutable_workload()->set_table_size(100);
+  *plan->mutable_load()->mutable_duration() = ToProto(absl::Milliseconds(300));
+  *plan->mutable_load()->mutable_report_interval() =
+      ToProto(absl::Milliseconds(100));
+  a.mutable_prepare_range()->set_begin(1);
+  a.mutable_prepare_range()->set_end(101);
+  return a;
+}
+
+class StateMachineTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<RunContext> NewContext(rig::v1::Assignment a) {
+    return std::make_unique<RunContext>("run-1", std::move(a), &driver_,
+                                        &WorkloadRegistry::Default(), &events_);
+  }
+  testing::FakeDriver driver_;
+  VectorEvents events_;
+};
+
+// A handler that goes where it is told, or waits until cancelled.
+class ScriptedHandler : public StateHandler {
+ public:
+  explicit ScriptedHandler(std::string next, bool block = false)
+      : next_(std::move(next)), block_(block) {}
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    if (block_) ctx.cancel.WaitFor(absl::Seconds(30));
+    return next_;
+  }
+
+ private:
+  std::string next_;
+  bool block_;
+};
+
+TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
+  StateRegistry registry = StateRegistry::Standard();
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
+  EXPECT_EQ(
+      events_.States(),
+      (std::vector<std::string>{kInitializing, kConnecting, kPreparing,
+                                kWarmingUp, kRunning, kReporting, kCompleted}));
+  EXPECT_EQ(ctx->result.final_state(), rig::v1::STATE_COMPLETED);
+  EXPECT_GT(ctx->result.counters().ops(), 0);
+  // Operations before measuring began (the warm-up) are not counted.
+  EXPECT_LE(ctx->result.counters().ops(), driver_.executes.load());
+  EXPECT_GE(events_.Count(rig::v1::AgentMessage::kInterval), 2);
+  EXPECT_EQ(ctx->result.server().flavor(), "mariadb");
+}
+
+TEST_F(StateMachineTest, MissingHandlerFailsNamingTheState) {
+  StateRegistry registry;
+  registry.Register(kInitializing, std::make_shared<ScriptedHandler>("Bogus"),
+                    {"Bogus"});
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_NE(ctx->result.error().message().find(
+                "no handler is registered for state Bogus (transition "
+                "Initializing -> Bogus)"),
+            std::string::npos)
+      << ctx->result.error().message();
+}
+
+TEST_F(StateMachineTest, UnregisteredTransitionFails) {
+  StateRegistry registry;
+  registry.Register(kInitializing,
+                    std::make_shared<ScriptedHandler>(kReporting),
+                    {kConnecting});
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_NE(ctx->result.error().message().find(
+                "transition Initializing -> Reporting is not registered "
+                "(allowed: Connecting)"),
+            std::string::npos)
+      << ctx->result.error().message();
+}
+
+TEST_F(StateMachineTest, OverrunningHandlerFailsWithItsLimit) {
+  StateRegistry registry;
+  registry.Register(kInitializing,
+                    std::make_shared<ScriptedHandler>(kCompleted, true),
+                    {kCompleted});
+  ASSERT_TRUE(
+      registry.SetTimeLimit(kInitializing, absl::Milliseconds(50)).ok());
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_NE(ctx->result.error().message().find(
+                "state Initializing overran its time limit of 50ms"),
+            std::string::npos)
+      << ctx->result.error().message();
+}
+
+TEST_F(StateMachineTest, CancelWhileWaitingAtBarrierEndsCancelled) {
+  StateRegistry registry = StateRegistry::Standard();
+  rig::v1::Assignment a = SmallAssignment();
+  a.add_barriers(rig::v1::STATE_WARMING_UP);
+  auto ctx = NewContext(a);
+  std::future<void> parked = events_.Parked();
+  std::thread canceller([&] {
+    parked.wait();
+    EXPECT_EQ(driver_.open_connections.load(), 2);
+    ctx->cancel.Cancel(absl::CancelledError("test stop"));
+  });
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCancelled);
+  canceller.join();
+  ctx->connections.clear();
+  EXPECT_EQ(driver_.open_connections.load(), 0);
+}
+
+TEST_F(StateMachineTest, ConnectFailureCarriesServerCode) {
+  driver_.refuse_connections = true;
+  StateRegistry registry = StateRegistry::Standard();
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_EQ(ctx->result.error().server_code(), 2002);
+  EXPECT_EQ(ctx->result.error().state(), rig::v1::STATE_CONNECTING);
+  const std::string& msg = ctx->result.error().message();
+  EXPECT_NE(msg.find("agent=test-agent state=Connecting op=connect conn=0"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("server code 2002, SQLSTATE HY000"), std::string::npos)
+      << msg;
+}
+
+TEST_F(StateMachineTest, QueryErrorsAreCountedNotFatal) {
+  driver_.fail_every = 5;
+  StateRegistry registry = StateRegistry::Standard();
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
+  const auto& c = ctx->result.counters();
+  EXPECT_GT(c.errors(), 0);
+  EXPECT_EQ(c.errors_by_code().at(1213), c.errors());
+  EXPECT_EQ(c.errors_by_class().at("retry_txn"), c.errors());
+}
+
+}  // namespace
+}  // namespace rig::agent

@@ -1,0 +1,140 @@
+#include "coordinator/plan.h"
+
+#include <gtest/gtest.h>
+
+#include "common/proto_duration.h"
+
+namespace rig::coordinator {
+namespace {
+
+std::string ErrorOf(const std::string& yaml,
+                    const std::vector<std::string>& overrides = {}) {
+  auto plan = ParsePlan(yaml, "plan.yaml", overrides);
+  EXPECT_FALSE(plan.ok()) << "expected an error for:\n" << yaml;
+  return plan.ok() ? "" : std::string(plan.status().message());
+}
+
+TEST(PlanTest, ParsesTheDesignExample) {
+  auto plan = ParsePlan(R"(
+name: point-select-smoke
+target: {host: 127.0.0.1, port: 4000, user: root, password_env: RIG_DB_PASSWORD,
+         database: rig, tls: false, session_vars: {tidb_txn_mode: pessimistic}}
+workload: {kind: oltp_point_select, tables: 4, table_size: 10000, options: {range_size: 100, name: x}}
+load:     {connections: 64, rate: 0, duration: 1m30s, warmup: 5s,
+           stages: [{duration: 30s, rate: 2000}, {duration: 250ms, rate: 8000}]}
+resilience:
+  retry:           {max_attempts: 3, initial_backoff: 50ms, max_backoff: 2s, jitter: 0.2}
+  circuit_breaker: {failure_threshold: 20, window: 10s, open_for: 5s, half_open_probes: 3}
+  error_classes: {1062: other}
+thresholds: ["p99 < 50ms", "error_rate < 0.01"]
+report: {json: report.json, html: report.html}
+agents: {on_agent_loss: continue, max_lost_agents: 1}
+workload_extra_is_not_here: 1
+)",
+                        "plan.yaml");
+  ASSERT_FALSE(plan.ok());  // the last key is unknown
+  EXPECT_EQ(plan.status().message().substr(0, 13), "plan.yaml:15:");
+}
+
+TEST(PlanTest, ConvertsTypesDurationsAndEnums) {
+  auto plan = ParsePlan(R"(
+name: p
+target: {port: 3306, session_vars: {tidb_txn_mode: pessimistic}}
+workload: {kind: oltp_point_select, tables: 4, prepare: recreate, options: {range_size: 100}}
+load: {connections: 64, duration: 1m30s, warmup: 250ms,
+       stages: [{duration: 30s, rate: 2000, ramp: true}]}
+resilience: {error_classes: {1062: other}}
+thresholds: ["p99 < 50ms"]
+agents: {on_agent_loss: CONTINUE}
+)",
+                        "plan.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->target().port(), 3306);
+  EXPECT_EQ(plan->target().session_vars().at("tidb_txn_mode"), "pessimistic");
+  EXPECT_EQ(plan->workload().prepare(), rig::v1::PREPARE_MODE_RECREATE);
+  EXPECT_EQ(plan->workload().options().fields().at("range_size").number_value(),
+            100);
+  EXPECT_EQ(FromProto(plan->load().duration()), absl::Seconds(90));
+  EXPECT_EQ(FromProto(plan->load().warmup()), absl::Milliseconds(250));
+  EXPECT_TRUE(plan->load().stages(0).ramp());
+  EXPECT_EQ(plan->resilience().error_classes().at(1062), "other");
+  EXPECT_EQ(plan->agents().on_agent_loss(),
+            rig::v1::AGENT_LOSS_POLICY_CONTINUE);
+}
+
+TEST(PlanTest, AppliesDefaults) {
+  auto plan = ParsePlan("workload: {kind: oltp_point_select}\n", "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->target().host(), "127.0.0.1");
+  EXPECT_EQ(plan->target().port(), 4000);
+  EXPECT_EQ(plan->target().password_env(), "RIG_DB_PASSWORD");
+  EXPECT_EQ(plan->workload().tables(), 1);
+  EXPECT_EQ(plan->workload().table_size(), 10000);
+  EXPECT_EQ(plan->load().connections(), 4);
+  EXPECT_EQ(FromProto(plan->load().duration()), absl::Seconds(10));
+  EXPECT_EQ(FromProto(plan->load().report_interval()), absl::Seconds(1));
+}
+
+TEST(PlanTest, UnknownKeyNamesKeyPathAndLine) {
+  const std::string msg = ErrorOf(
+      "workload: {kind: oltp_point_select}\n"
+      "load:\n"
+      "  connections: 4\n"
+      "  conections: 8\n");
+  EXPECT_EQ(msg.substr(0, msg.find(" (")),
+            "plan.yaml:4: unknown key \"load.conections\"");
+  EXPECT_NE(msg.find("valid: connections, rate"), std::string::npos) << msg;
+}
+
+TEST(PlanTest, BadValuesNameKeyAndLine) {
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nload: {duration: 5x}\n"),
+            "plan.yaml:2: \"load.duration\": invalid duration \"5x\": use a "
+            "number with a unit, e.g. 250ms, 30s, 1m30s (units: ns, us, ms, s, "
+            "m, h)");
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nload:\n  connections: 0\n"),
+            "plan.yaml:3: \"load.connections\" is 0, out of range [1, 100000]");
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nload: {connections: many}\n"),
+            "plan.yaml:2: \"load.connections\" must be a whole number, not "
+            "\"many\"");
+  EXPECT_EQ(ErrorOf("workload: {kind: x, prepare: sometimes}\n"),
+            "plan.yaml:1: \"workload.prepare\" must be one of skip, create, "
+            "recreate, not \"sometimes\"");
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nthresholds: p99 < 5ms\n"),
+            "plan.yaml:2: \"thresholds\" must be a list");
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\ntarget: {tls: maybe}\n"),
+            "plan.yaml:2: \"target.tls\" must be true or false, not \"maybe\"");
+  EXPECT_EQ(
+      ErrorOf("load: {connections: 2}\n"),
+      "plan.yaml: \"workload.kind\" is required (e.g. oltp_point_select)");
+  EXPECT_EQ(ErrorOf("workload: [1, 2]\n"),
+            "plan.yaml:1: \"workload\" must be a mapping");
+  EXPECT_NE(ErrorOf("workload: {kind: x\n").find("plan.yaml:"),
+            std::string::npos);
+}
+
+TEST(PlanTest, OverridesApplyBeforeValidation) {
+  auto plan = ParsePlan(
+      "workload: {kind: oltp_point_select}\n", "p.yaml",
+      {"load.duration=30s", "target.port=3306", "thresholds=[p99 < 5ms]"});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(FromProto(plan->load().duration()), absl::Seconds(30));
+  EXPECT_EQ(plan->target().port(), 3306);
+  ASSERT_EQ(plan->thresholds_size(), 1);
+  EXPECT_EQ(plan->thresholds(0), "p99 < 5ms");
+
+  EXPECT_NE(ErrorOf("workload: {kind: x}\n", {"load.duraton=3s"})
+                .find("unknown key \"load.duraton\""),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("workload: {kind: x}\n", {"nonsense"}).find("--set"),
+            std::string::npos);
+}
+
+TEST(PlanTest, MissingFileIsNamed) {
+  auto plan = LoadPlanFile("/nonexistent/plan.yaml");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("/nonexistent/plan.yaml"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace rig::coordinator

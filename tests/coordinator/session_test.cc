@@ -1,0 +1,184 @@
+// The gRPC contract end to end in one process: real gRPC servers on
+// 127.0.0.1:0 running the agent service over a fake database, driven by the
+// coordinator library through full sessions.
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "agent/service.h"
+#include "common/histogram.h"
+#include "common/proto_duration.h"
+#include "coordinator/plan.h"
+#include "coordinator/run.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/agent/fake_driver.h"
+
+namespace rig {
+namespace {
+
+struct InProcessAgent {
+  explicit InProcessAgent(const std::string& name)
+      : states(agent::StateRegistry::Standard()) {
+    agent::AgentOptions options;
+    options.name = name;
+    options.close_grace = absl::Seconds(2);
+    service = std::make_unique<agent::AgentServiceImpl>(
+        options, &driver, &agent::WorkloadRegistry::Default(), &states);
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(service.get());
+    server = builder.BuildAndStart();
+  }
+  ~InProcessAgent() { server->Shutdown(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+
+  testing::FakeDriver driver;
+  agent::StateRegistry states;
+  std::unique_ptr<agent::AgentServiceImpl> service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
+rig::v1::Plan TestPlan(int connections, const std::string& duration) {
+  auto plan = coordinator::ParsePlan(
+      "name: t\n"
+      "workload: {kind: oltp_point_select, tables: 2, table_size: 1000}\n"
+      "load: {connections: " +
+          std::to_string(connections) + ", duration: " + duration +
+          ", report_interval: 100ms}\n",
+      "test.yaml");
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+TEST(SessionTest, TwoAgentsRunAFullSessionAndMergeExactly) {
+  InProcessAgent a("a"), b("b");
+  ASSERT_NE(a.port, 0);
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), b.address()};
+  coordinator::Coordinator coord(options, TestPlan(3, "500ms"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_PASSED) << report->error();
+  EXPECT_EQ(report->exit_code(), 0);
+  ASSERT_EQ(report->agents_size(), 2);
+  // 3 connections over 2 agents: the remainder goes to the first.
+  EXPECT_EQ(report->agents(0).connections(), 2);
+  EXPECT_EQ(report->agents(1).connections(), 1);
+  const int64_t ops_a = report->agents(0).summary().counters().ops();
+  const int64_t ops_b = report->agents(1).summary().counters().ops();
+  EXPECT_GT(ops_a, 0);
+  EXPECT_GT(ops_b, 0);
+  EXPECT_EQ(report->total().counters().ops(), ops_a + ops_b);
+  // What ran before measuring began (the warm-up) is not counted.
+  EXPECT_LE(ops_a, a.driver.executes.load());
+  EXPECT_LE(ops_b, b.driver.executes.load());
+  EXPECT_EQ(report->total().latency().count(), ops_a + ops_b);
+  // The intervals add up to the total.
+  int64_t interval_ops = 0;
+  for (const auto& iv : report->intervals()) {
+    interval_ops += iv.counters().ops();
+  }
+  EXPECT_EQ(interval_ops, ops_a + ops_b);
+  EXPECT_GE(report->intervals_size(), 4);
+  // The merged histogram equals the merge of the agents' histograms.
+  auto ha =
+      Histogram::Decode(report->agents(0).summary().latency().histogram());
+  auto hb =
+      Histogram::Decode(report->agents(1).summary().latency().histogram());
+  ASSERT_TRUE(ha.ok() && hb.ok());
+  ha->Merge(*hb);
+  EXPECT_EQ(ha->Encode(), report->total().latency().histogram());
+  // Data preparation was split by key range: each agent loaded its half.
+  EXPECT_EQ(report->agents(0).server().flavor(), "mariadb");
+  // Connections are released when the run ends.
+  EXPECT_EQ(a.driver.open_connections.load(), 0);
+  EXPECT_EQ(b.driver.open_connections.load(), 0);
+  EXPECT_TRUE(report->plan().target().password().empty());
+}
+
+TEST(SessionTest, BusyAgentRejectsSecondStartAndStopEndsTheRun) {
+  InProcessAgent a("a");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  std::promise<void> running;
+  bool signalled = false;
+  options.progress = [&](const std::string& line) {
+    if (!signalled && line.find("ops/s") != std::string::npos) {
+      signalled = true;
+      running.set_value();
+    }
+  };
+  coordinator::Coordinator coord(options, TestPlan(2, "60s"));
+  std::future<absl::StatusOr<rig::v1::Report>> result =
+      std::async(std::launch::async, [&] { return coord.Run(); });
+  running.get_future().wait();
+
+  // A second session while the first runs: RESOURCE_EXHAUSTED.
+  auto channel =
+      grpc::CreateChannel(a.address(), grpc::InsecureChannelCredentials());
+  auto stub = rig::v1::AgentService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->Session(&ctx);
+  rig::v1::CoordinatorMessage start;
+  start.mutable_start()->set_run_id("second");
+  stream->Write(start);
+  stream->WritesDone();
+  rig::v1::AgentMessage ignored;
+  while (stream->Read(&ignored)) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  coord.Stop("test is done");
+  auto report = result.get();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_EQ(report->exit_code(), 4);
+  EXPECT_EQ(report->agents(0).final_state(), rig::v1::STATE_CANCELLED);
+  EXPECT_FALSE(report->agents(0).lost());
+  // What was measured before the stop is kept.
+  EXPECT_GT(report->total().counters().ops(), 0);
+  EXPECT_EQ(a.driver.open_connections.load(), 0);
+}
+
+TEST(SessionTest, UnreachableAgentIsNamed) {
+  InProcessAgent a("a");
+  coordinator::CoordinatorOptions options;
+  // Port 1 on loopback: nothing listens there.
+  options.agents = {a.address(), "127.0.0.1:1"};
+  options.connect_timeout = absl::Seconds(1);
+  coordinator::Coordinator coord(options, TestPlan(2, "1s"));
+  auto report = coord.Run();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("agent 127.0.0.1:1: "),
+            std::string::npos)
+      << report.status();
+  EXPECT_EQ(report.status().message().find(a.address()), std::string::npos)
+      << "only the failing agent is named: " << report.status();
+}
+
+TEST(SessionTest, DatabaseErrorFailsTheRunWithContext) {
+  InProcessAgent a("a");
+  a.driver.refuse_connections = true;
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  coordinator::Coordinator coord(options, TestPlan(1, "1s"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_EQ(report->agents(0).final_state(), rig::v1::STATE_FAILED);
+  EXPECT_NE(report->agents(0).error().find("state=Connecting op=connect"),
+            std::string::npos)
+      << report->agents(0).error();
+  EXPECT_NE(report->agents(0).error().find("server code 2002"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace rig

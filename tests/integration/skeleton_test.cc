@@ -1,0 +1,247 @@
+// The walking skeleton end to end with real parts: a private MariaDB started
+// here, two rig-agent processes and rig-coordinator, as a user runs them.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "rig/v1/report.pb.h"
+#include "tests/support/mariadb_server.h"
+#include "tests/support/process.h"
+
+namespace rig {
+namespace {
+
+using testing::MariaDbServer;
+using testing::Subprocess;
+
+class SkeletonTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = MariaDbServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    auto dir = testing::MakeTempDir("rig-skeleton-");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = new std::string(*dir);
+  }
+  static void TearDownTestSuite() {
+    const pid_t pid = server_->pid();
+    const std::string db_dir = server_->dir();
+    delete server_;
+    server_ = nullptr;
+    // The harness leaves nothing behind.
+    EXPECT_FALSE(testing::ProcessExists(pid));
+    EXPECT_NE(access(db_dir.c_str(), F_OK), 0) << db_dir << " still exists";
+    testing::RemoveTree(*dir_);
+    delete dir_;
+  }
+
+  std::unique_ptr<Subprocess> StartAgent(const std::string& name, int port) {
+    auto agent =
+        Subprocess::Start({RIG_AGENT_BIN, "--listen",
+                           absl::StrCat("127.0.0.1:", port), "--name", name},
+                          {}, absl::StrCat(*dir_, "/", name, ".log"));
+    EXPECT_TRUE(agent.ok()) << agent.status();
+    return agent.ok() ? std::move(*agent) : nullptr;
+  }
+
+  std::string WritePlan(const std::string& file, const std::string& body) {
+    const std::string path = absl::StrCat(*dir_, "/", file);
+    std::ofstream(path) << body;
+    return path;
+  }
+
+  std::string TargetYaml() const {
+    return absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
+                        ", user: ", server_->user(),
+                        ", database: ", server_->database(), "}\n");
+  }
+
+  absl::StatusOr<testing::CommandResult> Coordinator(
+      std::vector<std::string> args, const std::string& password) {
+    args.insert(args.begin(), RIG_COORDINATOR_BIN);
+    return testing::RunCommand(args, absl::Seconds(120),
+                               {{"RIG_DB_PASSWORD", password}});
+  }
+
+  static MariaDbServer* server_;
+  static std::string* dir_;
+};
+
+MariaDbServer* SkeletonTest::server_ = nullptr;
+std::string* SkeletonTest::dir_ = nullptr;
+
+TEST_F(SkeletonTest, TwoAgentsRunPointSelectAndTheReportAddsUp) {
+  const int port1 = testing::PickFreePort();
+  const int port2 = testing::PickFreePort();
+  auto a1 = StartAgent("a1", port1);
+  auto a2 = StartAgent("a2", port2);
+  ASSERT_TRUE(a1 && a2);
+  const std::string report_path = absl::StrCat(*dir_, "/report.json");
+  const std::string plan = WritePlan(
+      "plan.yaml",
+      absl::StrCat("name: skeleton\n", TargetYaml(),
+                   "workload: {kind: oltp_point_select, tables: 2, "
+                   "table_size: 1000}\n"
+                   "load: {connections: 5, duration: 2s, warmup: 500ms, "
+                   "report_interval: 500ms}\n"
+                   "report: {json: ",
+                   report_path, "}\n"));
+  auto run =
+      Coordinator({plan, "--agents",
+                   absl::StrCat("127.0.0.1:", port1, ",127.0.0.1:", port2)},
+                  server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0) << run->stdout_text << run->stderr_text;
+  // The terminal summary has a row per agent.
+  EXPECT_NE(run->stdout_text.find("PASSED"), std::string::npos);
+  EXPECT_NE(run->stdout_text.find("\na1 "), std::string::npos)
+      << run->stdout_text;
+  EXPECT_NE(run->stdout_text.find("\na2 "), std::string::npos)
+      << run->stdout_text;
+  // The password never reaches the output.
+  EXPECT_EQ(run->stdout_text.find(server_->password()), std::string::npos);
+  EXPECT_EQ(run->stderr_text.find(server_->password()), std::string::npos);
+
+  rig::v1::Report report;
+  google::protobuf::util::JsonParseOptions options;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  testing::ReadFile(report_path), &report, options)
+                  .ok());
+  EXPECT_EQ(report.status(), rig::v1::RUN_STATUS_PASSED) << report.error();
+  ASSERT_EQ(report.agents_size(), 2);
+  const auto& s1 = report.agents(0).summary().counters();
+  const auto& s2 = report.agents(1).summary().counters();
+  EXPECT_GT(s1.ops(), 0);
+  EXPECT_GT(s2.ops(), 0);
+  EXPECT_EQ(report.total().counters().ops(), s1.ops() + s2.ops());
+  EXPECT_EQ(report.total().counters().queries(), s1.queries() + s2.queries());
+  EXPECT_EQ(report.total().counters().errors(), 0);
+  EXPECT_EQ(report.total().latency().count(), s1.ops() + s2.ops());
+  EXPECT_EQ(report.agents(0).connections() + report.agents(1).connections(), 5);
+  EXPECT_EQ(report.server().flavor(), "mariadb");
+  EXPECT_TRUE(report.plan().target().password().empty());
+  // Each agent loaded its half of every table.
+  auto rows = server_->Sql("SELECT COUNT(*) FROM rig.sbtest1");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->substr(0, rows->find('\n')), "1000");
+
+  // SIGTERM ends an idle agent cleanly.
+  EXPECT_EQ(a1->Terminate(absl::Seconds(10)), 0);
+  EXPECT_EQ(a2->Terminate(absl::Seconds(10)), 0);
+  EXPECT_FALSE(testing::ProcessExists(a1->pid()));
+  EXPECT_FALSE(testing::ProcessExists(a2->pid()));
+  // The agents' connections are gone from the server.
+  auto procs = server_->Sql(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER='rig'");
+  ASSERT_TRUE(procs.ok());
+  EXPECT_EQ(procs->substr(0, procs->find('\n')), "0");
+}
+
+TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
+  const std::string plan = WritePlan(
+      "bad.yaml",
+      "workload: {kind: oltp_point_select}\nload:\n  conections: 4\n");
+  auto run = Coordinator({plan, "--agents", "127.0.0.1:1"}, "");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 2);
+  EXPECT_EQ(std::count(run->stderr_text.begin(), run->stderr_text.end(), '\n'),
+            1)
+      << run->stderr_text;
+  EXPECT_NE(run->stderr_text.find(plan + ":3: unknown key \"load.conections\""),
+            std::string::npos)
+      << run->stderr_text;
+}
+
+TEST_F(SkeletonTest, UnreachableAgentIsNamedInOneLine) {
+  const int dead_port = testing::PickFreePort();
+  const std::string plan = WritePlan(
+      "ok.yaml",
+      absl::StrCat(TargetYaml(), "workload: {kind: oltp_point_select}\n"));
+  auto run =
+      Coordinator({plan, "--agents", absl::StrCat("127.0.0.1:", dead_port),
+                   "--connect-timeout", "1s"},
+                  "");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 4);
+  EXPECT_NE(run->stderr_text.find(absl::StrCat(
+                "rig-coordinator: agent 127.0.0.1:", dead_port, ": ")),
+            std::string::npos)
+      << run->stderr_text;
+}
+
+TEST_F(SkeletonTest, WrongPasswordFailsWithServerCodeAndNoPassword) {
+  const int port = testing::PickFreePort();
+  auto agent = StartAgent("a-wrong-pw", port);
+  ASSERT_TRUE(agent);
+  const std::string plan = WritePlan(
+      "pw.yaml", absl::StrCat(TargetYaml(),
+                              "workload: {kind: oltp_point_select}\n"
+                              "load: {connections: 1, duration: 1s}\n"));
+  auto run = Coordinator({plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+                         "not-the-password");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 4);
+  EXPECT_NE(run->stdout_text.find("state=Connecting op=connect conn=0"),
+            std::string::npos)
+      << run->stdout_text;
+  EXPECT_NE(run->stdout_text.find("server code 1045, SQLSTATE 28000"),
+            std::string::npos)
+      << run->stdout_text;
+  EXPECT_EQ(run->stdout_text.find("not-the-password"), std::string::npos);
+  EXPECT_EQ(testing::ReadFile(agent->log_path()).find("not-the-password"),
+            std::string::npos);
+}
+
+TEST_F(SkeletonTest, HelpListsEveryFlagWithDefaultAndVariable) {
+  auto agent =
+      testing::RunCommand({RIG_AGENT_BIN, "--help"}, absl::Seconds(10));
+  ASSERT_TRUE(agent.ok());
+  EXPECT_EQ(agent->exit_code, 0);
+  for (const char* s :
+       {"--listen", "RIG_AGENT_LISTEN", "default: 127.0.0.1:7070", "--name",
+        "RIG_AGENT_NAME", "--shutdown-grace", "--log-level", "RIG_LOG_LEVEL",
+        "--log-format", "--log-file", "RIG_LOG_FILE", "--config", "RIG_CONFIG",
+        "-v"}) {
+    EXPECT_NE(agent->stdout_text.find(s), std::string::npos) << s;
+  }
+  auto coord =
+      testing::RunCommand({RIG_COORDINATOR_BIN, "--help"}, absl::Seconds(10));
+  ASSERT_TRUE(coord.ok());
+  EXPECT_EQ(coord->exit_code, 0);
+  for (const char* s :
+       {"--plan", "RIG_PLAN", "--agents", "RIG_AGENTS", "--set",
+        "--connect-timeout", "default: 5s", "--run-id", "--log-level",
+        "--log-file", "--config", "Exit codes"}) {
+    EXPECT_NE(coord->stdout_text.find(s), std::string::npos) << s;
+  }
+  auto bad =
+      testing::RunCommand({RIG_AGENT_BIN, "--lisen=x"}, absl::Seconds(10));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->exit_code, 2);
+  EXPECT_EQ(bad->stderr_text, "rig-agent: unknown flag --lisen (see --help)\n");
+}
+
+TEST_F(SkeletonTest, LogFileReallyWrites) {
+  const std::string log = absl::StrCat(*dir_, "/coordinator.log");
+  const std::string plan = WritePlan(
+      "log.yaml",
+      absl::StrCat(TargetYaml(), "workload: {kind: oltp_point_select}\n"));
+  auto run = Coordinator({plan, "--agents", "127.0.0.1:1", "--connect-timeout",
+                          "200ms", "--log-file", log, "--log-format", "json"},
+                         "");
+  ASSERT_TRUE(run.ok());
+  // The run fails (no agent), but the log file has the run's JSON lines.
+  const std::string text = testing::ReadFile(log);
+  EXPECT_NE(text.find("\"component\":\"coordinator\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\"run\":\"r"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace rig
