@@ -55,6 +55,18 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SIGINT / SIGTERM are taken by a waiter thread: block them before any
+  // thread (gRPC's among them) exists, so every thread inherits the mask.
+  // A shell starting us in the background may have set them to "ignore",
+  // which would discard them before sigwait sees them: undo that.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   auto settings = rig::Settings::Resolve(Specs(), argc, argv);
   if (!settings.ok()) return Fail(std::string(settings.status().message()));
   if (settings->help_requested()) {
@@ -87,13 +99,6 @@ int main(int argc, char** argv) {
   if (auto s = rig::ConfigureLogging(log_options); !s.ok()) {
     return Fail(std::string(s.message()));
   }
-
-  // Signals are taken by a waiter thread, so block them everywhere first.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string listen = settings->Get("listen");
   auto driver = rig::db::NewMySqlDriver();

@@ -139,14 +139,22 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   StateMachine machine(*states_);
   const std::string final_state = machine.Run(ctx);
   RIG_LOG(Info) << "run ended in state " << final_state;
+  if (!ctx.result.has_server() && !ctx.server.flavor.empty()) {
+    // Runs that end early skip Reporting; the server is known all the same.
+    auto* server = ctx.result.mutable_server();
+    server->set_flavor(ctx.server.flavor);
+    server->set_version(ctx.server.version);
+    server->set_version_comment(ctx.server.version_comment);
+  }
+  // Release connections before reporting, so that when the coordinator has
+  // the result the database has its connections back.
+  ctx.load.reset();
+  ctx.connections.clear();
   {
     rig::v1::AgentMessage m;
     *m.mutable_result() = ctx.result;
     events.Send(m);
   }
-  // Release connections now, not when the coordinator hangs up.
-  ctx.load.reset();
-  ctx.connections.clear();
   {
     std::unique_lock<std::mutex> lock(reader_mu);
     if (!reader_cv.wait_for(lock,

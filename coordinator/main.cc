@@ -70,6 +70,18 @@ int Fail(int code, absl::string_view message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // SIGINT / SIGTERM are taken by a waiter thread: block them before any
+  // thread (gRPC's among them) exists, so every thread inherits the mask.
+  // A shell starting us in the background may have set them to "ignore",
+  // which would discard them before sigwait sees them: undo that.
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   auto settings = rig::Settings::Resolve(Specs(), argc, argv);
   if (!settings.ok()) return Fail(kExitUsage, settings.status().message());
   if (settings->help_requested()) {
@@ -142,11 +154,6 @@ int main(int argc, char** argv) {
   rig::coordinator::Coordinator coordinator(options, *plan);
 
   // SIGINT / SIGTERM: stop every agent and report what they sent.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::atomic<bool> done{false};
   std::thread waiter([&] {
     const timespec tick{0, 200 * 1000 * 1000};

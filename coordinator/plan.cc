@@ -197,6 +197,10 @@ class Converter {
       return Message(node, f->message_type(), path, out);
     }
     if (node.IsNull()) {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        out += "\"\"";  // "key:" or --set key= means empty
+        return absl::OkStatus();
+      }
       return Error(node, absl::StrCat("\"", path, "\" needs a value"));
     }
     if (!node.IsScalar()) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "rig/v1/report.pb.h"
 #include "tests/support/mariadb_server.h"
@@ -67,6 +68,22 @@ class SkeletonTest : public ::testing::Test {
     args.insert(args.begin(), RIG_COORDINATOR_BIN);
     return testing::RunCommand(args, absl::Seconds(120),
                                {{"RIG_DB_PASSWORD", password}});
+  }
+
+  // Connections of the rig user on the server, once the count settles: the
+  // server notices a closed connection asynchronously (bounded: 5 s).
+  static int RigConnections() {
+    int n = -1;
+    for (int i = 0; i < 50; ++i) {
+      auto out = server_->Sql(
+          "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+          "WHERE USER='rig'");
+      if (!out.ok()) return -1;
+      n = std::stoi(*out);
+      if (n == 0) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return n;
   }
 
   static MariaDbServer* server_;
@@ -137,10 +154,51 @@ TEST_F(SkeletonTest, TwoAgentsRunPointSelectAndTheReportAddsUp) {
   EXPECT_FALSE(testing::ProcessExists(a1->pid()));
   EXPECT_FALSE(testing::ProcessExists(a2->pid()));
   // The agents' connections are gone from the server.
-  auto procs = server_->Sql(
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER='rig'");
-  ASSERT_TRUE(procs.ok());
-  EXPECT_EQ(procs->substr(0, procs->find('\n')), "0");
+  EXPECT_EQ(RigConnections(), 0);
+}
+
+TEST_F(SkeletonTest, SigintOnCoordinatorStopsAgentsAndWritesPartialReport) {
+  const int port = testing::PickFreePort();
+  auto agent = StartAgent("a-sigint", port);
+  ASSERT_TRUE(agent);
+  const std::string report_path = absl::StrCat(*dir_, "/partial.json");
+  const std::string plan = WritePlan(
+      "long.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, table_size: 1000}\n"
+                   "load: {connections: 2, duration: 5m, "
+                   "report_interval: 200ms}\n"
+                   "report: {json: ",
+                   report_path, "}\n"));
+  const std::string log = absl::StrCat(*dir_, "/coordinator-sigint.log");
+  auto coord = Subprocess::Start(
+      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  ASSERT_TRUE(coord.ok()) << coord.status();
+  // Wait (bounded) until the run is measuring, then interrupt it.
+  for (int i = 0;
+       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
+       ++i) {
+    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  (*coord)->Signal(SIGINT);
+  auto code = (*coord)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 4) << testing::ReadFile(log);
+  rig::v1::Report report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  testing::ReadFile(report_path), &report)
+                  .ok())
+      << testing::ReadFile(log);
+  EXPECT_EQ(report.status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_EQ(report.error(), "coordinator received SIGINT");
+  ASSERT_EQ(report.agents_size(), 1);
+  EXPECT_EQ(report.agents(0).final_state(), rig::v1::STATE_CANCELLED);
+  EXPECT_GT(report.total().counters().ops(), 0);
+  // The agent is free for the next run and holds no connections.
+  EXPECT_TRUE(agent->Running());
+  EXPECT_EQ(RigConnections(), 0);
 }
 
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
