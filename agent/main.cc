@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/db/mysql_driver.h"
 #include "agent/service.h"
+#include "common/grpc_keepalive.h"
 #include "common/logging.h"
 #include "common/settings.h"
 #include "common/version.h"
@@ -105,19 +106,12 @@ int main(int argc, char** argv) {
   rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
   rig::agent::AgentOptions options;
   options.name = settings->Get("name");
-  // The service needs its name before the port is known; fill it in after.
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  std::unique_ptr<rig::agent::AgentServiceImpl> service;
-  // Build the service with a provisional name; the real one needs the port.
-  auto make_service = [&](const std::string& name) {
-    options.name = name;
-    return std::make_unique<rig::agent::AgentServiceImpl>(
-        options, driver.get(), &rig::agent::WorkloadRegistry::Default(),
-        &states);
-  };
-  service = make_service(options.name);
+  rig::ApplyServerKeepalive(builder);
+  auto service = std::make_unique<rig::agent::AgentServiceImpl>(
+      options, driver.get(), &rig::agent::WorkloadRegistry::Default(), &states);
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -131,6 +125,7 @@ int main(int argc, char** argv) {
     name = absl::StrCat(host, ":", port);
   }
   rig::SetLogContext("agent", name);
+  service->SetName(name);
   RIG_LOG(Info) << "rig-agent " << rig::kToolVersion << " listening on "
                 << listen.substr(0, listen.rfind(':')) << ":" << port;
 

@@ -56,7 +56,6 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
                                        rig::v1::AgentInfo* response) {
   response->set_version(kToolVersion);
   response->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
-  response->set_name(options_.name);
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   response->set_hostname(host);
@@ -68,9 +67,15 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
     for (const auto& o : def->options) *w->add_options() = o;
   }
   std::lock_guard<std::mutex> lock(mu_);
+  response->set_name(options_.name);
   response->set_busy(busy_.load());
   response->set_current_run_id(run_id_);
   return grpc::Status::OK;
+}
+
+void AgentServiceImpl::SetName(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_.name = name;
 }
 
 void AgentServiceImpl::CancelActiveRun(const std::string& reason) {
@@ -89,16 +94,20 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "the first message of a session must be Start");
   }
-  bool expected = false;
-  if (!busy_.compare_exchange_strong(expected, true)) {
+  std::string name;
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("agent ", options_.name, " is busy with run ", run_id_));
+    name = options_.name;
+    if (busy_.load()) {
+      return grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("agent ", name, " is busy with run ", run_id_));
+    }
+    busy_.store(true);
   }
   const rig::v1::Start& start = first.start();
   rig::v1::Assignment assignment = start.assignment();
-  if (assignment.agent_name().empty()) assignment.set_agent_name(options_.name);
+  if (assignment.agent_name().empty()) assignment.set_agent_name(name);
   RegisterSecret(assignment.plan().target().password());
   SetLogContext("run", start.run_id());
 

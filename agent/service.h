@@ -41,12 +41,14 @@ class AgentServiceImpl final : public rig::v1::AgentService::Service {
       grpc::ServerReaderWriter<rig::v1::AgentMessage,
                                rig::v1::CoordinatorMessage>* stream) override;
 
+  // The name in GetInfo and runs (the default name needs the bound port).
+  void SetName(const std::string& name);
   // Cancels the active run (SIGTERM): it reports what it has and ends.
   void CancelActiveRun(const std::string& reason);
   bool busy() const { return busy_.load(); }
 
  private:
-  const AgentOptions options_;
+  AgentOptions options_;  // name guarded by mu_
   db::Driver* const driver_;
   const WorkloadRegistry* const workloads_;
   const StateRegistry* const states_;

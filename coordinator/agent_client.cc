@@ -1,20 +1,15 @@
 #include "coordinator/agent_client.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_keepalive.h"
 #include "common/grpc_status.h"
 
 namespace rig::coordinator {
 
 AgentClient::AgentClient(int index, std::string address)
     : index_(index), address_(std::move(address)) {
-  grpc::ChannelArguments args;
-  // Notice a dead peer on an idle stream (e.g. a killed agent whose host
-  // keeps the socket): ping every 10 s, give up after 5 s without an answer.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   channel_ = grpc::CreateCustomChannel(
-      address_, grpc::InsecureChannelCredentials(), args);
+      address_, grpc::InsecureChannelCredentials(), ClientChannelArguments());
   stub_ = rig::v1::AgentService::NewStub(channel_);
 }
 
