@@ -1,9 +1,42 @@
 #include "agent/run_context.h"
 
+#include <algorithm>
+
 #include "agent/load.h"
 #include "common/proto_duration.h"
 
 namespace rig::agent {
+namespace {
+
+const std::pair<const char*, rig::v1::State> kStates[] = {
+    {kInitializing, rig::v1::STATE_INITIALIZING},
+    {kConnecting, rig::v1::STATE_CONNECTING},
+    {kPreparing, rig::v1::STATE_PREPARING},
+    {kWarmingUp, rig::v1::STATE_WARMING_UP},
+    {kRunning, rig::v1::STATE_RUNNING},
+    {kVerifying, rig::v1::STATE_VERIFYING},
+    {kReporting, rig::v1::STATE_REPORTING},
+    {kCompleted, rig::v1::STATE_COMPLETED},
+    {kFailed, rig::v1::STATE_FAILED},
+    {kCancelled, rig::v1::STATE_CANCELLED},
+};
+
+}  // namespace
+
+rig::v1::State StateEnum(const std::string& name) {
+  for (const auto& [n, e] : kStates) {
+    if (name == n) return e;
+  }
+  return rig::v1::STATE_CUSTOM;
+}
+
+std::string StateName(rig::v1::State state) {
+  for (const auto& [n, e] : kStates) {
+    if (state == e) return n;
+  }
+  return "";
+}
+
 
 void Cancellation::Cancel(absl::Status reason) {
   {
@@ -63,6 +96,26 @@ absl::Status RunContext::WaitForAdvance(rig::v1::State to) {
     barrier_cv_.wait_for(lock, std::chrono::milliseconds(20));
   }
   return absl::OkStatus();
+}
+
+absl::Status RunContext::Barrier(rig::v1::State awaiting,
+                                 const std::string& message) {
+  const auto& barriers = assignment.barriers();
+  if (std::find(barriers.begin(), barriers.end(), awaiting) ==
+      barriers.end()) {
+    return absl::OkStatus();
+  }
+  rig::v1::AgentMessage m;
+  auto* sc = m.mutable_state_changed();
+  sc->set_from(StateEnum(state));
+  sc->set_to(StateEnum(state));
+  sc->set_from_name(state);
+  sc->set_to_name(state);
+  sc->set_offset_us(OffsetUs());
+  sc->set_awaiting(awaiting);
+  sc->set_message(message);
+  events->Send(m);
+  return WaitForAdvance(awaiting);
 }
 
 db::ConnectOptions RunContext::ConnectOptions() const {

@@ -24,6 +24,24 @@ namespace rig::agent {
 
 class LoadRunner;
 
+// Standard state names (DESIGN.md).
+inline constexpr char kInitializing[] = "Initializing";
+inline constexpr char kConnecting[] = "Connecting";
+inline constexpr char kPreparing[] = "Preparing";
+inline constexpr char kWarmingUp[] = "WarmingUp";
+inline constexpr char kRunning[] = "Running";
+inline constexpr char kVerifying[] = "Verifying";
+inline constexpr char kReporting[] = "Reporting";
+inline constexpr char kCompleted[] = "Completed";
+inline constexpr char kFailed[] = "Failed";
+inline constexpr char kCancelled[] = "Cancelled";
+
+// The wire enum of a state name (STATE_CUSTOM for user states).
+rig::v1::State StateEnum(const std::string& name);
+// The name of a standard state ("" for STATE_CUSTOM / unspecified).
+std::string StateName(rig::v1::State state);
+
+
 // A one-way switch with a reason. Thread-safe. The first reason wins.
 class Cancellation {
  public:
@@ -62,6 +80,10 @@ struct RunContext {
   // so; WaitForAdvance blocks until then or until the run is cancelled.
   void Advance(rig::v1::State to);
   absl::Status WaitForAdvance(rig::v1::State to);
+  // If the assignment lists `awaiting` as a barrier: tells the coordinator
+  // this agent is parked (StateChanged with `awaiting`) and waits for
+  // Advance. Otherwise returns at once.
+  absl::Status Barrier(rig::v1::State awaiting, const std::string& message);
 
   // Connection options from the plan's target.
   db::ConnectOptions ConnectOptions() const;

@@ -14,19 +14,6 @@
 namespace rig::agent {
 namespace {
 
-const std::pair<const char*, rig::v1::State> kStates[] = {
-    {kInitializing, rig::v1::STATE_INITIALIZING},
-    {kConnecting, rig::v1::STATE_CONNECTING},
-    {kPreparing, rig::v1::STATE_PREPARING},
-    {kWarmingUp, rig::v1::STATE_WARMING_UP},
-    {kRunning, rig::v1::STATE_RUNNING},
-    {kVerifying, rig::v1::STATE_VERIFYING},
-    {kReporting, rig::v1::STATE_REPORTING},
-    {kCompleted, rig::v1::STATE_COMPLETED},
-    {kFailed, rig::v1::STATE_FAILED},
-    {kCancelled, rig::v1::STATE_CANCELLED},
-};
-
 bool IsTerminal(const std::string& s) {
   return s == kCompleted || s == kFailed || s == kCancelled;
 }
@@ -70,20 +57,6 @@ class Watchdog {
 };
 
 }  // namespace
-
-rig::v1::State StateEnum(const std::string& name) {
-  for (const auto& [n, e] : kStates) {
-    if (name == n) return e;
-  }
-  return rig::v1::STATE_CUSTOM;
-}
-
-std::string StateName(rig::v1::State state) {
-  for (const auto& [n, e] : kStates) {
-    if (state == e) return n;
-  }
-  return "";
-}
 
 void StateRegistry::Register(const std::string& name,
                              std::shared_ptr<StateHandler> handler,
@@ -213,15 +186,11 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       break;
     }
     // Barrier: park until the coordinator lets every agent go on.
-    const rig::v1::State next_enum = StateEnum(*next);
-    const auto& barriers = ctx.assignment.barriers();
-    if (std::find(barriers.begin(), barriers.end(), next_enum) !=
-        barriers.end()) {
-      announce(state, state, next_enum, absl::StrCat("waiting for ", *next));
-      if (absl::Status s = ctx.WaitForAdvance(next_enum); !s.ok()) {
-        state = fail(s);
-        break;
-      }
+    if (absl::Status s = ctx.Barrier(StateEnum(*next),
+                                     absl::StrCat("waiting for ", *next));
+        !s.ok()) {
+      state = fail(s);
+      break;
     }
     state = *next;
   }

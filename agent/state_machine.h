@@ -25,23 +25,6 @@
 
 namespace rig::agent {
 
-// Standard state names (DESIGN.md).
-inline constexpr char kInitializing[] = "Initializing";
-inline constexpr char kConnecting[] = "Connecting";
-inline constexpr char kPreparing[] = "Preparing";
-inline constexpr char kWarmingUp[] = "WarmingUp";
-inline constexpr char kRunning[] = "Running";
-inline constexpr char kVerifying[] = "Verifying";
-inline constexpr char kReporting[] = "Reporting";
-inline constexpr char kCompleted[] = "Completed";
-inline constexpr char kFailed[] = "Failed";
-inline constexpr char kCancelled[] = "Cancelled";
-
-// The wire enum of a state name (STATE_CUSTOM for user states).
-rig::v1::State StateEnum(const std::string& name);
-// The name of a standard state ("" for STATE_CUSTOM / unspecified).
-std::string StateName(rig::v1::State state);
-
 class StateHandler {
  public:
   virtual ~StateHandler() = default;

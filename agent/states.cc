@@ -1,7 +1,12 @@
 // The standard state handlers of a run (DESIGN.md):
 // Initializing -> Connecting -> Preparing -> WarmingUp -> Running ->
-// Reporting -> Completed. (Verifying is reserved for workloads that check
-// their data; none of the workloads here has a check yet.)
+// Verifying -> Reporting -> Completed.
+//
+// Where several agents must agree, the coordinator lists barriers in the
+// assignment: inside Preparing (the schema exists before anyone loads),
+// before WarmingUp (everyone loaded before anyone runs), before Verifying
+// (everyone stopped before the data is checked) and before Reporting
+// (checks done before the tables are dropped).
 
 #include "absl/strings/str_cat.h"
 #include "agent/load.h"
@@ -25,6 +30,8 @@ class Initializing : public StateHandler {
     auto workload = ctx.workloads->Make(plan.workload());
     if (!workload.ok()) return workload.status();
     ctx.workload = std::move(*workload);
+    ctx.workload->SetAgent(ctx.assignment.agent_index(),
+                           std::max(1, ctx.assignment.agent_count()));
     return std::string(kConnecting);
   }
 };
@@ -66,13 +73,25 @@ class Preparing : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     const rig::v1::Workload& w = ctx.assignment.plan().workload();
-    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP)
-      return std::string(kWarmingUp);
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kWarmingUp);
     auto scope = ctx.driver->AttachThread();
-    PrepareTask task;
+    db::Connection& conn = *ctx.connections.front();
+    ErrorContext where;
+    where.connection = conn.id();
+    // One agent makes the schema; the others wait for it at a barrier.
+    if (ctx.assignment.agent_index() == 0) {
+      where.operation = "create tables";
+      absl::Status s = ctx.workload->CreateSchema(
+          conn, w.prepare() == rig::v1::PREPARE_MODE_RECREATE);
+      if (!s.ok()) return WithContext(s, where);
+    }
+    if (absl::Status s = ctx.Barrier(rig::v1::STATE_PREPARING, "tables ready");
+        !s.ok()) {
+      return s;
+    }
+    LoadTask task;
     task.range = ctx.assignment.prepare_range();
-    task.batch_size =
-        w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    task.batch_size = w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
     int64_t last_report_us = 0;
     task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
       const int64_t now = ctx.OffsetUs();
@@ -88,11 +107,8 @@ class Preparing : public StateHandler {
       }
       return !ctx.cancel.cancelled();
     };
-    absl::Status s = ctx.workload->Prepare(*ctx.connections.front(), task);
-    if (!s.ok()) {
-      ErrorContext where;
-      where.operation = "prepare data";
-      where.connection = ctx.connections.front()->id();
+    where.operation = "load data";
+    if (absl::Status s = ctx.workload->Load(conn, task); !s.ok()) {
       return WithContext(s, where);
     }
     return std::string(kWarmingUp);
@@ -134,7 +150,7 @@ class Running : public StateHandler {
     ctx.result.set_latency(totals.latency.Encode());
     ctx.result.set_service_latency(totals.service_latency.Encode());
     ctx.result.set_measured_us(ctx.load->measured_us());
-    return std::string(kReporting);
+    return std::string(kVerifying);
   }
   absl::Duration TimeLimit(const RunContext& ctx) const override {
     // The read timeout bounds how long stopping the workers can take.
@@ -143,9 +159,40 @@ class Running : public StateHandler {
   }
 };
 
+class Verifying : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    // A global check runs once, on the agent the coordinator chose.
+    if (!ctx.assignment.run_verify()) return std::string(kReporting);
+    auto scope = ctx.driver->AttachThread();
+    auto result = ctx.workload->Verify(*ctx.connections.front());
+    if (!result.ok()) {
+      ErrorContext where;
+      where.operation = "verify";
+      where.connection = ctx.connections.front()->id();
+      return WithContext(result.status(), where);
+    }
+    *ctx.result.mutable_verification() = *result;
+    for (const auto& check : result->checks()) {
+      RIG_LOG(Info) << "check " << check.message();
+    }
+    return std::string(kReporting);
+  }
+};
+
 class Reporting : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    if (ctx.assignment.plan().workload().cleanup() &&
+        ctx.assignment.agent_index() == 0) {
+      auto scope = ctx.driver->AttachThread();
+      if (absl::Status s = ctx.workload->Cleanup(*ctx.connections.front());
+          !s.ok()) {
+        ErrorContext where;
+        where.operation = "cleanup";
+        return WithContext(s, where);
+      }
+    }
     auto* server = ctx.result.mutable_server();
     server->set_flavor(ctx.server.flavor);
     server->set_version(ctx.server.version);
@@ -163,6 +210,7 @@ StateRegistry StateRegistry::Standard() {
   r.Register(kPreparing, std::make_shared<Preparing>(), {kWarmingUp});
   r.Register(kWarmingUp, std::make_shared<WarmingUp>(), {kRunning});
   r.Register(kRunning, std::make_shared<Running>(), {kVerifying, kReporting});
+  r.Register(kVerifying, std::make_shared<Verifying>(), {kReporting});
   r.Register(kReporting, std::make_shared<Reporting>(), {kCompleted});
   return r;
 }

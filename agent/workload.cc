@@ -11,6 +11,8 @@ WorkloadRegistry& WorkloadRegistry::Default() {
   static WorkloadRegistry* registry = [] {
     auto* r = new WorkloadRegistry();
     RegisterOltpWorkloads(*r);
+    RegisterBankWorkload(*r);
+    RegisterSqlWorkload(*r);
     return r;
   }();
   return *registry;
@@ -43,16 +45,14 @@ absl::StatusOr<std::unique_ptr<Workload>> WorkloadRegistry::Make(
         absl::StrCat("unknown workload \"", config.kind(),
                      "\"; this agent offers: ", absl::StrJoin(names, ", ")));
   }
-  for (const auto& [key, value] : config.options().fields()) {
-    auto it = std::find_if(
-        def->options.begin(), def->options.end(),
-        [&key = key](const rig::v1::OptionSpec& o) { return o.name() == key; });
-    if (it == def->options.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("workload ", def->name, " has no option \"", key, "\""));
-    }
-  }
-  return def->make(config);
+  auto options = Options::Create(def->name, def->options, config.options());
+  if (!options.ok()) return options.status();
+  return def->make(config, *options);
+}
+
+absl::Status RollbackAfter(db::Connection& connection, absl::Status status) {
+  if (!status.ok()) (void)connection.Execute("ROLLBACK");
+  return status;
 }
 
 }  // namespace rig::agent

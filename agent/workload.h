@@ -1,8 +1,9 @@
 #pragma once
 
-// Workloads: what a worker does in one operation, how tables are prepared
-// and verified. Each workload registers itself with its options (name, type,
-// default, help); the plan's workload.options are checked against them.
+// Workloads: what a worker does in one operation, how tables are created,
+// loaded, verified and dropped. Each workload registers itself with its
+// options (name, type, default, help); the plan's workload.options are
+// checked against them (options.h) before anything runs.
 //
 // A Workload is shared by all workers of a run (const after creation); Bind()
 // gives each connection its own Transaction (prepared statements, buffers),
@@ -10,18 +11,17 @@
 
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "agent/db/connection.h"
+#include "agent/options.h"
+#include "agent/random.h"
 #include "rig/v1/agent.pb.h"
 #include "rig/v1/plan.pb.h"
 
 namespace rig::agent {
-
-using Rng = std::mt19937_64;
 
 // What one operation did, for the counters.
 struct OpResult {
@@ -32,11 +32,13 @@ struct OpResult {
 class Transaction {
  public:
   virtual ~Transaction() = default;
-  // One operation. On error, `result` still counts the queries sent.
+  // One operation (a sysbench "event"). On error the transaction is rolled
+  // back (best effort) and `result` still counts the statements sent; the
+  // caller decides whether to run it again.
   virtual absl::Status Run(Rng& rng, OpResult& result) = 0;
 };
 
-struct PrepareTask {
+struct LoadTask {
   rig::v1::KeyRange range;  // rows [begin, end) of every table
   int batch_size = 1000;
   // Called after each batch with rows done and total; returns false to stop
@@ -47,11 +49,30 @@ struct PrepareTask {
 class Workload {
  public:
   virtual ~Workload() = default;
-  // Creates the tables (if missing) and loads this agent's key range.
-  virtual absl::Status Prepare(db::Connection& connection,
-                               const PrepareTask& task) = 0;
+  // Creates the tables; with `drop_first` drops them before. Run by one
+  // agent while the others wait at a barrier.
+  virtual absl::Status CreateSchema(db::Connection& connection,
+                                    bool drop_first) = 0;
+  // Loads this agent's key range; safe to repeat (rows already there stay).
+  virtual absl::Status Load(db::Connection& connection,
+                            const LoadTask& task) = 0;
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Bind(
       db::Connection& connection) const = 0;
+  // Global checks after all agents ran (one agent). Workloads without a
+  // check return an empty result (status unspecified).
+  virtual absl::StatusOr<rig::v1::VerificationResult> Verify(
+      db::Connection& connection) {
+    (void)connection;
+    return rig::v1::VerificationResult();
+  }
+  // Which agent of how many runs this workload (for values that must not
+  // collide across agents, such as sequences). Called once before Bind.
+  virtual void SetAgent(int index, int count) {
+    (void)index;
+    (void)count;
+  }
+  // Drops what CreateSchema made.
+  virtual absl::Status Cleanup(db::Connection& connection) = 0;
 };
 
 struct WorkloadDef {
@@ -59,7 +80,7 @@ struct WorkloadDef {
   std::string description;
   std::vector<rig::v1::OptionSpec> options;
   std::function<absl::StatusOr<std::unique_ptr<Workload>>(
-      const rig::v1::Workload& config)>
+      const rig::v1::Workload& config, const Options& options)>
       make;
 };
 
@@ -72,8 +93,8 @@ class WorkloadRegistry {
   void Register(WorkloadDef def);
   const WorkloadDef* Find(const std::string& name) const;
   std::vector<const WorkloadDef*> List() const;
-  // Checks the options of config against the workload's declared options
-  // and builds it. Errors name the workload and the option.
+  // Checks config's options against the workload's declared options and
+  // builds it. Errors name the workload and the option.
   absl::StatusOr<std::unique_ptr<Workload>> Make(
       const rig::v1::Workload& config) const;
 
@@ -81,7 +102,13 @@ class WorkloadRegistry {
   std::vector<WorkloadDef> defs_;
 };
 
-// Registers the sysbench-compatible workloads (oltp.cc).
+// Built-in workloads (oltp.cc, bank.cc, sql_workload.cc).
 void RegisterOltpWorkloads(WorkloadRegistry& registry);
+void RegisterBankWorkload(WorkloadRegistry& registry);
+void RegisterSqlWorkload(WorkloadRegistry& registry);
+
+// Returns `status`; when it is an error, first rolls back the open
+// transaction on `connection` (best effort), so the connection can be reused.
+absl::Status RollbackAfter(db::Connection& connection, absl::Status status);
 
 }  // namespace rig::agent

@@ -83,6 +83,12 @@ std::string FormatSummary(const rig::v1::Report& r) {
     }
     out += "\n";
   }
+  if (r.verification().checks_size() > 0) {
+    out += "\nverification:\n";
+    for (const auto& check : r.verification().checks()) {
+      absl::StrAppend(&out, "  ", check.message(), "\n");
+    }
+  }
   for (const auto& a : r.agents()) {
     if (!a.error().empty()) {
       absl::StrAppend(&out, "\nagent ", a.name(), ": ", a.error(), "\n");

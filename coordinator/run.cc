@@ -123,8 +123,13 @@ absl::Status Coordinator::Assign() {
     }
     *a.mutable_prepare_range() = ranges[i];
     a.set_run_verify(i == 0);
-    // Every agent has loaded its data before any starts the load.
+    // The schema exists before anyone loads (inside Preparing); everyone
+    // loaded before anyone runs; everyone stopped before the data is
+    // checked; checks done before the tables are dropped.
+    a.add_barriers(rig::v1::STATE_PREPARING);
     a.add_barriers(rig::v1::STATE_WARMING_UP);
+    a.add_barriers(rig::v1::STATE_VERIFYING);
+    a.add_barriers(rig::v1::STATE_REPORTING);
   }
   return absl::OkStatus();
 }
@@ -272,6 +277,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         a.state = r.final_state();
         a.server = r.server();
         if (r.has_error()) a.error = r.error().message();
+        if (r.has_verification() && r.verification().checks_size() > 0) {
+          verification_ = r.verification();
+        }
         if (r.final_state() == rig::v1::STATE_FAILED) {
           stop_reason = absl::StrCat("agent ", name, " failed: ", a.error);
         }
@@ -362,12 +370,22 @@ rig::v1::Report Coordinator::BuildReport() const {
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
-  if (all_completed) {
-    r.set_status(rig::v1::RUN_STATUS_PASSED);
-  } else {
+  *r.mutable_verification() = verification_;
+  if (!all_completed) {
     r.set_status(rig::v1::RUN_STATUS_INCOMPLETE);
     r.set_error(stop_reason_.empty() ? "not every agent completed its run"
                                      : stop_reason_);
+  } else if (verification_.status() == rig::v1::CHECK_STATUS_FAILED) {
+    r.set_status(rig::v1::RUN_STATUS_VERIFICATION_FAILED);
+    std::vector<std::string> failed;
+    for (const auto& check : verification_.checks()) {
+      if (check.status() == rig::v1::CHECK_STATUS_FAILED) {
+        failed.push_back(check.message());
+      }
+    }
+    r.set_error(absl::StrCat("verification failed: ", absl::StrJoin(failed, "; ")));
+  } else {
+    r.set_status(rig::v1::RUN_STATUS_PASSED);
   }
   r.set_exit_code(ExitCode(r));
   return r;

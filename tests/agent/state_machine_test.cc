@@ -101,7 +101,7 @@ TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
   EXPECT_EQ(
       events_.States(),
       (std::vector<std::string>{kInitializing, kConnecting, kPreparing,
-                                kWarmingUp, kRunning, kReporting, kCompleted}));
+                                kWarmingUp, kRunning, kVerifying, kReporting, kCompleted}));
   EXPECT_EQ(ctx->result.final_state(), rig::v1::STATE_COMPLETED);
   EXPECT_GT(ctx->result.counters().ops(), 0);
   // Operations before measuring began (the warm-up) are not counted.

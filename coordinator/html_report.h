@@ -1,0 +1,38 @@
+#pragma once
+
+// The HTML report: one self-contained page (inline CSS, inline SVG charts
+// drawn here, no JavaScript, no reference to any URL), so it opens from a CI
+// artifact or inside an air-gapped cluster exactly as it was written.
+//
+// Sections: header (plan, run, status, server), totals, charts over the
+// run's intervals (throughput, latency p50/p99, error rate; breaker events
+// as vertical lines), breaker events, agents, threshold verdicts, errors by
+// class and code, the first 20 error samples, verification checks.
+//
+// Every string taken from the report is HTML-escaped. Each chart's exact
+// data is embedded for machines, next to its SVG:
+//   <script type="application/json" id="chart-NAME-data">
+//   {"chart": NAME, "unit": U,
+//    "series": [{"name": S, "points": [[t_seconds, value], ...]}, ...],
+//    "breaker_events": [{"t": s, "agent": A, "target": T, "from": F,
+//                        "to": T, "reason": R}, ...]}
+// NAME is throughput (series ops_per_sec, ops/s), latency (p50 and p99, ms)
+// or error-rate (error_rate, errors / (ops + errors), a fraction). t_seconds
+// is an interval's end on the coordinator's timeline (end_offset_us / 1e6);
+// numbers round-trip exactly. A report without intervals gets a
+// "no intervals" note instead of charts. Pure; thread-compatible.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "rig/v1/report.pb.h"
+
+namespace rig::coordinator {
+
+std::string RenderHtmlReport(const rig::v1::Report& report);
+// Written to `path`.tmp and renamed, so a reader never sees half a page.
+// Errors name the path.
+absl::Status WriteHtmlReport(const rig::v1::Report& report,
+                             const std::string& path);
+
+}  // namespace rig::coordinator
