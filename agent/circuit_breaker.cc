@@ -47,8 +47,8 @@ CircuitBreaker::CircuitBreaker(const rig::v1::CircuitBreakerPolicy& policy,
       failure_rate_(RateOrDefault(policy.failure_rate())),
       min_requests_(PositiveOr<int64_t>(policy.min_requests(), 20)),
       window_(PositiveOr(FromProto(policy.window()), absl::Seconds(10))),
-      bucket_us_(std::max<int64_t>(
-          1, absl::ToInt64Microseconds(window_) / kBuckets)),
+      bucket_us_(
+          std::max<int64_t>(1, absl::ToInt64Microseconds(window_) / kBuckets)),
       open_for_(PositiveOr(FromProto(policy.open_for()), absl::Seconds(5))),
       half_open_probes_(PositiveOr(policy.half_open_probes(), 3)) {}
 
@@ -175,10 +175,10 @@ bool CircuitBreaker::MaybeHalfOpenLocked(int64_t now_us) {
   probes_admitted_ = 0;
   probes_in_flight_ = 0;
   probes_succeeded_ = 0;
-  TransitionLocked(rig::v1::BREAKER_STATE_HALF_OPEN, open_until_us_,
-                   absl::StrCat("open for ", absl::FormatDuration(open_for_),
-                                ": probing"),
-                   0, 0);
+  TransitionLocked(
+      rig::v1::BREAKER_STATE_HALF_OPEN, open_until_us_,
+      absl::StrCat("open for ", absl::FormatDuration(open_for_), ": probing"),
+      0, 0);
   return true;
 }
 
@@ -204,11 +204,12 @@ void CircuitBreaker::RecordClosedLocked(int64_t now_us, bool failure) {
   }
   const auto percent = std::lround(100.0 * static_cast<double>(failures) /
                                    static_cast<double>(requests));
-  OpenLocked(now_us,
-             absl::StrCat(failures, " of ", Plural(requests, "request", "requests"),
-                          " failed in the last ", absl::FormatDuration(window_),
-                          " (", percent, "%)"),
-             failures, requests);
+  OpenLocked(
+      now_us,
+      absl::StrCat(failures, " of ", Plural(requests, "request", "requests"),
+                   " failed in the last ", absl::FormatDuration(window_), " (",
+                   percent, "%)"),
+      failures, requests);
 }
 
 void CircuitBreaker::RecordHalfOpenLocked(int64_t now_us, bool failure,
@@ -226,11 +227,10 @@ void CircuitBreaker::RecordHalfOpenLocked(int64_t now_us, bool failure,
   if (++probes_succeeded_ < half_open_probes_) return;
   // A fresh start: the failures that opened the breaker are history.
   for (Bucket& b : buckets_) b = Bucket{};
-  TransitionLocked(rig::v1::BREAKER_STATE_CLOSED, now_us,
-                   absl::StrCat(Plural(probes_succeeded_, "probe", "probes"),
-                                probes_succeeded_ == 1 ? " succeeded"
-                                                       : " succeeded"),
-                   0, probes_succeeded_);
+  TransitionLocked(
+      rig::v1::BREAKER_STATE_CLOSED, now_us,
+      absl::StrCat(Plural(probes_succeeded_, "probe", "probes"), " succeeded"),
+      0, probes_succeeded_);
 }
 
 void CircuitBreaker::OpenLocked(int64_t now_us, std::string reason,
@@ -243,8 +243,8 @@ void CircuitBreaker::OpenLocked(int64_t now_us, std::string reason,
 
 int64_t CircuitBreaker::OpenUsTotalLocked(int64_t now_us) const {
   if (state_ != rig::v1::BREAKER_STATE_OPEN) return open_us_done_;
-  return open_us_done_ +
-         std::max<int64_t>(0, std::min(now_us, open_until_us_) - open_since_us_);
+  return open_us_done_ + std::max<int64_t>(0, std::min(now_us, open_until_us_) -
+                                                  open_since_us_);
 }
 
 void CircuitBreaker::FlushEvents() {

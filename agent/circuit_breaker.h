@@ -108,8 +108,8 @@ class CircuitBreaker {
 
   // Appends an event to pending_ and wakes waiters.
   void TransitionLocked(rig::v1::BreakerState to, int64_t at_us,
-                        std::string reason, int64_t failures,
-                        int64_t requests) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                        std::string reason, int64_t failures, int64_t requests)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Open -> half-open once open_for has passed. True if it transitioned.
   bool MaybeHalfOpenLocked(int64_t now_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordClosedLocked(int64_t now_us, bool failure)
@@ -145,7 +145,7 @@ class CircuitBreaker {
   Bucket buckets_[kBuckets] ABSL_GUARDED_BY(mu_);
   int64_t open_since_us_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t open_until_us_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t open_us_done_ ABSL_GUARDED_BY(mu_) = 0;  // finished open periods
+  int64_t open_us_done_ ABSL_GUARDED_BY(mu_) = 0;   // finished open periods
   int64_t open_us_taken_ ABSL_GUARDED_BY(mu_) = 0;  // reported by TakeOpenUs
   // Half-open bookkeeping, reset on entering half-open.
   int probes_admitted_ ABSL_GUARDED_BY(mu_) = 0;

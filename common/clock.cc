@@ -1,6 +1,7 @@
 #include "common/clock.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace rig {
 namespace {
@@ -43,11 +44,11 @@ int64_t FakeClock::NowUs() const {
 void FakeClock::WaitUntilUs(std::unique_lock<std::mutex>& lock,
                             std::condition_variable& cv, int64_t deadline_us,
                             absl::Duration max_wait) {
-  const Waiter self{lock.mutex(), &cv};
+  std::list<Waiter>::iterator self;
   {
     std::lock_guard<std::mutex> g(mu_);
     if (now_us_ >= deadline_us) return;
-    waiters_.push_back(self);
+    self = waiters_.insert(waiters_.end(), Waiter{lock.mutex(), &cv});
     changed_.notify_all();
   }
   // No wake-up is lost between the check above and the wait: Advance()
@@ -55,46 +56,53 @@ void FakeClock::WaitUntilUs(std::unique_lock<std::mutex>& lock,
   // which we hold until cv.wait_for releases it.
   const int64_t wait_us = CapUs(max_wait);
   if (wait_us > 0) cv.wait_for(lock, std::chrono::microseconds(wait_us));
-  // Leave without our caller's lock: Advance() may be waiting for it to
-  // notify us, and it must finish before our mutex/cv may go away.
+  // Leave without the caller's lock: an Advance() that pinned us may be
+  // waiting for it to notify us. Once `leaving` is set no new Advance()
+  // pins us (our caller re-checks the time itself), so this wait is short.
   lock.unlock();
   {
     std::unique_lock<std::mutex> g(mu_);
-    changed_.wait(g, [this] { return notifying_ == 0; });
-    auto it = std::find_if(
-        waiters_.begin(), waiters_.end(),
-        [&](const Waiter& w) { return w.mu == self.mu && w.cv == self.cv; });
-    if (it != waiters_.end()) waiters_.erase(it);
+    self->leaving = true;
+    changed_.wait(g, [&] { return self->pins == 0; });
+    waiters_.erase(self);
     changed_.notify_all();
   }
   lock.lock();
 }
 
 void FakeClock::Advance(absl::Duration d) {
-  std::vector<Waiter> to_wake;
+  std::vector<Waiter*> to_wake;
   {
     std::lock_guard<std::mutex> g(mu_);
     if (d > absl::ZeroDuration()) now_us_ += absl::ToInt64Microseconds(d);
-    to_wake = waiters_;
-    ++notifying_;
+    for (Waiter& w : waiters_) {
+      if (w.leaving) continue;
+      ++w.pins;
+      to_wake.push_back(&w);
+    }
   }
-  for (const Waiter& w : to_wake) {
-    std::lock_guard<std::mutex> g(*w.mu);
-    w.cv->notify_all();
+  for (Waiter* w : to_wake) {
+    std::lock_guard<std::mutex> g(*w->mu);
+    w->cv->notify_all();
   }
   std::lock_guard<std::mutex> g(mu_);
-  --notifying_;
+  for (Waiter* w : to_wake) --w->pins;
   changed_.notify_all();
 }
 
 void FakeClock::BlockUntilWaiters(size_t n) {
   std::unique_lock<std::mutex> g(mu_);
-  changed_.wait(g, [&] { return waiters_.size() >= n; });
+  changed_.wait(g, [&] { return WaitingLocked() >= n; });
 }
 
 size_t FakeClock::waiters() const {
   std::lock_guard<std::mutex> g(mu_);
-  return waiters_.size();
+  return WaitingLocked();
+}
+
+size_t FakeClock::WaitingLocked() const {
+  return std::count_if(waiters_.begin(), waiters_.end(),
+                       [](const Waiter& w) { return !w.leaving; });
 }
 
 }  // namespace rig

@@ -14,8 +14,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <mutex>
-#include <vector>
 
 #include "absl/time/time.h"
 
@@ -75,24 +75,29 @@ class FakeClock : public Clock {
   // wakes all waiters. Returns after every waiter has been notified.
   void Advance(absl::Duration d);
 
-  // Blocks until at least `n` threads are inside WaitUntilUs, so a test can
-  // tell that a thread really is waiting before it moves time.
+  // Blocks until at least `n` threads are waiting inside WaitUntilUs (not
+  // yet on their way out), so a test knows a thread really is blocked before
+  // it moves time.
   void BlockUntilWaiters(size_t n);
-  size_t waiters() const;
+  size_t waiters() const;  // threads waiting now
 
  private:
   struct Waiter {
-    std::mutex* mu;
-    std::condition_variable* cv;
+    std::mutex* const mu;  // the caller's mutex and cv, fixed at insertion
+    std::condition_variable* const cv;
+    int pins = 0;          // Advance() calls about to notify it
+    bool leaving = false;  // done waiting; Advance() leaves it alone
   };
 
+  size_t WaitingLocked() const;  // requires mu_
+
   mutable std::mutex mu_;
-  std::condition_variable changed_;  // waiters_ or notifying_ changed
+  std::condition_variable changed_;  // waiters_ or a pin count changed
   int64_t now_us_;                   // guarded by mu_
-  std::vector<Waiter> waiters_;      // guarded by mu_
-  // Advance() calls notifying waiters outside mu_; a waiter may not leave
-  // (and its mutex/cv may not die) while one runs. Guarded by mu_.
-  int notifying_ = 0;
+  // Guarded by mu_. A list, so Advance() can hold pointers to entries: it
+  // notifies outside mu_ (lock order: a caller's mutex, then mu_), and a
+  // pinned entry, whose mutex and cv must stay alive, is not erased.
+  std::list<Waiter> waiters_;
 };
 
 }  // namespace rig

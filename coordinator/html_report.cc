@@ -103,7 +103,8 @@ std::string Percent(double fraction) {
   return absl::StrFormat("%.3g%%", fraction * 100);
 }
 
-std::string Seconds(int64_t us) { return absl::StrFormat("%.3fs", us / 1e6); }
+// Fixed decimals line up in table columns.
+std::string Seconds(int64_t us) { return absl::StrFormat("%.2fs", us / 1e6); }
 
 std::string Timestamp(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "&ndash;";
@@ -177,7 +178,9 @@ class Table {
       : css_(std::move(css)),
         headers_(std::move(headers)),
         numeric_(std::move(numeric)) {}
-  void Row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  void Row(std::vector<std::string> cells) {
+    rows_.push_back(std::move(cells));
+  }
   std::string Html() const {
     std::string out = absl::StrCat("<table class=\"", css_, "\"><thead><tr>");
     for (size_t i = 0; i < headers_.size(); ++i) {
@@ -251,9 +254,9 @@ double NiceStep(double raw) {
 // Steps a reader counts time in (seconds), at most ~10 ticks per axis.
 double TimeStep(double span) {
   static constexpr double kSteps[] = {
-      0.001, 0.002, 0.005, 0.01, 0.02,  0.05,  0.1,   0.2,    0.5,
-      1,     2,     5,     10,   15,    30,    60,    120,    300,
-      600,   900,   1800,  3600, 7200,  10800, 21600, 43200,  86400};
+      0.001, 0.002, 0.005, 0.01, 0.02, 0.05,  0.1,   0.2,   0.5,
+      1,     2,     5,     10,   15,   30,    60,    120,   300,
+      600,   900,   1800,  3600, 7200, 10800, 21600, 43200, 86400};
   for (double s : kSteps) {
     if (span / s <= 10) return s;
   }
@@ -285,9 +288,9 @@ std::string ValueLabel(double v, const Chart& c) {
 }
 
 std::string ChartJson(const Chart& c, const std::vector<Marker>& markers) {
-  std::string out = absl::StrCat("{\"chart\":", JsonString(c.name),
-                                 ",\"unit\":", JsonString(c.unit),
-                                 ",\"series\":[");
+  std::string out =
+      absl::StrCat("{\"chart\":", JsonString(c.name),
+                   ",\"unit\":", JsonString(c.unit), ",\"series\":[");
   for (size_t i = 0; i < c.series.size(); ++i) {
     const Series& s = c.series[i];
     absl::StrAppend(&out, i ? "," : "", "{\"name\":", JsonString(s.name),
@@ -331,12 +334,12 @@ std::string RenderChart(const Chart& c, double t0, double t1,
     return kTop + ph - std::clamp(v / ytop, 0.0, 1.0) * ph;
   };
 
-  std::string out = absl::StrCat(
-      "<figure class=\"chart\" id=\"chart-", c.name, "\"><figcaption>",
-      H(c.title), "</figcaption>\n",
-      absl::StrFormat("<svg viewBox=\"0 0 %g %g\" width=\"100%%\" "
-                      "role=\"img\" aria-label=\"%s\">\n",
-                      kWidth, kHeight, H(c.title)));
+  std::string out =
+      absl::StrCat("<figure class=\"chart\" id=\"chart-", c.name,
+                   "\"><figcaption>", H(c.title), "</figcaption>\n",
+                   absl::StrFormat("<svg viewBox=\"0 0 %g %g\" width=\"100%%\" "
+                                   "role=\"img\" aria-label=\"%s\">\n",
+                                   kWidth, kHeight, H(c.title)));
   absl::StrAppend(&out,
                   absl::StrFormat("<rect class=\"plot\" x=\"%g\" y=\"%g\" "
                                   "width=\"%g\" height=\"%g\"/>\n",
@@ -416,23 +419,21 @@ std::string RenderChart(const Chart& c, double t0, double t1,
       absl::StrAppend(&pts, pts.empty() ? "" : " ",
                       absl::StrFormat("%.1f,%.1f", X(p.first), Y(p.second)));
     }
-    absl::StrAppend(&out,
-                    absl::StrFormat("<polyline class=\"series-line\" "
-                                    "data-series=\"%s\" stroke=\"%s\" "
-                                    "points=\"%s\"/>\n",
-                                    H(s.name), s.color, pts));
+    absl::StrAppend(&out, absl::StrFormat("<polyline class=\"series-line\" "
+                                          "data-series=\"%s\" stroke=\"%s\" "
+                                          "points=\"%s\"/>\n",
+                                          H(s.name), s.color, pts));
     if (s.points.size() > static_cast<size_t>(kMaxMarkers)) continue;
     absl::StrAppend(&out, "<g class=\"points\" data-series=\"", H(s.name),
                     "\" fill=\"", s.color, "\">");
     for (const auto& p : s.points) {
       absl::StrAppend(
-          &out,
-          absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
-                          "data-t=\"%s\" data-v=\"%s\"><title>%s: %s %s"
-                          "</title></circle>",
-                          X(p.first), Y(p.second), JsonNumber(p.first),
-                          JsonNumber(p.second), H(TimeLabel(p.first)),
-                          H(s.label), H(ValueLabel(p.second, c))));
+          &out, absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" "
+                                "data-t=\"%s\" data-v=\"%s\"><title>%s: %s %s"
+                                "</title></circle>",
+                                X(p.first), Y(p.second), JsonNumber(p.first),
+                                JsonNumber(p.second), H(TimeLabel(p.first)),
+                                H(s.label), H(ValueLabel(p.second, c))));
     }
     out += "</g>\n";
   }
@@ -470,9 +471,8 @@ std::string RenderChart(const Chart& c, double t0, double t1,
   }
   out += "</g>\n</svg>\n";
 
-  absl::StrAppend(&out, "<script type=\"application/json\" id=\"chart-",
-                  c.name, "-data\">", ChartJson(c, markers),
-                  "</script>\n</figure>\n");
+  absl::StrAppend(&out, "<script type=\"application/json\" id=\"chart-", c.name,
+                  "-data\">", ChartJson(c, markers), "</script>\n</figure>\n");
   return out;
 }
 
@@ -500,14 +500,19 @@ std::string Charts(const rig::v1::Report& r) {
            "there is nothing to chart.</p>\n";
   }
 
-  Chart throughput{"throughput", "Throughput", "ops/s", AxisFormat::kCompact,
+  Chart throughput{"throughput",
+                   "Throughput",
+                   "ops/s",
+                   AxisFormat::kCompact,
                    {{"ops_per_sec", "ops/s", "#1f77b4", {}}}};
   Chart latency{"latency",
                 "Latency (response time)",
                 "ms",
                 AxisFormat::kPlain,
                 {{"p50", "p50", "#17becf", {}}, {"p99", "p99", "#9467bd", {}}}};
-  Chart errors{"error-rate", "Error rate per interval", "errors / attempts",
+  Chart errors{"error-rate",
+               "Error rate per interval",
+               "errors / attempts",
                AxisFormat::kPercent,
                {{"error_rate", "error rate", "#8c564b", {}}}};
 
@@ -555,9 +560,9 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 h1 .badge { font-size: 15px; padding: 4px 12px; }
 .good { background: #2e7d32; } .bad { background: #c62828; }
 .warn { background: #ef6c00; } .neutral { background: #607080; }
-dl.info { display: grid; grid-template-columns: max-content 1fr max-content 1fr;
+dl.run-info { display: grid; grid-template-columns: max-content 1fr max-content 1fr;
   gap: 4px 16px; margin: 12px 0; }
-dl.info dt { color: #5a6878; } dl.info dd { margin: 0; }
+dl.run-info dt { color: #5a6878; } dl.run-info dd { margin: 0; }
 .error-box { border: 1px solid #e5a0a0; background: #fdf0f0; color: #8a1c1c;
   padding: 8px 12px; border-radius: 4px; white-space: pre-wrap;
   font-family: ui-monospace, Menlo, Consolas, monospace; }
@@ -567,7 +572,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #e3e8ee; text-align: left;
 th { background: #f3f5f8; font-weight: 600; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.msg { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px;
+.msg { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px;
   white-space: pre-wrap; word-break: break-word; max-width: 520px; }
 .note { color: #5a6878; font-style: italic; }
 figure.chart { margin: 8px 0 20px; }
@@ -589,14 +594,14 @@ std::string Header(const rig::v1::Report& r) {
   const StatusLook look = LookOf(r.status());
   const std::string plan =
       r.plan().name().empty() ? "(unnamed plan)" : r.plan().name();
-  std::string out = absl::StrCat("<header>\n<h1><span class=\"plan\">",
-                                 H(plan), "</span> ",
-                                 Badge(look.word, look.css));
+  std::string out = absl::StrCat("<header>\n<h1><span class=\"plan\">", H(plan),
+                                 "</span> ", Badge(look.word, look.css));
   if (r.degraded()) {
-    absl::StrAppend(&out, " <span class=\"badge warn degraded\" title=\"Agents "
-                          "were lost; results cover the rest\">DEGRADED</span>");
+    absl::StrAppend(&out,
+                    " <span class=\"badge warn degraded\" title=\"Agents "
+                    "were lost; results cover the rest\">DEGRADED</span>");
   }
-  out += "</h1>\n<dl class=\"info\">\n";
+  out += "</h1>\n<dl class=\"run-info\">\n";
   auto Item = [&out](absl::string_view k, const std::string& v_html) {
     absl::StrAppend(&out, "<dt>", k, "</dt><dd>", v_html, "</dd>\n");
   };
@@ -611,10 +616,10 @@ std::string Header(const rig::v1::Report& r) {
   Item("Measured", H(Seconds(r.total().measured_us())));
   Item("Started", Timestamp(r.started_at()));
   Item("Finished", Timestamp(r.finished_at()));
-  Item("Server", r.server().flavor().empty()
-                     ? std::string("&ndash;")
-                     : H(absl::StrCat(r.server().flavor(), " ",
-                                      r.server().version())));
+  Item("Server",
+       r.server().flavor().empty()
+           ? std::string("&ndash;")
+           : H(absl::StrCat(r.server().flavor(), " ", r.server().version())));
   Item("Tool version", H(r.tool_version()));
   Item("Degraded", r.degraded() ? "yes" : "no");
   Item("Exit code", absl::StrCat(r.exit_code()));
@@ -650,8 +655,8 @@ std::string Totals(const rig::v1::Report& r) {
   table.Row({Grouped(c.ops()), Rate(t.ops_per_sec()), Rate(t.queries_per_sec()),
              Grouped(c.errors()), Percent(t.error_rate()), Grouped(c.retries()),
              Grouped(c.reconnects()), Grouped(c.rows())});
-  std::string out = absl::StrCat("<section id=\"totals\">\n<h2>Totals</h2>\n",
-                                 table.Html());
+  std::string out =
+      absl::StrCat("<section id=\"totals\">\n<h2>Totals</h2>\n", table.Html());
   out +=
       "<table class=\"latency\"><thead><tr><th>latency</th><th "
       "class=\"num\">count</th><th class=\"num\">min</th><th "
@@ -679,12 +684,12 @@ std::string BreakerTable(const rig::v1::Report& r) {
               {true, false, false, false, false, true});
   for (const auto& b : r.breaker_events()) {
     const auto& e = b.event();
-    table.Row({H(TimeLabel(b.offset_us() / 1e6)), H(b.agent()), H(e.target()),
-               absl::StrCat(H(BreakerWord(e.from())), " &#8594; ",
-                            H(BreakerWord(e.to()))),
-               H(e.reason()),
-               absl::StrCat(Grouped(e.failures()), " / ",
-                            Grouped(e.requests()))});
+    table.Row(
+        {Seconds(b.offset_us()), H(b.agent()), H(e.target()),
+         absl::StrCat(H(BreakerWord(e.from())), " &#8594; ",
+                      H(BreakerWord(e.to()))),
+         H(e.reason()),
+         absl::StrCat(Grouped(e.failures()), " / ", Grouped(e.requests()))});
   }
   return out + table.Html() + "</section>\n";
 }
@@ -701,15 +706,13 @@ std::string Agents(const rig::v1::Report& r) {
                true, false});
   for (const auto& a : r.agents()) {
     const auto& s = a.summary();
-    table.Row({H(a.name()), H(a.address()), Grouped(a.connections()),
-               H(StateWord(a.final_state())),
-               a.lost() ? Badge("LOST", "bad") : "no",
-               Grouped(s.counters().ops()), Rate(s.ops_per_sec()),
-               Grouped(s.counters().errors()),
-               FormatMicros(s.latency().p50_us()),
-               FormatMicros(s.latency().p99_us()),
-               FormatMicros(s.latency().max_us()),
-               absl::StrCat("<span class=\"msg\">", H(a.error()), "</span>")});
+    table.Row(
+        {H(a.name()), H(a.address()), Grouped(a.connections()),
+         H(StateWord(a.final_state())), a.lost() ? Badge("LOST", "bad") : "no",
+         Grouped(s.counters().ops()), Rate(s.ops_per_sec()),
+         Grouped(s.counters().errors()), FormatMicros(s.latency().p50_us()),
+         FormatMicros(s.latency().p99_us()), FormatMicros(s.latency().max_us()),
+         absl::StrCat("<span class=\"msg\">", H(a.error()), "</span>")});
   }
   return out + table.Html() + "</section>\n";
 }
@@ -717,8 +720,9 @@ std::string Agents(const rig::v1::Report& r) {
 std::string Thresholds(const rig::v1::Report& r) {
   std::string out = "<section id=\"thresholds\">\n<h2>Thresholds</h2>\n";
   if (r.thresholds().empty()) {
-    return out + "<p class=\"note\">The plan sets no thresholds.</p>\n"
-                 "</section>\n";
+    return out +
+           "<p class=\"note\">The plan sets no thresholds.</p>\n"
+           "</section>\n";
   }
   Table table("thresholds", {"threshold", "verdict", "detail"}, {});
   for (const auto& v : r.thresholds()) {
@@ -782,24 +786,23 @@ std::string Errors(const rig::v1::Report& r) {
       absl::StrAppend(&out, "<p class=\"note\">The first ", shown, " of ",
                       total, " samples; the JSON report has them all.</p>\n");
     }
-    Table table("error-samples",
-                {"time", "agent", "class", "operation", "state", "connection",
-                 "attempt", "code", "SQLSTATE", "message"},
-                {true, false, false, false, false, true, true, true, false,
-                 false});
+    Table table(
+        "error-samples",
+        {"time", "agent", "class", "operation", "state", "connection",
+         "attempt", "code", "SQLSTATE", "message"},
+        {true, false, false, false, false, true, true, true, false, false});
     for (int i = 0; i < shown; ++i) {
       const auto& rec = r.error_samples(i);
       const auto& s = rec.sample();
       const auto& ctx = s.context();
-      table.Row({H(TimeLabel(s.offset_us() / 1e6)),
-                 H(rec.agent().empty() ? ctx.agent() : rec.agent()),
-                 H(s.error_class()), H(ctx.operation()),
-                 H(StateWord(ctx.state())), absl::StrCat(ctx.connection_id()),
-                 absl::StrCat(ctx.attempt()),
-                 ctx.server_code() ? absl::StrCat(ctx.server_code()) : "",
-                 H(ctx.sqlstate()),
-                 absl::StrCat("<span class=\"msg\">", H(ctx.message()),
-                              "</span>")});
+      table.Row(
+          {Seconds(s.offset_us()),
+           H(rec.agent().empty() ? ctx.agent() : rec.agent()),
+           H(s.error_class()), H(ctx.operation()), H(StateWord(ctx.state())),
+           absl::StrCat(ctx.connection_id()), absl::StrCat(ctx.attempt()),
+           ctx.server_code() ? absl::StrCat(ctx.server_code()) : "",
+           H(ctx.sqlstate()),
+           absl::StrCat("<span class=\"msg\">", H(ctx.message()), "</span>")});
     }
     out += table.Html();
   }
@@ -811,14 +814,13 @@ std::string Verification(const rig::v1::Report& r) {
   if (v.status() == rig::v1::CHECK_STATUS_UNSPECIFIED && v.checks().empty()) {
     return "";
   }
-  std::string out = absl::StrCat(
-      "<section id=\"verification\">\n<h2>Verification ",
-      CheckBadge(v.status()), "</h2>\n");
+  std::string out =
+      absl::StrCat("<section id=\"verification\">\n<h2>Verification ",
+                   CheckBadge(v.status()), "</h2>\n");
   if (v.checks().empty()) {
     return out + "<p class=\"note\">No individual checks.</p>\n</section>\n";
   }
-  Table table("checks", {"check", "result", "expected", "seen", "message"},
-              {});
+  Table table("checks", {"check", "result", "expected", "seen", "message"}, {});
   for (const auto& c : v.checks()) {
     table.Row({H(c.name()), CheckBadge(c.status()), H(c.expected()),
                H(c.seen()), H(c.message())});
@@ -836,7 +838,8 @@ std::string RenderHtmlReport(const rig::v1::Report& r) {
       "<meta name=\"viewport\" content=\"width=device-width, "
       "initial-scale=1\">\n<title>",
       H(plan), " &#8211; ", H(LookOf(r.status()).word), " &#8211; run ",
-      H(r.run_id()), "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n");
+      H(r.run_id()), "</title>\n<style>", kStyle,
+      "</style>\n</head>\n<body>\n");
   out += Header(r);
   out += Totals(r);
   absl::StrAppend(&out, "<section id=\"charts\">\n<h2>Over time</h2>\n",

@@ -68,8 +68,12 @@ int64_t CountRows(sql::ResultSet* rs) {
 
 class MySqlStatement : public Statement {
  public:
-  explicit MySqlStatement(std::unique_ptr<sql::PreparedStatement> stmt)
-      : stmt_(std::move(stmt)) {}
+  // `returns_rows`: the statement has a result set (SELECT); otherwise it is
+  // run with executeUpdate, since mysqlcppconn's prepared statements do not
+  // implement getUpdateCount().
+  MySqlStatement(std::unique_ptr<sql::PreparedStatement> stmt,
+                 bool returns_rows)
+      : stmt_(std::move(stmt)), returns_rows_(returns_rows) {}
 
   absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) override {
     try {
@@ -81,11 +85,11 @@ class MySqlStatement : public Statement {
           stmt_->setString(index, std::get<std::string>(params[i]));
         }
       }
-      if (stmt_->execute()) {
-        std::unique_ptr<sql::ResultSet> rs(stmt_->getResultSet());
+      if (returns_rows_) {
+        std::unique_ptr<sql::ResultSet> rs(stmt_->executeQuery());
         return CountRows(rs.get());
       }
-      return static_cast<int64_t>(stmt_->getUpdateCount());
+      return static_cast<int64_t>(stmt_->executeUpdate());
     } catch (const sql::SQLException& e) {
       return FromException(e);
     }
@@ -93,6 +97,7 @@ class MySqlStatement : public Statement {
 
  private:
   std::unique_ptr<sql::PreparedStatement> stmt_;
+  const bool returns_rows_;
 };
 
 class MySqlConnection : public Connection {
@@ -143,7 +148,9 @@ class MySqlConnection : public Connection {
     try {
       std::unique_ptr<sql::PreparedStatement> stmt(
           conn_->prepareStatement(std::string(sql)));
-      return std::unique_ptr<Statement>(new MySqlStatement(std::move(stmt)));
+      const bool returns_rows = stmt->getMetaData()->getColumnCount() > 0;
+      return std::unique_ptr<Statement>(
+          new MySqlStatement(std::move(stmt), returns_rows));
     } catch (const sql::SQLException& e) {
       return FromException(e);
     }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -178,11 +180,8 @@ google::protobuf::Value ParseBlock(const std::string& html,
 std::vector<std::pair<double, double>> Points(
     const google::protobuf::Value& block, const std::string& name) {
   std::vector<std::pair<double, double>> out;
-  for (const auto& s : block.struct_value()
-                           .fields()
-                           .at("series")
-                           .list_value()
-                           .values()) {
+  for (const auto& s :
+       block.struct_value().fields().at("series").list_value().values()) {
     const auto& f = s.struct_value().fields();
     if (f.at("name").string_value() != name) continue;
     for (const auto& p : f.at("points").list_value().values()) {
@@ -297,16 +296,37 @@ TEST(HtmlReportTest, ShowsHeaderTablesAndVerdicts) {
   c->set_expected("10000");
   c->set_seen("9999");
   const std::string html = RenderHtmlReport(r);
-  for (const char* s :
-       {"THRESHOLDS FAILED", "DEGRADED", "run-42", "oltp_point_select",
-        "mariadb 10.11.6-MariaDB-0+deb12u1", "0.1.0-test",
-        "2023-11-14 22:13:20 UTC", "30.000s", "agent-2 lost: stream closed",
-        "10.0.0.2:7070", "LOST", "failed", "60,000", "2000.0", "6000.0",
-        "61.20ms", "2.50s", "p99 &lt; 50ms",
-        "p99 = 61.2ms, limit &lt; 50ms: FAILED", "1213", "2013", "retry_txn",
-        "point_select", "23000", "1062", "<section id=\"verification\">",
-        "row_count", "9999", "id=\"chart-throughput\"", "id=\"chart-latency\"",
-        "id=\"chart-error-rate\""}) {
+  for (const char* s : {"THRESHOLDS FAILED",
+                        "DEGRADED",
+                        "run-42",
+                        "oltp_point_select",
+                        "mariadb 10.11.6-MariaDB-0+deb12u1",
+                        "0.1.0-test",
+                        "2023-11-14 22:13:20 UTC",
+                        "30.00s",
+                        "agent-2 lost: stream closed",
+                        "10.0.0.2:7070",
+                        "LOST",
+                        "failed",
+                        "60,000",
+                        "2000.0",
+                        "6000.0",
+                        "61.20ms",
+                        "2.50s",
+                        "p99 &lt; 50ms",
+                        "p99 = 61.2ms, limit &lt; 50ms: FAILED",
+                        "1213",
+                        "2013",
+                        "retry_txn",
+                        "point_select",
+                        "23000",
+                        "1062",
+                        "<section id=\"verification\">",
+                        "row_count",
+                        "9999",
+                        "id=\"chart-throughput\"",
+                        "id=\"chart-latency\"",
+                        "id=\"chart-error-rate\""}) {
     EXPECT_TRUE(Has(html, s));
   }
   EXPECT_TRUE(Lacks(html, "no-intervals"));
@@ -334,9 +354,31 @@ TEST(HtmlReportTest, ListsOnlyTheFirstTwentySamples) {
   EXPECT_TRUE(Lacks(html, "sample number 119"));
 }
 
+// Every coordinate and data value in the SVG is a finite number, and the
+// JSON blocks hold no nulls (how non-finite numbers are written).
 void ExpectNoNonFiniteNumbers(const std::string& html) {
-  for (const char* bad : {"nan", "NaN", "inf\"", "\"inf", "-inf", "null"}) {
-    EXPECT_TRUE(Lacks(html, bad));
+  for (const char* attr :
+       {" x=\"", " y=\"", " x1=\"", " y1=\"", " x2=\"", " y2=\"", " cx=\"",
+        " cy=\"", " data-t=\"", " data-v=\"", " points=\""}) {
+    const std::string a = attr;
+    for (size_t at = html.find(a); at != std::string::npos;
+         at = html.find(a, at + 1)) {
+      const size_t begin = at + a.size();
+      const std::string value =
+          html.substr(begin, html.find('"', begin) - begin);
+      for (absl::string_view token :
+           absl::StrSplit(value, absl::ByAnyChar(" ,"), absl::SkipEmpty())) {
+        const std::string t(token);
+        char* end = nullptr;
+        const double d = std::strtod(t.c_str(), &end);
+        EXPECT_TRUE(*end == '\0' && std::isfinite(d))
+            << a << value << "\" is not all finite numbers";
+      }
+    }
+  }
+  for (const char* id : {"chart-throughput-data", "chart-latency-data",
+                         "chart-error-rate-data"}) {
+    EXPECT_TRUE(Lacks(DataBlock(html, id), "null"));
   }
 }
 
@@ -363,9 +405,9 @@ TEST(HtmlReportTest, OneIntervalDoesNotDivideByZero) {
   r.clear_breaker_events();
   std::string html = RenderHtmlReport(r);
   ExpectNoNonFiniteNumbers(html);
-  EXPECT_EQ(Points(ParseBlock(html, "chart-throughput-data"), "ops_per_sec")
-                .size(),
-            1u);
+  EXPECT_EQ(
+      Points(ParseBlock(html, "chart-throughput-data"), "ops_per_sec").size(),
+      1u);
   EXPECT_EQ(Count(html, "<circle "), 4);
 
   // Zero-length and all-zero: no span on either axis.
@@ -375,15 +417,15 @@ TEST(HtmlReportTest, OneIntervalDoesNotDivideByZero) {
   iv->set_end_offset_us(3000000);
   html = RenderHtmlReport(r);
   ExpectNoNonFiniteNumbers(html);
-  const auto rate = Points(ParseBlock(html, "chart-error-rate-data"),
-                           "error_rate");
+  const auto rate =
+      Points(ParseBlock(html, "chart-error-rate-data"), "error_rate");
   ASSERT_EQ(rate.size(), 1u);
   EXPECT_EQ(rate[0].second, 0);
 }
 
 std::string TempPath(const std::string& name) {
-  return absl::StrCat(::testing::TempDir(), "/html_report_test_", getpid(),
-                      "_", name);
+  return absl::StrCat(::testing::TempDir(), "/html_report_test_", getpid(), "_",
+                      name);
 }
 
 std::string ReadFile(const std::string& path) {

@@ -1,0 +1,246 @@
+// Every workload against a real MariaDB started by the harness, through the
+// agent's state machine and the real MySQL driver (one agent, in process).
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "agent/db/mysql_driver.h"
+#include "agent/state_machine.h"
+#include "coordinator/plan.h"
+#include "tests/support/mariadb_server.h"
+
+namespace rig {
+namespace {
+
+using testing::MariaDbServer;
+
+class CollectEvents : public agent::RunEvents {
+ public:
+  void Send(const rig::v1::AgentMessage& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (m.has_interval()) intervals_++;
+    if (m.has_error_sample() && samples_.size() < 5) {
+      samples_.push_back(m.error_sample().context().message());
+    }
+  }
+  std::string Samples() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string out;
+    for (const auto& s : samples_) absl::StrAppend(&out, s, "\n");
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  int intervals_ = 0;
+  std::vector<std::string> samples_;
+};
+
+class WorkloadsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = MariaDbServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+    driver_ = db::NewMySqlDriver().release();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete driver_;
+  }
+
+  // Runs `body` (plan YAML without target) on one in-process agent.
+  rig::v1::RunResult Run(const std::string& body, int connections,
+                         std::string* samples = nullptr) {
+    auto plan = coordinator::ParsePlan(
+        absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
+                     ", user: ", server_->user(), ", database: ",
+                     server_->database(), "}\n", body),
+        "test.yaml");
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    plan->mutable_target()->set_password(server_->password());
+    rig::v1::Assignment a;
+    a.set_agent_name("it");
+    a.set_agent_count(1);
+    a.set_connections(connections);
+    a.set_rate(plan->load().rate());
+    a.mutable_prepare_range()->set_begin(1);
+    a.mutable_prepare_range()->set_end(plan->workload().table_size() + 1);
+    a.set_run_verify(true);
+    *a.mutable_plan() = *plan;
+    CollectEvents events;
+    agent::RunContext ctx("run", a, driver_, &agent::WorkloadRegistry::Default(),
+                          &events);
+    agent::StateRegistry states = agent::StateRegistry::Standard();
+    agent::StateMachine(states).Run(ctx);
+    if (samples != nullptr) *samples = events.Samples();
+    return ctx.result;
+  }
+
+  std::string Sql(const std::string& sql) {
+    auto out = server_->Sql(sql);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? std::string(absl::StripAsciiWhitespace(*out)) : "";
+  }
+
+  static MariaDbServer* server_;
+  static db::Driver* driver_;
+};
+
+MariaDbServer* WorkloadsTest::server_ = nullptr;
+db::Driver* WorkloadsTest::driver_ = nullptr;
+
+class OltpWorkloadTest : public WorkloadsTest,
+                         public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(OltpWorkloadTest, RunsWithoutErrors) {
+  std::string samples;
+  const rig::v1::RunResult r = Run(
+      absl::StrCat("workload: {kind: ", GetParam(),
+                   ", tables: 2, table_size: 2000, prepare: recreate}\n"
+                   "load: {duration: 2s, report_interval: 500ms}\n"),
+      4, &samples);
+  EXPECT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_GT(r.counters().ops(), 0);
+  EXPECT_GE(r.counters().queries(), r.counters().ops());
+  EXPECT_EQ(r.counters().errors(), 0) << samples << r.counters().DebugString();
+  EXPECT_EQ(r.server().flavor(), "mariadb");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sysbench, OltpWorkloadTest,
+    ::testing::Values("oltp_point_select", "oltp_read_only", "oltp_read_write",
+                      "oltp_write_only", "oltp_insert", "oltp_update_index",
+                      "oltp_update_non_index", "oltp_delete"));
+
+TEST_F(WorkloadsTest, ReadWriteTransactionHasSysbenchShape) {
+  // 10 point selects, 4 ranges, 2 updates, delete + insert, BEGIN/COMMIT:
+  // 20 statements per transaction, as sysbench's oltp_read_write.
+  const rig::v1::RunResult r =
+      Run("workload: {kind: oltp_read_write, table_size: 1000}\n"
+          "load: {duration: 1s}\n",
+          1);
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  ASSERT_GT(r.counters().ops(), 0);
+  // The last, unfinished transaction may add a few statements.
+  EXPECT_GE(r.counters().queries(), 20 * r.counters().ops());
+  EXPECT_LE(r.counters().queries(), 20 * r.counters().ops() + 20);
+}
+
+TEST_F(WorkloadsTest, PrepareLoadsEveryRowAndRecreateStartsOver) {
+  Run("workload: {kind: oltp_point_select, tables: 2, table_size: 1500, "
+      "prepare: recreate}\nload: {duration: 100ms}\n",
+      1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM rig.sbtest1"), "1500");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM rig.sbtest2"), "1500");
+  // skip leaves the data as it is.
+  Sql("DELETE FROM rig.sbtest1 WHERE id <= 100");
+  Run("workload: {kind: oltp_point_select, tables: 2, table_size: 1500, "
+      "prepare: skip}\nload: {duration: 100ms}\n",
+      1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM rig.sbtest1"), "1400");
+  // create fills in what is missing.
+  Run("workload: {kind: oltp_point_select, tables: 2, table_size: 1500}\n"
+      "load: {duration: 100ms}\n",
+      1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM rig.sbtest1"), "1500");
+  // recreate starts from an empty table.
+  Sql("INSERT INTO rig.sbtest1 (id, k, c, pad) VALUES (99999, 1, 'x', 'y')");
+  Run("workload: {kind: oltp_point_select, tables: 2, table_size: 1500, "
+      "prepare: recreate}\nload: {duration: 100ms}\n",
+      1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM rig.sbtest1"), "1500");
+  // cleanup drops the tables after the run.
+  Run("workload: {kind: oltp_point_select, tables: 2, table_size: 10, "
+      "cleanup: true}\nload: {duration: 100ms}\n",
+      1);
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                "TABLE_SCHEMA='rig' AND TABLE_NAME LIKE 'sbtest%'"),
+            "0");
+}
+
+TEST_F(WorkloadsTest, BankVerificationPasses) {
+  const rig::v1::RunResult r = Run(
+      "workload: {kind: bank, table_size: 20, prepare: recreate}\n"
+      "load: {duration: 3s}\n",
+      8);
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_GT(r.counters().ops(), 100);
+  EXPECT_EQ(r.verification().status(), rig::v1::CHECK_STATUS_PASSED)
+      << r.verification().DebugString();
+  ASSERT_EQ(r.verification().checks_size(), 3);
+  EXPECT_EQ(r.verification().checks(1).expected(), "20000");
+}
+
+TEST_F(WorkloadsTest, BankWithoutLockingReadsLosesUpdatesAndFailsVerification) {
+  const rig::v1::RunResult r = Run(
+      "workload: {kind: bank, table_size: 10, prepare: recreate,\n"
+      "           options: {locking_reads: false}}\n"
+      "load: {duration: 3s}\n",
+      8);
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_EQ(r.verification().status(), rig::v1::CHECK_STATUS_FAILED)
+      << r.verification().DebugString();
+  bool total_failed = false;
+  for (const auto& c : r.verification().checks()) {
+    if (c.name() == "total balance") {
+      total_failed = c.status() == rig::v1::CHECK_STATUS_FAILED;
+      EXPECT_EQ(c.expected(), "10000");
+      EXPECT_NE(c.seen(), "10000");
+    }
+  }
+  EXPECT_TRUE(total_failed);
+}
+
+TEST_F(WorkloadsTest, SqlWorkloadRunsUserStatements) {
+  const rig::v1::RunResult r = Run(R"yaml(
+workload:
+  kind: sql
+  prepare: recreate
+  cleanup: true
+  options:
+    setup: ["CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, v VARCHAR(64))"]
+    cleanup: ["DROP TABLE IF EXISTS kv"]
+    statements:
+      - "INSERT INTO kv VALUES ({seq}, {name})"
+      - "SELECT v FROM kv WHERE id = {hot}"
+    params:
+      seq: {type: sequence, start: 1}
+      hot: {type: zipfian, min: 1, max: 100}
+      name: {type: string, length: 12}
+    transaction: true
+load: {duration: 1s}
+)yaml",
+                                   2);
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_GT(r.counters().ops(), 0);
+  EXPECT_EQ(r.counters().errors(), 0);
+  // BEGIN, INSERT, SELECT, COMMIT per operation.
+  EXPECT_GE(r.counters().queries(), 4 * r.counters().ops());
+}
+
+TEST_F(WorkloadsTest, BadWorkloadOptionsFailInInitializing) {
+  rig::v1::RunResult r =
+      Run("workload: {kind: oltp_read_write, options: {point_select: 3}}\n", 1);
+  EXPECT_EQ(r.final_state(), rig::v1::STATE_FAILED);
+  EXPECT_NE(r.error().message().find(
+                "workload oltp_read_write has no option \"point_select\""),
+            std::string::npos)
+      << r.error().message();
+  r = Run("workload: {kind: oltp_read_write, options: {rand_type: normal}}\n",
+          1);
+  EXPECT_NE(r.error().message().find("unknown distribution \"normal\""),
+            std::string::npos)
+      << r.error().message();
+  r = Run(
+      "workload: {kind: sql, options: {statements: [\"SELECT {x}\"]}}\n", 1);
+  EXPECT_NE(r.error().message().find("uses {x}, which is not in \"params\""),
+            std::string::npos)
+      << r.error().message();
+}
+
+}  // namespace
+}  // namespace rig
