@@ -10,8 +10,8 @@
 // the same balance and one overwrites the other (a lost update), which
 // Verifying must catch. It exists to prove the check can fail.
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "agent/workload.h"
 
 namespace rig::agent {
@@ -28,19 +28,22 @@ struct BankConfig {
 
 class Transfer : public Transaction {
  public:
-  Transfer(const BankConfig& cfg, db::Connection& conn) : cfg_(cfg), conn_(conn) {}
+  Transfer(const BankConfig& cfg, db::Connection& conn)
+      : cfg_(cfg), conn_(conn) {}
 
   absl::Status Prepare() {
-    auto write =
-        conn_.Prepare(absl::StrCat("UPDATE ", kTable, " SET balance = ? WHERE id = ?"));
+    auto write = conn_.Prepare(
+        absl::StrCat("UPDATE ", kTable, " SET balance = ? WHERE id = ?"));
     if (!write.ok()) return write.status();
     write_ = std::move(*write);
     return absl::OkStatus();
   }
 
   absl::Status Run(Rng& rng, OpResult& r) override {
-    const int64_t from = 1 + static_cast<int64_t>(UniformDouble(rng) * cfg_.accounts);
-    int64_t to = 1 + static_cast<int64_t>(UniformDouble(rng) * (cfg_.accounts - 1));
+    const int64_t from =
+        1 + static_cast<int64_t>(UniformDouble(rng) * cfg_.accounts);
+    int64_t to =
+        1 + static_cast<int64_t>(UniformDouble(rng) * (cfg_.accounts - 1));
     if (to >= from) ++to;  // a different account
     const int64_t amount =
         1 + static_cast<int64_t>(UniformDouble(rng) * cfg_.max_transfer);
@@ -54,9 +57,9 @@ class Transfer : public Transaction {
   // statement interface counts rows only).
   absl::StatusOr<int64_t> Balance(int64_t id, OpResult& r) {
     r.queries++;
-    auto rows = conn_.Query(absl::StrCat("SELECT balance FROM ", kTable,
-                                         " WHERE id = ", id,
-                                         cfg_.locking_reads ? " FOR UPDATE" : ""));
+    auto rows = conn_.Query(
+        absl::StrCat("SELECT balance FROM ", kTable, " WHERE id = ", id,
+                     cfg_.locking_reads ? " FOR UPDATE" : ""));
     if (!rows.ok()) return rows.status();
     int64_t v = 0;
     if (rows->size() != 1 || !(*rows)[0][0] ||
@@ -159,7 +162,8 @@ class Bank : public Workload {
     (void)absl::SimpleAtoi(row[2].value_or("0"), &min);
     rig::v1::VerificationResult result;
     auto check = [&result](const std::string& name, bool ok,
-                           const std::string& expected, const std::string& seen) {
+                           const std::string& expected,
+                           const std::string& seen) {
       auto* c = result.add_checks();
       c->set_name(name);
       c->set_status(ok ? rig::v1::CHECK_STATUS_PASSED
@@ -172,7 +176,8 @@ class Bank : public Workload {
     check("accounts", count == cfg_.accounts, absl::StrCat(cfg_.accounts),
           absl::StrCat(count));
     check("total balance", sum == cfg_.accounts * cfg_.initial_balance,
-          absl::StrCat(cfg_.accounts * cfg_.initial_balance), absl::StrCat(sum));
+          absl::StrCat(cfg_.accounts * cfg_.initial_balance),
+          absl::StrCat(sum));
     check("no negative balance", min >= 0, "minimum >= 0", absl::StrCat(min));
     bool all = true;
     for (const auto& c : result.checks()) {
@@ -201,7 +206,8 @@ void RegisterBankWorkload(WorkloadRegistry& registry) {
       "accounts) in one transaction; Verifying checks the total is unchanged "
       "and no balance is negative",
       {
-          Option("initial_balance", "int", "1000", "Starting balance of each account"),
+          Option("initial_balance", "int", "1000",
+                 "Starting balance of each account"),
           Option("max_transfer", "int", "100", "Largest amount moved at once"),
           Option("locking_reads", "bool", "true",
                  "Read balances with SELECT ... FOR UPDATE; false allows lost "

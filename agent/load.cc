@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "agent/arrivals.h"
 #include "agent/error_class.h"
 #include "common/error_context.h"
 #include "common/logging.h"
@@ -12,7 +13,7 @@
 namespace rig::agent {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = LoadRunner::Clock;
 
 int64_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
@@ -40,6 +41,7 @@ absl::Status LoadRunner::Start() {
     txns.push_back(std::move(*txn));
     stats_.push_back(std::make_unique<ThreadStats>());
   }
+  origin_ = Clock::now();
   for (size_t i = 0; i < txns.size(); ++i) {
     workers_.emplace_back(&LoadRunner::Worker, this, i, std::move(txns[i]));
   }
@@ -53,33 +55,36 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   Rng rng(std::random_device{}() + index);
   const rig::v1::Load& load = ctx_.assignment.plan().load();
   const absl::Duration think = FromProto(load.think_time());
-  const size_t workers = std::max<size_t>(1, ctx_.connections.size());
-  // Open model: this worker's share of the agent's rate, with start times
-  // staggered so the workers do not fire together.
-  const double rate = ctx_.assignment.rate() / static_cast<double>(workers);
-  const auto period =
-      rate > 0 ? std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate))
-               : std::chrono::nanoseconds(0);
-  Clock::time_point intended = Clock::now() + period *
-                                                  static_cast<int64_t>(index) /
-                                                  static_cast<int64_t>(workers);
+  const int workers = static_cast<int>(std::max<size_t>(1, stats_.size()));
+  // Open model: this worker's share of the rate. The first arrivals are
+  // staggered across one period so the workers do not fire together.
+  std::vector<RateSegment> segments =
+      ArrivalSchedule::ForWorker(ctx_.assignment, workers);
+  const bool open = !segments.empty();
+  int64_t first_us = 0;
+  if (open && segments.front().from > 0) {
+    first_us =
+        static_cast<int64_t>(1e6 / segments.front().from * index / workers);
+  }
+  ArrivalSchedule schedule(std::move(segments),
+                           load.arrival() == rig::v1::ARRIVAL_POISSON,
+                           first_us);
   int attempt = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
-    if (rate > 0) {
-      const auto now = Clock::now();
-      if (intended > now) {
-        ctx_.cancel.WaitFor(absl::FromChrono(intended - now));
-        if (stop_.load(std::memory_order_relaxed)) break;
-      }
+    Clock::time_point intended;
+    if (open) {
+      std::optional<int64_t> next = schedule.Next(rng);
+      if (!next) break;
+      intended = origin_ + std::chrono::microseconds(*next);
+      if (!WaitUntil(intended)) break;
     }
     const Clock::time_point begin = Clock::now();
+    if (!open) intended = begin;
     OpResult result;
     absl::Status status = txn->Run(rng, result);
     const Clock::time_point end = Clock::now();
     const int64_t service_us = MicrosBetween(begin, end);
-    const int64_t response_us =
-        rate > 0 ? MicrosBetween(intended, end) : service_us;
-    if (rate > 0) intended += period;
+    const int64_t response_us = MicrosBetween(intended, end);
     if (status.ok()) {
       attempt = 0;
       stats.RecordOp(response_us, service_us, result.queries, result.rows);
@@ -104,10 +109,18 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
                         result.queries, sample);
       if (cls == ErrorClass::kReconnect && !Reconnect(index, txn)) break;
     }
-    if (think > absl::ZeroDuration() && rate == 0) {
-      if (ctx_.cancel.WaitFor(think)) break;
+    if (!open && think > absl::ZeroDuration()) {
+      if (!WaitUntil(Clock::now() + absl::ToChronoNanoseconds(think))) break;
     }
   }
+}
+
+bool LoadRunner::WaitUntil(Clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  stop_cv_.wait_until(lock, deadline, [this] {
+    return stop_.load() || ctx_.cancel.cancelled();
+  });
+  return !stop_.load() && !ctx_.cancel.cancelled();
 }
 
 rig::v1::State LoadRunner::StateEnumForLoad() const {
@@ -206,7 +219,11 @@ void LoadRunner::Collect(bool final) {
 void LoadRunner::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  stop_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_.store(true);
+  }
+  stop_cv_.notify_all();
   for (auto& w : workers_) {
     if (w.joinable()) w.join();
   }

@@ -30,6 +30,8 @@ namespace rig::agent {
 
 class LoadRunner {
  public:
+  using Clock = std::chrono::steady_clock;
+
   explicit LoadRunner(RunContext& ctx);
   ~LoadRunner();
   LoadRunner(const LoadRunner&) = delete;
@@ -52,13 +54,18 @@ class LoadRunner {
   // Replaces a broken connection; false when stopped first.
   bool Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
   rig::v1::State StateEnumForLoad() const;
+  // Sleeps until `deadline`; false if stopped or cancelled first.
+  bool WaitUntil(Clock::time_point deadline);
 
   RunContext& ctx_;
   const absl::Duration interval_;
   std::vector<std::unique_ptr<ThreadStats>> stats_;
   std::vector<std::thread> workers_;
   std::thread reporter_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false};  // set under stop_mu_, read anywhere
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;          // wakes sleeping workers on Stop()
+  Clock::time_point origin_;                 // the open model's time 0
   std::atomic<bool> measuring_flag_{false};  // for error samples
 
   std::mutex collect_mu_;  // one Collect at a time

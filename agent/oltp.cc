@@ -43,12 +43,15 @@ std::vector<rig::v1::OptionSpec> OltpOptions() {
       Option("range_size", "int", "100", "Range size for range SELECT queries"),
       Option("point_selects", "int", "10",
              "Point SELECT queries per transaction (oltp_point_select: 1)"),
-      Option("simple_ranges", "int", "1", "Simple range SELECTs per transaction"),
+      Option("simple_ranges", "int", "1",
+             "Simple range SELECTs per transaction"),
       Option("sum_ranges", "int", "1", "SELECT SUM() queries per transaction"),
-      Option("order_ranges", "int", "1", "SELECT ORDER BY queries per transaction"),
+      Option("order_ranges", "int", "1",
+             "SELECT ORDER BY queries per transaction"),
       Option("distinct_ranges", "int", "1",
              "SELECT DISTINCT queries per transaction"),
-      Option("index_updates", "int", "1", "UPDATE index queries per transaction"),
+      Option("index_updates", "int", "1",
+             "UPDATE index queries per transaction"),
       Option("non_index_updates", "int", "1",
              "UPDATE non-index queries per transaction"),
       Option("delete_inserts", "int", "1",
@@ -59,8 +62,9 @@ std::vector<rig::v1::OptionSpec> OltpOptions() {
              "Run the queries in autocommit mode, without BEGIN/COMMIT"),
       Option("create_secondary", "bool", "true",
              "Create the secondary index k_N on k"),
-      Option("rand_type", "string", "special",
-             "Row id distribution: uniform, gaussian, special, pareto, zipfian"),
+      Option(
+          "rand_type", "string", "special",
+          "Row id distribution: uniform, gaussian, special, pareto, zipfian"),
       Option("rand_spec_iter", "int", "12",
              "Iterations for the gaussian and special distributions"),
       Option("rand_spec_pct", "int", "1",
@@ -102,24 +106,26 @@ class OltpTransaction : public Transaction {
         return absl::OkStatus();
       };
       absl::Status st;
-      if (reads) st.Update(prep(&s.point, "SELECT c FROM " + tbl + " WHERE id=?"));
+      if (reads)
+        st.Update(prep(&s.point, "SELECT c FROM " + tbl + " WHERE id=?"));
       if (ranges) {
         st.Update(prep(&s.simple,
                        "SELECT c FROM " + tbl + " WHERE id BETWEEN ? AND ?"));
-        st.Update(prep(&s.sum,
-                       "SELECT SUM(k) FROM " + tbl + " WHERE id BETWEEN ? AND ?"));
+        st.Update(prep(
+            &s.sum, "SELECT SUM(k) FROM " + tbl + " WHERE id BETWEEN ? AND ?"));
         st.Update(prep(&s.order, "SELECT c FROM " + tbl +
                                      " WHERE id BETWEEN ? AND ? ORDER BY c"));
-        st.Update(prep(&s.distinct, "SELECT DISTINCT c FROM " + tbl +
-                                        " WHERE id BETWEEN ? AND ? ORDER BY c"));
+        st.Update(
+            prep(&s.distinct, "SELECT DISTINCT c FROM " + tbl +
+                                  " WHERE id BETWEEN ? AND ? ORDER BY c"));
       }
       if (writes || k == Kind::kUpdateIndex) {
-        st.Update(prep(&s.index_update,
-                       "UPDATE " + tbl + " SET k=k+1 WHERE id=?"));
+        st.Update(
+            prep(&s.index_update, "UPDATE " + tbl + " SET k=k+1 WHERE id=?"));
       }
       if (writes || k == Kind::kUpdateNonIndex) {
-        st.Update(prep(&s.non_index_update,
-                       "UPDATE " + tbl + " SET c=? WHERE id=?"));
+        st.Update(
+            prep(&s.non_index_update, "UPDATE " + tbl + " SET c=? WHERE id=?"));
       }
       if (writes || k == Kind::kDelete) {
         st.Update(prep(&s.del, "DELETE FROM " + tbl + " WHERE id=?"));
@@ -306,7 +312,8 @@ class OltpWorkload : public Workload {
 
   absl::Status Load(db::Connection& conn, const LoadTask& task) override {
     const int64_t begin = std::max<int64_t>(1, task.range.begin());
-    const int64_t end = std::min<int64_t>(cfg_.table_size + 1, task.range.end());
+    const int64_t end =
+        std::min<int64_t>(cfg_.table_size + 1, task.range.end());
     const int64_t per_table = std::max<int64_t>(0, end - begin);
     const int64_t total = per_table * cfg_.tables;
     int64_t done = 0;
@@ -318,11 +325,10 @@ class OltpWorkload : public Workload {
         std::string sql = absl::StrCat("INSERT IGNORE INTO ", TableName(t),
                                        "(id, k, c, pad) VALUES");
         for (int64_t row = id; row < batch_end; ++row) {
-          absl::StrAppend(&sql, row == id ? "" : ",", "(", row, ",",
-                          1 + static_cast<int64_t>(UniformDouble(rng) *
-                                                   cfg_.table_size),
-                          ",'", DigitGroups(rng, 10), "','", DigitGroups(rng, 5),
-                          "')");
+          absl::StrAppend(
+              &sql, row == id ? "" : ",", "(", row, ",",
+              1 + static_cast<int64_t>(UniformDouble(rng) * cfg_.table_size),
+              ",'", DigitGroups(rng, 10), "','", DigitGroups(rng, 5), "')");
         }
         if (auto r = conn.Execute(sql); !r.ok()) return r.status();
         done += batch_end - id;
@@ -427,11 +433,11 @@ void RegisterOltpWorkloads(WorkloadRegistry& registry) {
   };
   for (const auto& k : kinds) {
     const Kind kind = k.kind;
-    registry.Register(WorkloadDef{
-        k.name, k.description, OltpOptions(),
-        [kind](const rig::v1::Workload& config, const Options& o) {
-          return MakeOltp(kind, config, o);
-        }});
+    registry.Register(
+        WorkloadDef{k.name, k.description, OltpOptions(),
+                    [kind](const rig::v1::Workload& config, const Options& o) {
+                      return MakeOltp(kind, config, o);
+                    }});
   }
 }
 

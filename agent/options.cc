@@ -29,8 +29,8 @@ const char* KindName(const google::protobuf::Value& v) {
 
 // Checks `v` against `type`; converts the YAML-ish forms a user may write
 // ("10" for an int, "true" for a bool) into the canonical value.
-absl::StatusOr<google::protobuf::Value> Check(const std::string& type,
-                                              const google::protobuf::Value& v) {
+absl::StatusOr<google::protobuf::Value> Check(
+    const std::string& type, const google::protobuf::Value& v) {
   google::protobuf::Value out;
   if (type == "int") {
     double d = 0;

@@ -22,7 +22,8 @@ class Options {
  public:
   // Errors name the workload, the option and what was expected.
   static absl::StatusOr<Options> Create(
-      const std::string& workload, const std::vector<rig::v1::OptionSpec>& specs,
+      const std::string& workload,
+      const std::vector<rig::v1::OptionSpec>& specs,
       const google::protobuf::Struct& values);
 
   int64_t Int(const std::string& name) const;

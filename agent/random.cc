@@ -53,9 +53,9 @@ absl::StatusOr<Distribution> Distribution::Create(
     return absl::InvalidArgumentError("rand_zipfian_exp must be >= 0");
   }
   Distribution d(o);
-  d.zipf_s_ = 2 - HIntegralInverse(HIntegral(2.5, o.zipfian_exp) -
-                                       H(2, o.zipfian_exp),
-                                   o.zipfian_exp);
+  d.zipf_s_ =
+      2 - HIntegralInverse(HIntegral(2.5, o.zipfian_exp) - H(2, o.zipfian_exp),
+                           o.zipfian_exp);
   d.zipf_h_x1_ = HIntegral(1.5, o.zipfian_exp) - 1;
   return d;
 }
@@ -105,8 +105,8 @@ int64_t Distribution::Next(Rng& rng, int64_t a, int64_t b) const {
     return std::min(b, a + static_cast<int64_t>(res));
   }
   if (type == "pareto") {
-    const double power = std::log(options_.pareto_h) /
-                         std::log(1.0 - options_.pareto_h);
+    const double power =
+        std::log(options_.pareto_h) / std::log(1.0 - options_.pareto_h);
     return std::min(
         b, a + static_cast<int64_t>(static_cast<double>(b - a + 1) *
                                     std::pow(UniformDouble(rng), power)));

@@ -37,7 +37,6 @@ std::string StateName(rig::v1::State state) {
   return "";
 }
 
-
 void Cancellation::Cancel(absl::Status reason) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -101,8 +100,7 @@ absl::Status RunContext::WaitForAdvance(rig::v1::State to) {
 absl::Status RunContext::Barrier(rig::v1::State awaiting,
                                  const std::string& message) {
   const auto& barriers = assignment.barriers();
-  if (std::find(barriers.begin(), barriers.end(), awaiting) ==
-      barriers.end()) {
+  if (std::find(barriers.begin(), barriers.end(), awaiting) == barriers.end()) {
     return absl::OkStatus();
   }
   rig::v1::AgentMessage m;

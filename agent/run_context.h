@@ -41,7 +41,6 @@ rig::v1::State StateEnum(const std::string& name);
 // The name of a standard state ("" for STATE_CUSTOM / unspecified).
 std::string StateName(rig::v1::State state);
 
-
 // A one-way switch with a reason. Thread-safe. The first reason wins.
 class Cancellation {
  public:

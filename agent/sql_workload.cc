@@ -3,9 +3,10 @@
 //   workload:
 //     kind: sql
 //     options:
-//       setup: ["CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, v VARCHAR(64))"]
-//       statements:
-//         - "INSERT INTO kv VALUES ({seq}, {name}) ON DUPLICATE KEY UPDATE v = {name}"
+//       setup: ["CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, v
+//       VARCHAR(64))"] statements:
+//         - "INSERT INTO kv VALUES ({seq}, {name}) ON DUPLICATE KEY UPDATE v =
+//         {name}"
 //         - "SELECT v FROM kv WHERE id = {hot}"
 //       params:
 //         seq:  {type: sequence, start: 1}
@@ -53,7 +54,8 @@ struct SqlConfig {
 absl::StatusOr<std::vector<std::string>> StringList(
     const google::protobuf::Value& v, const std::string& option) {
   std::vector<std::string> out;
-  if (v.has_null_value() || v.kind_case() == google::protobuf::Value::KIND_NOT_SET) {
+  if (v.has_null_value() ||
+      v.kind_case() == google::protobuf::Value::KIND_NOT_SET) {
     return out;
   }
   for (const auto& item : v.list_value().values()) {
@@ -104,7 +106,8 @@ absl::StatusOr<Generator> ParseGenerator(const std::string& name,
   const auto& f = v.struct_value().fields();
   auto num = [&f](const char* key, int64_t def) {
     auto it = f.find(key);
-    return it == f.end() ? def : static_cast<int64_t>(it->second.number_value());
+    return it == f.end() ? def
+                         : static_cast<int64_t>(it->second.number_value());
   };
   for (const auto& [key, value] : f) {
     if (key != "type" && key != "min" && key != "max" && key != "exp" &&
@@ -116,8 +119,7 @@ absl::StatusOr<Generator> ParseGenerator(const std::string& name,
     }
   }
   Generator g;
-  const std::string type =
-      f.count("type") ? f.at("type").string_value() : "";
+  const std::string type = f.count("type") ? f.at("type").string_value() : "";
   g.min = num("min", 1);
   g.max = num("max", g.min);
   if (type == "uniform" || type == "zipfian") {
@@ -163,8 +165,8 @@ class SqlTransaction : public Transaction {
       auto stmt = conn_.Prepare(s.sql);
       if (!stmt.ok()) {
         return absl::Status(stmt.status().code(),
-                            absl::StrCat("statement \"", s.sql, "\": ",
-                                         stmt.status().message()));
+                            absl::StrCat("statement \"", s.sql,
+                                         "\": ", stmt.status().message()));
       }
       stmts_.push_back(std::move(*stmt));
     }
@@ -206,8 +208,9 @@ class SqlTransaction : public Transaction {
   db::Value Draw(const Generator& g, Rng& rng) const {
     switch (g.type) {
       case Generator::Type::kUniform:
-        return g.min + static_cast<int64_t>(UniformDouble(rng) *
-                                            static_cast<double>(g.max - g.min + 1));
+        return g.min +
+               static_cast<int64_t>(UniformDouble(rng) *
+                                    static_cast<double>(g.max - g.min + 1));
       case Generator::Type::kZipfian:
         return g.zipf->Next(rng, g.min, g.max);
       case Generator::Type::kSequence: {
@@ -263,8 +266,8 @@ class SqlWorkload : public Workload {
     for (const auto& sql : sqls) {
       if (auto r = conn.Execute(sql); !r.ok()) {
         return absl::Status(r.status().code(),
-                            absl::StrCat(what, " statement \"", sql, "\": ",
-                                         r.status().message()));
+                            absl::StrCat(what, " statement \"", sql,
+                                         "\": ", r.status().message()));
       }
     }
     return absl::OkStatus();

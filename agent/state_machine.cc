@@ -186,8 +186,8 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       break;
     }
     // Barrier: park until the coordinator lets every agent go on.
-    if (absl::Status s = ctx.Barrier(StateEnum(*next),
-                                     absl::StrCat("waiting for ", *next));
+    if (absl::Status s =
+            ctx.Barrier(StateEnum(*next), absl::StrCat("waiting for ", *next));
         !s.ok()) {
       state = fail(s);
       break;

@@ -73,7 +73,8 @@ class Preparing : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     const rig::v1::Workload& w = ctx.assignment.plan().workload();
-    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kWarmingUp);
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP)
+      return std::string(kWarmingUp);
     auto scope = ctx.driver->AttachThread();
     db::Connection& conn = *ctx.connections.front();
     ErrorContext where;
@@ -91,7 +92,8 @@ class Preparing : public StateHandler {
     }
     LoadTask task;
     task.range = ctx.assignment.prepare_range();
-    task.batch_size = w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    task.batch_size =
+        w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
     int64_t last_report_us = 0;
     task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
       const int64_t now = ctx.OffsetUs();

@@ -615,8 +615,10 @@ TEST_F(CircuitBreakerTest, DisabledBreakerAdmitsEverythingSilently) {
 // events must form one consistent chain (each `from` is the previous `to`,
 // offsets never go back) and nothing may deadlock. Run it under TSan.
 TEST_F(CircuitBreakerTest, ConcurrentWorkersSeeAConsistentChain) {
-  auto b = Make(SmallPolicy(/*threshold=*/5, /*min_requests=*/10, 0.5,
-                            /*probes=*/2));
+  rig::v1::CircuitBreakerPolicy policy =
+      SmallPolicy(/*threshold=*/5, /*min_requests=*/10, 0.5, /*probes=*/2);
+  *policy.mutable_open_for() = ToProto(absl::Seconds(1));
+  auto b = Make(policy);
   constexpr int kWorkers = 6;
   constexpr int kOps = 3000;
   std::atomic<int> done{0};
@@ -628,23 +630,41 @@ TEST_F(CircuitBreakerTest, ConcurrentWorkersSeeAConsistentChain) {
       for (int i = 0; i < kOps; ++i) {
         if (!b->Acquire(nullptr)) continue;
         admitted.fetch_add(1);
-        const uint64_t r = rng() % 10;
-        b->Record(/*success=*/r < 3, /*counts=*/r < 9);  // 60% count
+        // The target flaps: 150 operations of mostly counting failures,
+        // then 150 of mostly successes.
+        const bool bad_phase = (i / 150) % 2 == 1;
+        const bool hit = rng() % 10 < 9;
+        if (bad_phase) {
+          b->Record(/*success=*/!hit, /*counts=*/true);
+        } else {
+          b->Record(/*success=*/hit, /*counts=*/false);
+        }
+        // Time passes as work is done, so the window slides.
+        if (i % 25 == 0) clock_.Advance(absl::Milliseconds(500));
         if (i % 97 == 0) (void)b->state();
         if (i % 89 == 0) (void)b->TakeOpenUs();
       }
       done.fetch_add(1);
     });
   }
+  // Time moves (by open_for) only when every unfinished worker is blocked:
+  // enough to get from open to half-open, without a storm of wake-ups.
   while (done.load() < kWorkers) {
-    clock_.Advance(absl::Milliseconds(250));
-    std::this_thread::yield();
+    if (clock_.waiters() + done.load() >= size_t{kWorkers}) {
+      clock_.Advance(absl::Seconds(1));
+    } else {
+      std::this_thread::yield();
+    }
   }
   for (auto& t : workers) t.join();
 
   EXPECT_EQ(admitted.load(), int64_t{kWorkers} * kOps);
   const std::vector<BreakerEvent> events = log_.events();
-  EXPECT_GT(events.size(), 0u);
+  int reached[4] = {0, 0, 0, 0};
+  for (const BreakerEvent& e : events) ++reached[e.to()];
+  EXPECT_GT(reached[kOpen], 0);
+  EXPECT_GT(reached[kHalfOpen], 0);
+  EXPECT_GT(reached[kClosed], 0);
   BreakerState state = kClosed;
   int64_t offset = 0;
   for (const BreakerEvent& e : events) {

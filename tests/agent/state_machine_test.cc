@@ -98,10 +98,10 @@ TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
   StateRegistry registry = StateRegistry::Standard();
   auto ctx = NewContext(SmallAssignment());
   EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
-  EXPECT_EQ(
-      events_.States(),
-      (std::vector<std::string>{kInitializing, kConnecting, kPreparing,
-                                kWarmingUp, kRunning, kVerifying, kReporting, kCompleted}));
+  EXPECT_EQ(events_.States(),
+            (std::vector<std::string>{kInitializing, kConnecting, kPreparing,
+                                      kWarmingUp, kRunning, kVerifying,
+                                      kReporting, kCompleted}));
   EXPECT_EQ(ctx->result.final_state(), rig::v1::STATE_COMPLETED);
   EXPECT_GT(ctx->result.counters().ops(), 0);
   // Operations before measuring began (the warm-up) are not counted.

@@ -423,6 +423,19 @@ TEST(HtmlReportTest, OneIntervalDoesNotDivideByZero) {
   EXPECT_EQ(rate[0].second, 0);
 }
 
+TEST(HtmlReportTest, LongRunsKeepEveryPointInTheDataBlocks) {
+  const rig::v1::Report r = Synthetic(400);
+  const std::string html = RenderHtmlReport(r);
+  // Too many markers to draw; the lines and the JSON still have them all.
+  EXPECT_EQ(Count(html, "<circle "), 0);
+  EXPECT_EQ(Count(html, "<polyline class=\"series-line\""), 4);
+  const auto p99 = Points(ParseBlock(html, "chart-latency-data"), "p99");
+  ASSERT_EQ(p99.size(), 400u);
+  EXPECT_EQ(p99[399].first, r.intervals(399).end_offset_us() / 1e6);
+  EXPECT_EQ(p99[399].second, r.intervals(399).latency().p99_us() / 1e3);
+  ExpectNoNonFiniteNumbers(html);
+}
+
 std::string TempPath(const std::string& name) {
   return absl::StrCat(::testing::TempDir(), "/html_report_test_", getpid(), "_",
                       name);

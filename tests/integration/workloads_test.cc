@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/db/mysql_driver.h"
 #include "agent/state_machine.h"
+#include "common/histogram.h"
 #include "coordinator/plan.h"
 #include "tests/support/mariadb_server.h"
 
@@ -57,8 +58,8 @@ class WorkloadsTest : public ::testing::Test {
                          std::string* samples = nullptr) {
     auto plan = coordinator::ParsePlan(
         absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
-                     ", user: ", server_->user(), ", database: ",
-                     server_->database(), "}\n", body),
+                     ", user: ", server_->user(),
+                     ", database: ", server_->database(), "}\n", body),
         "test.yaml");
     EXPECT_TRUE(plan.ok()) << plan.status();
     plan->mutable_target()->set_password(server_->password());
@@ -72,8 +73,8 @@ class WorkloadsTest : public ::testing::Test {
     a.set_run_verify(true);
     *a.mutable_plan() = *plan;
     CollectEvents events;
-    agent::RunContext ctx("run", a, driver_, &agent::WorkloadRegistry::Default(),
-                          &events);
+    agent::RunContext ctx("run", a, driver_,
+                          &agent::WorkloadRegistry::Default(), &events);
     agent::StateRegistry states = agent::StateRegistry::Standard();
     agent::StateMachine(states).Run(ctx);
     if (samples != nullptr) *samples = events.Samples();
@@ -98,11 +99,11 @@ class OltpWorkloadTest : public WorkloadsTest,
 
 TEST_P(OltpWorkloadTest, RunsWithoutErrors) {
   std::string samples;
-  const rig::v1::RunResult r = Run(
-      absl::StrCat("workload: {kind: ", GetParam(),
-                   ", tables: 2, table_size: 2000, prepare: recreate}\n"
-                   "load: {duration: 2s, report_interval: 500ms}\n"),
-      4, &samples);
+  const rig::v1::RunResult r =
+      Run(absl::StrCat("workload: {kind: ", GetParam(),
+                       ", tables: 2, table_size: 2000, prepare: recreate}\n"
+                       "load: {duration: 2s, report_interval: 500ms}\n"),
+          4, &samples);
   EXPECT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
   EXPECT_GT(r.counters().ops(), 0);
   EXPECT_GE(r.counters().queries(), r.counters().ops());
@@ -163,10 +164,10 @@ TEST_F(WorkloadsTest, PrepareLoadsEveryRowAndRecreateStartsOver) {
 }
 
 TEST_F(WorkloadsTest, BankVerificationPasses) {
-  const rig::v1::RunResult r = Run(
-      "workload: {kind: bank, table_size: 20, prepare: recreate}\n"
-      "load: {duration: 3s}\n",
-      8);
+  const rig::v1::RunResult r =
+      Run("workload: {kind: bank, table_size: 20, prepare: recreate}\n"
+          "load: {duration: 3s}\n",
+          8);
   ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
   EXPECT_GT(r.counters().ops(), 100);
   EXPECT_EQ(r.verification().status(), rig::v1::CHECK_STATUS_PASSED)
@@ -176,11 +177,11 @@ TEST_F(WorkloadsTest, BankVerificationPasses) {
 }
 
 TEST_F(WorkloadsTest, BankWithoutLockingReadsLosesUpdatesAndFailsVerification) {
-  const rig::v1::RunResult r = Run(
-      "workload: {kind: bank, table_size: 10, prepare: recreate,\n"
-      "           options: {locking_reads: false}}\n"
-      "load: {duration: 3s}\n",
-      8);
+  const rig::v1::RunResult r =
+      Run("workload: {kind: bank, table_size: 10, prepare: recreate,\n"
+          "           options: {locking_reads: false}}\n"
+          "load: {duration: 3s}\n",
+          8);
   ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
   EXPECT_EQ(r.verification().status(), rig::v1::CHECK_STATUS_FAILED)
       << r.verification().DebugString();
@@ -222,6 +223,26 @@ load: {duration: 1s}
   EXPECT_GE(r.counters().queries(), 4 * r.counters().ops());
 }
 
+TEST_F(WorkloadsTest, OpenModelReachesTheTargetRate) {
+  // 2,000 ops/s over 4 connections for 3 s: the arrivals are scheduled, so
+  // the completed operations follow the schedule while the server keeps up.
+  const rig::v1::RunResult r =
+      Run("workload: {kind: oltp_point_select, table_size: 1000, prepare: "
+          "recreate}\n"
+          "load: {rate: 2000, duration: 3s, warmup: 500ms}\n",
+          4);
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  const double rate = r.counters().ops() * 1e6 / r.measured_us();
+  EXPECT_NEAR(rate, 2000, 40)
+      << r.counters().ops() << " ops in " << r.measured_us() << " us";
+  // Response time (from the intended start) is never below service time.
+  auto response = Histogram::Decode(r.latency());
+  auto service = Histogram::Decode(r.service_latency());
+  ASSERT_TRUE(response.ok() && service.ok());
+  EXPECT_EQ(response->count(), service->count());
+  EXPECT_GE(response->ValueAtPercentile(50), service->ValueAtPercentile(50));
+}
+
 TEST_F(WorkloadsTest, BadWorkloadOptionsFailInInitializing) {
   rig::v1::RunResult r =
       Run("workload: {kind: oltp_read_write, options: {point_select: 3}}\n", 1);
@@ -235,8 +256,8 @@ TEST_F(WorkloadsTest, BadWorkloadOptionsFailInInitializing) {
   EXPECT_NE(r.error().message().find("unknown distribution \"normal\""),
             std::string::npos)
       << r.error().message();
-  r = Run(
-      "workload: {kind: sql, options: {statements: [\"SELECT {x}\"]}}\n", 1);
+  r = Run("workload: {kind: sql, options: {statements: [\"SELECT {x}\"]}}\n",
+          1);
   EXPECT_NE(r.error().message().find("uses {x}, which is not in \"params\""),
             std::string::npos)
       << r.error().message();
