@@ -80,8 +80,8 @@ bool CircuitBreaker::Acquire(const std::function<bool()>& cancelled) {
         if (produced) FlushEvents();
         const bool stop = check_cancel && cancelled && cancelled();
         lock.lock();
-        if (stop) break;
         produced = false;
+        if (stop) break;
         check_cancel = false;
         continue;
       }

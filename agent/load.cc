@@ -21,10 +21,27 @@ int64_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
-LoadRunner::LoadRunner(RunContext& ctx)
+LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
     : ctx_(ctx),
       interval_(FromProto(ctx.assignment.plan().load().report_interval(),
-                          absl::Seconds(1))) {}
+                          absl::Seconds(1))),
+      classifier_(std::move(classifier)),
+      backoff_(ctx.assignment.plan().resilience().retry()),
+      clock_(ctx.start) {
+  const rig::v1::Target& t = ctx.assignment.plan().target();
+  breaker_ = std::make_unique<CircuitBreaker>(
+      ctx.assignment.plan().resilience().circuit_breaker(),
+      absl::StrCat(t.host(), ":", t.port()), &clock_,
+      [this](const rig::v1::BreakerEvent& event) {
+        RIG_LOG(Warning) << "circuit breaker " << event.target() << ": "
+                         << rig::v1::BreakerState_Name(event.from()) << " -> "
+                         << rig::v1::BreakerState_Name(event.to()) << " ("
+                         << event.reason() << ")";
+        rig::v1::AgentMessage m;
+        *m.mutable_breaker_event() = event;
+        ctx_.events->Send(m);
+      });
+}
 
 LoadRunner::~LoadRunner() { Stop(); }
 
@@ -51,7 +68,6 @@ absl::Status LoadRunner::Start() {
 
 void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   auto scope = ctx_.driver->AttachThread();
-  ThreadStats& stats = *stats_[index];
   Rng rng(std::random_device{}() + index);
   const rig::v1::Load& load = ctx_.assignment.plan().load();
   const absl::Duration think = FromProto(load.think_time());
@@ -69,7 +85,6 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   ArrivalSchedule schedule(std::move(segments),
                            load.arrival() == rig::v1::ARRIVAL_POISSON,
                            first_us);
-  int attempt = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     Clock::time_point intended;
     if (open) {
@@ -78,40 +93,87 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
       intended = origin_ + std::chrono::microseconds(*next);
       if (!WaitUntil(intended)) break;
     }
-    const Clock::time_point begin = Clock::now();
-    if (!open) intended = begin;
-    OpResult result;
-    absl::Status status = txn->Run(rng, result);
-    const Clock::time_point end = Clock::now();
-    const int64_t service_us = MicrosBetween(begin, end);
-    const int64_t response_us = MicrosBetween(intended, end);
-    if (status.ok()) {
-      attempt = 0;
-      stats.RecordOp(response_us, service_us, result.queries, result.rows);
-    } else {
-      const ErrorClass cls = Classify(status);
-      auto server = GetServerError(status);
-      rig::v1::ErrorSample sample;
-      sample.set_offset_us(ctx_.OffsetUs());
-      sample.set_error_class(ErrorClassName(cls));
-      auto* c = sample.mutable_context();
-      c->set_operation("transaction");
-      c->set_state(StateEnumForLoad());
-      c->set_agent(ctx_.agent_name);
-      c->set_connection_id(ctx_.connections[index]->id());
-      c->set_attempt(++attempt);
-      c->set_message(std::string(status.message()));
-      if (server) {
-        c->set_server_code(server->code);
-        c->set_sqlstate(server->sqlstate);
-      }
-      stats.RecordError(server ? server->code : 0, ErrorClassName(cls),
-                        result.queries, sample);
-      if (cls == ErrorClass::kReconnect && !Reconnect(index, txn)) break;
-    }
+    if (!RunOperation(index, txn, rng, open ? &intended : nullptr)) break;
     if (!open && think > absl::ZeroDuration()) {
       if (!WaitUntil(Clock::now() + absl::ToChronoNanoseconds(think))) break;
     }
+  }
+}
+
+bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
+                              Rng& rng, const Clock::time_point* intended) {
+  ThreadStats& stats = *stats_[index];
+  auto stopped = [this] { return stop_.load() || ctx_.cancel.cancelled(); };
+  const Clock::time_point first_begin = Clock::now();
+  for (int attempt = 1;; ++attempt) {
+    if (!breaker_->Acquire(stopped)) return false;
+    // A connection lost earlier is replaced first; failing to connect is
+    // this attempt's failure.
+    absl::Status status;
+    OpResult result;
+    Clock::time_point begin = Clock::now();
+    if (txn == nullptr) status = Reconnect(index, txn);
+    if (status.ok()) {
+      begin = Clock::now();
+      status = txn->Run(rng, result);
+    }
+    const Clock::time_point end = Clock::now();
+    if (status.ok()) {
+      breaker_->Record(true, false);
+      // Response time runs from the intended start (open model) or the
+      // first attempt, so retries and waits are part of what users see.
+      stats.RecordOp(MicrosBetween(intended ? *intended : first_begin, end),
+                     MicrosBetween(begin, end), result.queries, result.rows);
+      return true;
+    }
+    const ErrorClass cls = classifier_.Classify(status);
+    const ClassPolicy policy = PolicyFor(cls);
+    auto server = GetServerError(status);
+    breaker_->Record(
+        false, CountsForBreaker(cls),
+        absl::StrCat(ErrorClassName(cls), ": ",
+                     server ? absl::StrCat("server code ", server->code)
+                            : std::string(status.message())));
+    if (policy.reconnect) txn.reset();  // statements die with the connection
+    if (policy.retry && attempt < backoff_.max_attempts() && !stopped()) {
+      stats.RecordRetry(result.queries);
+      if (policy.backoff || cls == ErrorClass::kRetryTxn) {
+        if (!WaitUntil(Clock::now() + absl::ToChronoNanoseconds(
+                                          backoff_.Delay(attempt, rng)))) {
+          return false;
+        }
+      }
+      continue;
+    }
+    // Given up: fail_fast, "other", or retries exhausted.
+    rig::v1::ErrorSample sample;
+    sample.set_offset_us(ctx_.OffsetUs());
+    sample.set_error_class(ErrorClassName(cls));
+    auto* c = sample.mutable_context();
+    c->set_operation(txn == nullptr ? "reconnect" : "transaction");
+    c->set_state(StateEnumForLoad());
+    c->set_agent(ctx_.agent_name);
+    c->set_connection_id(ctx_.connections[index] ? ctx_.connections[index]->id()
+                                                 : -1);
+    c->set_attempt(attempt);
+    c->set_message(policy.retry ? absl::StrCat(status.message(),
+                                               " (retries exhausted after ",
+                                               attempt, " attempts)")
+                                : std::string(status.message()));
+    if (server) {
+      c->set_server_code(server->code);
+      c->set_sqlstate(server->sqlstate);
+    }
+    stats.RecordError(server ? server->code : 0, ErrorClassName(cls),
+                      result.queries, sample);
+    if (policy.backoff && !stopped()) {
+      // Keep a struggling server from being hammered by the next operation.
+      if (!WaitUntil(Clock::now() +
+                     absl::ToChronoNanoseconds(backoff_.Delay(attempt, rng)))) {
+        return false;
+      }
+    }
+    return !stopped();
   }
 }
 
@@ -129,24 +191,17 @@ rig::v1::State LoadRunner::StateEnumForLoad() const {
              : rig::v1::STATE_WARMING_UP;
 }
 
-bool LoadRunner::Reconnect(size_t index, std::unique_ptr<Transaction>& txn) {
-  absl::Duration backoff = absl::Milliseconds(50);
-  while (!stop_.load()) {
-    auto conn = ctx_.driver->Connect(ctx_.ConnectOptions());
-    if (conn.ok()) {
-      auto fresh = ctx_.workload->Bind(**conn);
-      if (fresh.ok()) {
-        txn.reset();  // statements die before their old connection
-        ctx_.connections[index] = std::move(*conn);
-        txn = std::move(*fresh);
-        stats_[index]->RecordReconnect();
-        return true;
-      }
-    }
-    if (ctx_.cancel.WaitFor(backoff)) return false;
-    backoff = std::min(backoff * 2, absl::Seconds(2));
-  }
-  return false;
+absl::Status LoadRunner::Reconnect(size_t index,
+                                   std::unique_ptr<Transaction>& txn) {
+  ctx_.connections[index].reset();
+  auto conn = ctx_.driver->Connect(ctx_.ConnectOptions());
+  if (!conn.ok()) return conn.status();
+  auto fresh = ctx_.workload->Bind(**conn);
+  if (!fresh.ok()) return fresh.status();
+  ctx_.connections[index] = std::move(*conn);
+  txn = std::move(*fresh);
+  stats_[index]->RecordReconnect();
+  return absl::OkStatus();
 }
 
 void LoadRunner::BeginMeasuring() {
@@ -157,6 +212,7 @@ void LoadRunner::BeginMeasuring() {
   }
   measuring_ = true;
   measuring_flag_.store(true);
+  breaker_->TakeOpenUs();  // warm-up time is not reported
   seq_ = 0;
   measure_start_us_ = interval_start_us_ = ctx_.OffsetUs();
   reporter_cv_.notify_all();
@@ -201,7 +257,8 @@ void LoadRunner::Collect(bool final) {
   current_.counters.ToProto(iv->mutable_counters());
   iv->set_latency(current_.latency.Encode());
   iv->set_service_latency(current_.service_latency.Encode());
-  iv->set_breaker_state(rig::v1::BREAKER_STATE_CLOSED);
+  iv->mutable_counters()->set_breaker_open_us(breaker_->TakeOpenUs());
+  iv->set_breaker_state(breaker_->state());
   ctx_.events->Send(m);
   for (const auto& sample : current_.error_samples) {
     rig::v1::AgentMessage e;
@@ -211,6 +268,7 @@ void LoadRunner::Collect(bool final) {
   totals_.latency.Merge(current_.latency);
   totals_.service_latency.Merge(current_.service_latency);
   totals_.counters.Add(current_.counters);
+  totals_.counters.breaker_open_us += iv->counters().breaker_open_us();
   current_.Reset();
   ++seq_;
   interval_start_us_ = now_us;

@@ -4,6 +4,11 @@
 // transactions, and a reporter that turns the workers' statistics into
 // IntervalStats every report interval.
 //
+// Failed operations are retried as their error class says (error_class.h)
+// with exponential backoff (retry.h), through the agent's circuit breaker
+// (circuit_breaker.h): while it is open, workers wait instead of hammering a
+// failing database; a lost connection is replaced, and counted.
+//
 // Closed model (rate 0): each worker runs back to back, with the plan's
 // think time between operations. Open model (rate > 0): each worker runs at
 // rate / connections with evenly spaced intended start times, and latency is
@@ -23,6 +28,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "agent/circuit_breaker.h"
+#include "agent/error_class.h"
+#include "agent/retry.h"
 #include "agent/run_context.h"
 #include "agent/stats.h"
 
@@ -32,7 +40,8 @@ class LoadRunner {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit LoadRunner(RunContext& ctx);
+  // `classifier`: the error table with the plan's overrides.
+  LoadRunner(RunContext& ctx, ErrorClassifier classifier);
   ~LoadRunner();
   LoadRunner(const LoadRunner&) = delete;
   LoadRunner& operator=(const LoadRunner&) = delete;
@@ -48,17 +57,25 @@ class LoadRunner {
 
  private:
   void Worker(size_t index, std::unique_ptr<Transaction> txn);
+  // One operation with its retries; false when the load stops. `txn` is
+  // null while the worker's connection is lost.
+  bool RunOperation(size_t index, std::unique_ptr<Transaction>& txn, Rng& rng,
+                    const Clock::time_point* intended);
   void Reporter();
   // Swaps every thread's delta out and reports it as one interval.
   void Collect(bool final) ABSL_LOCKS_EXCLUDED(collect_mu_);
-  // Replaces a broken connection; false when stopped first.
-  bool Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
+  // One attempt to replace the worker's connection (counted on success).
+  absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
   rig::v1::State StateEnumForLoad() const;
   // Sleeps until `deadline`; false if stopped or cancelled first.
   bool WaitUntil(Clock::time_point deadline);
 
   RunContext& ctx_;
   const absl::Duration interval_;
+  const ErrorClassifier classifier_;
+  const Backoff backoff_;
+  rig::SteadyClock clock_;  // offsets since the run started
+  std::unique_ptr<CircuitBreaker> breaker_;
   std::vector<std::unique_ptr<ThreadStats>> stats_;
   std::vector<std::thread> workers_;
   std::thread reporter_;

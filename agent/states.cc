@@ -9,6 +9,7 @@
 // (checks done before the tables are dropped).
 
 #include "absl/strings/str_cat.h"
+#include "agent/error_class.h"
 #include "agent/load.h"
 #include "agent/state_machine.h"
 #include "common/error_context.h"
@@ -26,6 +27,11 @@ class Initializing : public StateHandler {
       return absl::InvalidArgumentError(
           "assignment has no connections (load.connections must be at least "
           "the number of agents)");
+    }
+    if (auto classifier =
+            ErrorClassifier::Create(plan.resilience().error_classes());
+        !classifier.ok()) {
+      return classifier.status();
     }
     auto workload = ctx.workloads->Make(plan.workload());
     if (!workload.ok()) return workload.status();
@@ -120,7 +126,10 @@ class Preparing : public StateHandler {
 class WarmingUp : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
-    ctx.load = std::make_unique<LoadRunner>(ctx);
+    auto classifier = ErrorClassifier::Create(
+        ctx.assignment.plan().resilience().error_classes());
+    if (!classifier.ok()) return classifier.status();
+    ctx.load = std::make_unique<LoadRunner>(ctx, std::move(*classifier));
     if (absl::Status s = ctx.load->Start(); !s.ok()) return s;
     ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
     return std::string(kRunning);

@@ -60,6 +60,12 @@ class ThreadStats {
   // Records a failed operation (after any retries) and keeps a sample.
   void RecordError(int32_t code, const std::string& error_class,
                    int64_t queries, const rig::v1::ErrorSample& sample);
+  // A failed attempt that will be retried.
+  void RecordRetry(int64_t queries) {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_.counters.retries++;
+    current_.counters.queries += queries;
+  }
   void RecordReconnect() {
     std::lock_guard<std::mutex> lock(mu_);
     current_.counters.reconnects++;

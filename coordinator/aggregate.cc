@@ -79,6 +79,8 @@ absl::Status RunAggregate::AddInterval(int agent,
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
   m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
   m.agents++;
+  const int64_t span = stats.end_offset_us() - stats.start_offset_us();
+  if (span > 0) m.ops_per_sec += stats.counters().ops() * 1e6 / span;
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
   if (complete != nullptr) *complete = m.agents >= expected;
   return absl::OkStatus();
@@ -107,8 +109,7 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
   r.set_start_offset_us(m.start_us);
   r.set_end_offset_us(m.end_us);
   *r.mutable_counters() = m.counters;
-  const int64_t span = m.end_us - m.start_us;
-  r.set_ops_per_sec(span > 0 ? m.counters.ops() * 1e6 / span : 0);
+  r.set_ops_per_sec(m.ops_per_sec);
   *r.mutable_latency() = LatencyOf(m.latency, false);
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);

@@ -52,6 +52,10 @@ class RunAggregate {
     int64_t end_us = 0;
     int agents = 0;
     int breakers_open = 0;
+    // Sum of each agent's own rate in this interval: agents' clocks and
+    // interval boundaries differ by a little, which would distort a rate
+    // computed over the merged span of a short (final) interval.
+    double ops_per_sec = 0;
   };
   struct PerAgent {
     int64_t origin_us = 0;

@@ -14,9 +14,11 @@
 #include "common/logging.h"
 #include "common/settings.h"
 #include "common/version.h"
+#include "coordinator/html_report.h"
 #include "coordinator/plan.h"
 #include "coordinator/report.h"
 #include "coordinator/run.h"
+#include "coordinator/thresholds.h"
 
 namespace {
 
@@ -131,6 +133,10 @@ int main(int argc, char** argv) {
   auto plan =
       rig::coordinator::LoadPlanFile(plan_path, settings->GetList("set"));
   if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
+  if (auto t = rig::coordinator::ParseThresholds(plan->thresholds()); !t.ok()) {
+    return Fail(kExitUsage,
+                absl::StrCat(plan_path, ": ", t.status().message()));
+  }
   const std::vector<std::string> agents = settings->GetList("agents");
   if (agents.empty()) {
     return Fail(kExitUsage,
@@ -180,6 +186,15 @@ int main(int argc, char** argv) {
       return kExitIncomplete;
     }
     std::cout << "JSON report: " << json_path << "\n";
+  }
+  const std::string& html_path = report->plan().report().html();
+  if (!html_path.empty()) {
+    if (auto s = rig::coordinator::WriteHtmlReport(*report, html_path);
+        !s.ok()) {
+      Fail(kExitIncomplete, s.message());
+      return kExitIncomplete;
+    }
+    std::cout << "HTML report: " << html_path << "\n";
   }
   std::cout.flush();
   return report->exit_code();

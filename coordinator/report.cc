@@ -83,6 +83,12 @@ std::string FormatSummary(const rig::v1::Report& r) {
     }
     out += "\n";
   }
+  if (r.thresholds_size() > 0) {
+    out += "\nthresholds:\n";
+    for (const auto& t : r.thresholds()) {
+      absl::StrAppend(&out, "  ", t.message(), "\n");
+    }
+  }
   if (r.verification().checks_size() > 0) {
     out += "\nverification:\n";
     for (const auto& check : r.verification().checks()) {

@@ -11,6 +11,7 @@
 #include "common/version.h"
 #include "coordinator/report.h"
 #include "coordinator/split.h"
+#include "coordinator/thresholds.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace rig::coordinator {
@@ -383,9 +384,17 @@ rig::v1::Report Coordinator::BuildReport() const {
         failed.push_back(check.message());
       }
     }
-    r.set_error(absl::StrCat("verification failed: ", absl::StrJoin(failed, "; ")));
+    r.set_error(
+        absl::StrCat("verification failed: ", absl::StrJoin(failed, "; ")));
   } else {
     r.set_status(rig::v1::RUN_STATUS_PASSED);
+  }
+  // Thresholds are judged on whatever was measured; they decide the status
+  // only of a run that otherwise passed.
+  auto thresholds = ParseThresholds(plan_.thresholds());
+  if (thresholds.ok() && !ApplyThresholds(*thresholds, &r) &&
+      r.status() == rig::v1::RUN_STATUS_PASSED) {
+    r.set_status(rig::v1::RUN_STATUS_THRESHOLDS_FAILED);
   }
   r.set_exit_code(ExitCode(r));
   return r;

@@ -88,7 +88,7 @@ class Coordinator : public SessionListener {
   std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::string stop_reason_;                                  // guarded by mu_
-  rig::v1::VerificationResult verification_;  // guarded by mu_
+  rig::v1::VerificationResult verification_;                 // guarded by mu_
   bool started_ = false;                                     // guarded by mu_
 };
 

@@ -13,8 +13,10 @@ class FakeStatement : public db::Statement {
     const int64_t n = ++driver_->executes;
     const int every = driver_->fail_every.load();
     if (every > 0 && n % every == 0) {
-      return WithServerError(absl::AbortedError("Deadlock found"),
-                             {1213, "40001"});
+      const int code = driver_->fail_code.load();
+      return WithServerError(
+          absl::AbortedError(absl::StrCat("fake error ", code)),
+          {code, code == 1213 ? "40001" : "42000"});
     }
     return 1;
   }

@@ -184,15 +184,48 @@ TEST_F(StateMachineTest, ConnectFailureCarriesServerCode) {
       << msg;
 }
 
-TEST_F(StateMachineTest, QueryErrorsAreCountedNotFatal) {
+TEST_F(StateMachineTest, DeadlocksAreRetried) {
   driver_.fail_every = 5;
   StateRegistry registry = StateRegistry::Standard();
   auto ctx = NewContext(SmallAssignment());
   EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
   const auto& c = ctx->result.counters();
+  EXPECT_GT(c.retries(), 0);
+  EXPECT_EQ(c.errors(), 0);  // every retry succeeded
+}
+
+TEST_F(StateMachineTest, RetriesExhaustedAreCountedNotFatal) {
+  driver_.fail_every = 1;  // every statement fails
+  StateRegistry registry = StateRegistry::Standard();
+  rig::v1::Assignment a = SmallAssignment();
+  auto* retry = a.mutable_plan()->mutable_resilience()->mutable_retry();
+  retry->set_max_attempts(3);
+  *retry->mutable_initial_backoff() = ToProto(absl::Microseconds(10));
+  *retry->mutable_max_backoff() = ToProto(absl::Microseconds(20));
+  auto ctx = NewContext(a);
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
+  const auto& c = ctx->result.counters();
   EXPECT_GT(c.errors(), 0);
+  EXPECT_EQ(c.ops(), 0);
   EXPECT_EQ(c.errors_by_code().at(1213), c.errors());
   EXPECT_EQ(c.errors_by_class().at("retry_txn"), c.errors());
+  // Each failed operation was tried three times (give or take the two
+  // operations in flight on each of the 2 connections at either end of the
+  // measured phase).
+  EXPECT_GE(c.retries(), 2 * c.errors() - 4);
+  EXPECT_LE(c.retries(), 2 * c.errors() + 4);
+}
+
+TEST_F(StateMachineTest, FailFastErrorsAreNeverRetried) {
+  driver_.fail_every = 1;
+  driver_.fail_code = 1064;  // syntax error
+  StateRegistry registry = StateRegistry::Standard();
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
+  const auto& c = ctx->result.counters();
+  EXPECT_GT(c.errors(), 0);
+  EXPECT_EQ(c.retries(), 0);
+  EXPECT_EQ(c.errors_by_class().at("fail_fast"), c.errors());
 }
 
 }  // namespace

@@ -115,7 +115,10 @@ INSTANTIATE_TEST_SUITE_P(
     Sysbench, OltpWorkloadTest,
     ::testing::Values("oltp_point_select", "oltp_read_only", "oltp_read_write",
                       "oltp_write_only", "oltp_insert", "oltp_update_index",
-                      "oltp_update_non_index", "oltp_delete"));
+                      "oltp_update_non_index", "oltp_delete"),
+    [](const ::testing::TestParamInfo<const char*>& info) {
+      return std::string(info.param);
+    });
 
 TEST_F(WorkloadsTest, ReadWriteTransactionHasSysbenchShape) {
   // 10 point selects, 4 ranges, 2 updates, delete + insert, BEGIN/COMMIT:
