@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "agent/db/mysql_driver.h"
 #include "agent/state_machine.h"
 #include "common/histogram.h"
@@ -22,10 +25,33 @@ class CollectEvents : public agent::RunEvents {
  public:
   void Send(const rig::v1::AgentMessage& m) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (m.has_interval()) intervals_++;
+    if (m.has_interval()) {
+      intervals_++;
+      interval_list_.push_back(m.interval());
+      cv_.notify_all();
+    }
+    if (m.has_breaker_event()) breaker_events_.push_back(m.breaker_event());
     if (m.has_error_sample() && samples_.size() < 5) {
       samples_.push_back(m.error_sample().context().message());
     }
+  }
+  // Waits (bounded) for an interval with operations in it.
+  bool WaitForOps(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] {
+      for (const auto& iv : interval_list_) {
+        if (iv.counters().ops() > 0) return true;
+      }
+      return false;
+    });
+  }
+  std::vector<rig::v1::BreakerEvent> BreakerEvents() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return breaker_events_;
+  }
+  std::vector<rig::v1::IntervalStats> Intervals() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return interval_list_;
   }
   std::string Samples() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -36,6 +62,9 @@ class CollectEvents : public agent::RunEvents {
 
  private:
   std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<rig::v1::IntervalStats> interval_list_;
+  std::vector<rig::v1::BreakerEvent> breaker_events_;
   int intervals_ = 0;
   std::vector<std::string> samples_;
 };
@@ -55,7 +84,8 @@ class WorkloadsTest : public ::testing::Test {
 
   // Runs `body` (plan YAML without target) on one in-process agent.
   rig::v1::RunResult Run(const std::string& body, int connections,
-                         std::string* samples = nullptr) {
+                         std::string* samples = nullptr,
+                         CollectEvents* events_out = nullptr) {
     auto plan = coordinator::ParsePlan(
         absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
                      ", user: ", server_->user(),
@@ -72,7 +102,8 @@ class WorkloadsTest : public ::testing::Test {
     a.mutable_prepare_range()->set_end(plan->workload().table_size() + 1);
     a.set_run_verify(true);
     *a.mutable_plan() = *plan;
-    CollectEvents events;
+    CollectEvents local_events;
+    CollectEvents& events = events_out ? *events_out : local_events;
     agent::RunContext ctx("run", a, driver_,
                           &agent::WorkloadRegistry::Default(), &events);
     agent::StateRegistry states = agent::StateRegistry::Standard();
@@ -244,6 +275,52 @@ TEST_F(WorkloadsTest, OpenModelReachesTheTargetRate) {
   ASSERT_TRUE(response.ok() && service.ok());
   EXPECT_EQ(response->count(), service->count());
   EXPECT_GE(response->ValueAtPercentile(50), service->ValueAtPercentile(50));
+}
+
+TEST_F(WorkloadsTest, DatabaseOutageOpensTheBreakerAndTheRunRecovers) {
+  CollectEvents events;
+  rig::v1::RunResult result;
+  std::thread run([&] {
+    result = Run(
+        "workload: {kind: oltp_point_select, table_size: 1000, prepare: "
+        "recreate}\n"
+        "load: {duration: 14s, report_interval: 500ms}\n"
+        "target: {connect_timeout: 1s, read_timeout: 2s}\n"
+        "resilience:\n"
+        "  retry: {max_attempts: 2, initial_backoff: 20ms, max_backoff: "
+        "200ms}\n"
+        "  circuit_breaker: {failure_threshold: 5, min_requests: 5, "
+        "failure_rate: 0.5, window: 2s, open_for: 1s, half_open_probes: 2}\n",
+        4, nullptr, &events);
+  });
+  ASSERT_TRUE(events.WaitForOps(std::chrono::seconds(60)));
+  ASSERT_TRUE(server_->Stop().ok());
+  // The outage: long enough for the breaker to open and probe in vain.
+  absl::SleepFor(absl::Seconds(3));
+  const absl::Status restarted = server_->Restart();
+  run.join();
+  ASSERT_TRUE(restarted.ok()) << restarted;
+
+  // The run went on to the end: no thread died, nothing hung.
+  ASSERT_EQ(result.final_state(), rig::v1::STATE_COMPLETED)
+      << result.error().message();
+  const auto& c = result.counters();
+  EXPECT_GT(c.errors(), 0) << "the outage is counted";
+  EXPECT_GT(c.reconnects(), 0);
+  EXPECT_GT(c.breaker_open_us(), 0);
+  // The breaker opened and closed again, and every event says why.
+  bool opened = false, closed_after = false;
+  for (const auto& e : events.BreakerEvents()) {
+    EXPECT_FALSE(e.reason().empty());
+    if (e.to() == rig::v1::BREAKER_STATE_OPEN) opened = true;
+    if (opened && e.to() == rig::v1::BREAKER_STATE_CLOSED) closed_after = true;
+  }
+  EXPECT_TRUE(opened);
+  EXPECT_TRUE(closed_after);
+  // Work resumed: the last full intervals have operations again.
+  const auto intervals = events.Intervals();
+  ASSERT_GE(intervals.size(), 4u);
+  EXPECT_GT(intervals[intervals.size() - 2].counters().ops(), 0);
 }
 
 TEST_F(WorkloadsTest, BadWorkloadOptionsFailInInitializing) {
