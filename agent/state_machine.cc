@@ -177,6 +177,14 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       state = fail(ctx.cancel.reason());
       break;
     }
+    if (next->empty()) {
+      if (entry->next.empty()) {
+        state = fail(absl::FailedPreconditionError(
+            absl::StrCat("state ", state, " has no registered successor")));
+        break;
+      }
+      *next = entry->next.front();
+    }
     if (*next != kFailed && *next != kCancelled &&
         std::find(entry->next.begin(), entry->next.end(), *next) ==
             entry->next.end()) {

@@ -25,11 +25,16 @@
 
 namespace rig::agent {
 
+// Returned by Execute: "go on to my first registered successor".
+inline constexpr char kNext[] = "";
+
 class StateHandler {
  public:
   virtual ~StateHandler() = default;
   virtual absl::Status Enter(RunContext& /*ctx*/) { return absl::OkStatus(); }
-  // Does the state's work and names the next state.
+  // Does the state's work and names the next state; kNext ("") means the
+  // first state of this state's registered transitions, so a state can be
+  // inserted after another by changing the registry alone.
   virtual absl::StatusOr<std::string> Execute(RunContext& ctx) = 0;
   // Always called after Enter succeeded, even if Execute failed.
   virtual void Exit(RunContext& /*ctx*/) {}

@@ -38,7 +38,7 @@ class Initializing : public StateHandler {
     ctx.workload = std::move(*workload);
     ctx.workload->SetAgent(ctx.assignment.agent_index(),
                            std::max(1, ctx.assignment.agent_count()));
-    return std::string(kConnecting);
+    return std::string(kNext);
   }
 };
 
@@ -64,7 +64,7 @@ class Connecting : public StateHandler {
     RIG_LOG(Info) << ctx.connections.size() << " connections to "
                   << options.host << ":" << options.port << " ("
                   << server->flavor << " " << server->version << ")";
-    return std::string(kPreparing);
+    return std::string(kNext);
   }
   absl::Duration TimeLimit(const RunContext& ctx) const override {
     // Connections are made one after another, each bounded by the connect
@@ -79,8 +79,7 @@ class Preparing : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     const rig::v1::Workload& w = ctx.assignment.plan().workload();
-    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP)
-      return std::string(kWarmingUp);
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kNext);
     auto scope = ctx.driver->AttachThread();
     db::Connection& conn = *ctx.connections.front();
     ErrorContext where;
@@ -119,7 +118,7 @@ class Preparing : public StateHandler {
     if (absl::Status s = ctx.workload->Load(conn, task); !s.ok()) {
       return WithContext(s, where);
     }
-    return std::string(kWarmingUp);
+    return std::string(kNext);
   }
 };
 
@@ -132,7 +131,7 @@ class WarmingUp : public StateHandler {
     ctx.load = std::make_unique<LoadRunner>(ctx, std::move(*classifier));
     if (absl::Status s = ctx.load->Start(); !s.ok()) return s;
     ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
-    return std::string(kRunning);
+    return std::string(kNext);
   }
   absl::Duration TimeLimit(const RunContext& ctx) const override {
     return FromProto(ctx.assignment.plan().load().warmup()) + absl::Seconds(60);
@@ -161,7 +160,7 @@ class Running : public StateHandler {
     ctx.result.set_latency(totals.latency.Encode());
     ctx.result.set_service_latency(totals.service_latency.Encode());
     ctx.result.set_measured_us(ctx.load->measured_us());
-    return std::string(kVerifying);
+    return std::string(kNext);
   }
   absl::Duration TimeLimit(const RunContext& ctx) const override {
     // The read timeout bounds how long stopping the workers can take.
@@ -174,7 +173,7 @@ class Verifying : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     // A global check runs once, on the agent the coordinator chose.
-    if (!ctx.assignment.run_verify()) return std::string(kReporting);
+    if (!ctx.assignment.run_verify()) return std::string(kNext);
     auto scope = ctx.driver->AttachThread();
     auto result = ctx.workload->Verify(*ctx.connections.front());
     if (!result.ok()) {
@@ -187,7 +186,7 @@ class Verifying : public StateHandler {
     for (const auto& check : result->checks()) {
       RIG_LOG(Info) << "check " << check.message();
     }
-    return std::string(kReporting);
+    return std::string(kNext);
   }
 };
 
@@ -208,7 +207,7 @@ class Reporting : public StateHandler {
     server->set_flavor(ctx.server.flavor);
     server->set_version(ctx.server.version);
     server->set_version_comment(ctx.server.version_comment);
-    return std::string(kCompleted);
+    return std::string(kNext);
   }
 };
 

@@ -201,6 +201,30 @@ TEST_F(SkeletonTest, SigintOnCoordinatorStopsAgentsAndWritesPartialReport) {
   EXPECT_EQ(RigConnections(), 0);
 }
 
+TEST_F(SkeletonTest, CustomStateExampleRunsItsExtraState) {
+  const std::string plan = WritePlan(
+      "custom.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, table_size: 500}\n"
+                   "load: {connections: 2, duration: 1s}\n"));
+  auto run =
+      testing::RunCommand({RIG_CUSTOM_STATE_BIN, plan}, absl::Seconds(60),
+                          {{"RIG_DB_PASSWORD", server_->password()}});
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0) << run->stdout_text << run->stderr_text;
+  // Summary runs between Running and Verifying, and prints the totals.
+  const std::string& out = run->stdout_text;
+  const size_t running = out.find("state: Running\n");
+  const size_t summary = out.find("state: Summary\nsummary: ");
+  const size_t verifying = out.find("state: Verifying\n");
+  ASSERT_NE(running, std::string::npos) << out;
+  ASSERT_NE(summary, std::string::npos) << out;
+  ASSERT_NE(verifying, std::string::npos) << out;
+  EXPECT_LT(running, summary);
+  EXPECT_LT(summary, verifying);
+  EXPECT_EQ(out.find("summary: 0 ops"), std::string::npos) << out;
+}
+
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
   const std::string plan = WritePlan(
       "bad.yaml",
