@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/load.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/version.h"
 
 namespace rig::agent {
@@ -129,9 +130,11 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   std::mutex reader_mu;
   std::condition_variable reader_cv;
   bool reader_done = false;
+  std::atomic<int64_t> last_heard_us{ctx.OffsetUs()};
   std::thread reader([&] {
     rig::v1::CoordinatorMessage m;
     while (stream->Read(&m)) {
+      last_heard_us.store(ctx.OffsetUs());
       if (m.has_advance()) {
         ctx.Advance(m.advance().to_state());
       } else if (m.has_stop()) {
@@ -143,6 +146,37 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     std::lock_guard<std::mutex> lock(reader_mu);
     reader_done = true;
     reader_cv.notify_all();
+  });
+
+  // Heartbeats both ways: ours tell the coordinator we are alive in long
+  // quiet phases; a coordinator silent for heartbeat_timeout (killed, or the
+  // network cut) ends the run, which frees the connections.
+  std::mutex beat_mu;
+  std::condition_variable beat_cv;
+  bool beat_done = false;
+  std::thread beater([&] {
+    const rig::v1::AgentPolicy& policy = assignment.plan().agents();
+    const absl::Duration interval =
+        FromProto(policy.heartbeat_interval(), absl::Seconds(1));
+    const int64_t timeout_us = absl::ToInt64Microseconds(
+        FromProto(policy.heartbeat_timeout(), absl::Seconds(5)));
+    int64_t seq = 0;
+    std::unique_lock<std::mutex> lock(beat_mu);
+    while (!beat_cv.wait_for(lock, absl::ToChronoNanoseconds(interval),
+                             [&] { return beat_done; })) {
+      rig::v1::AgentMessage hb;
+      hb.mutable_heartbeat()->set_seq(++seq);
+      events.Send(hb);
+      const int64_t silent_us = ctx.OffsetUs() - last_heard_us.load();
+      if (silent_us > timeout_us) {
+        RIG_LOG(Warning) << "coordinator lost: nothing heard for "
+                         << silent_us / 1000 << "ms; ending the run";
+        ctx.cancel.Cancel(absl::CancelledError(absl::StrCat(
+            "coordinator lost: nothing heard for ", silent_us / 1000, "ms")));
+        context->TryCancel();
+        break;
+      }
+    }
   });
 
   StateMachine machine(*states_);
@@ -164,6 +198,12 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     *m.mutable_result() = ctx.result;
     events.Send(m);
   }
+  {
+    std::lock_guard<std::mutex> lock(beat_mu);
+    beat_done = true;
+  }
+  beat_cv.notify_all();
+  beater.join();
   {
     std::unique_lock<std::mutex> lock(reader_mu);
     if (!reader_cv.wait_for(lock,

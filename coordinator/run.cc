@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/version.h"
 #include "coordinator/report.h"
 #include "coordinator/split.h"
@@ -173,6 +174,7 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       break;
     }
     std::lock_guard<std::mutex> lock(mu_);
+    agents_[i].last_seen = std::chrono::steady_clock::now();
     if (!stop_reason_.empty()) {
       // Stopped while starting: send Stop to the ones already started.
       rig::v1::CoordinatorMessage m;
@@ -180,6 +182,7 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       clients_[i]->Send(m);
     }
   }
+  std::thread heartbeats(&Coordinator::Heartbeats, this);
   {
     std::unique_lock<std::mutex> lock(mu_);
     started_ = true;
@@ -195,6 +198,12 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       return true;
     });
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    heartbeats_stop_ = true;
+  }
+  cv_.notify_all();
+  heartbeats.join();
   for (auto& c : clients_) c->Join();
   std::lock_guard<std::mutex> lock(mu_);
   return BuildReport();
@@ -207,14 +216,13 @@ int Coordinator::LiveAgentsLocked() const {
 }
 
 void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
-  std::vector<int> advance_all;
-  rig::v1::State advance_to = rig::v1::STATE_UNSPECIFIED;
   std::string progress_line;
   std::string stop_reason;
   bool close = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     AgentState& a = agents_[agent];
+    a.last_seen = std::chrono::steady_clock::now();
     const std::string& name = a.info.name();
     switch (m.msg_case()) {
       case rig::v1::AgentMessage::kStateChanged: {
@@ -223,15 +231,8 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         RIG_LOG(Debug) << "agent " << name << ": " << sc.from_name() << " -> "
                        << sc.to_name();
         if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
-          auto& waiting = barriers_[sc.awaiting()];
-          waiting.insert(agent);
-          if (static_cast<int>(waiting.size()) >= LiveAgentsLocked() &&
-              stop_reason_.empty()) {
-            advance_to = sc.awaiting();
-            for (size_t i = 0; i < agents_.size(); ++i) {
-              if (!agents_[i].ended) advance_all.push_back(static_cast<int>(i));
-            }
-          }
+          barriers_[sc.awaiting()].insert(agent);
+          MaybeAdvanceLocked();
         }
         break;
       }
@@ -292,13 +293,6 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
     }
   }
   if (!progress_line.empty()) Progress(progress_line);
-  if (advance_to != rig::v1::STATE_UNSPECIFIED) {
-    RIG_LOG(Info) << "all agents ready: advancing to state "
-                  << rig::v1::State_Name(advance_to);
-    rig::v1::CoordinatorMessage adv;
-    adv.mutable_advance()->set_to_state(advance_to);
-    for (int i : advance_all) clients_[i]->Send(adv);
-  }
   if (close) clients_[agent]->CloseWrites();
   if (!stop_reason.empty()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -311,14 +305,76 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
   AgentState& a = agents_[agent];
   a.ended = true;
   if (!a.has_result) {
-    a.error =
-        absl::StrCat("lost: the session ended before the run finished (",
-                     status.ok() ? "stream closed" : status.ToString(), ")");
+    a.lost = true;
+    ++lost_;
+    if (a.error.empty()) {
+      a.error = absl::StrCat(
+          "lost: the session ended before the run finished (",
+          status.ok() ? "stream closed" : status.ToString(), ")");
+    }
     RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
-    StopOthers(agent, absl::StrCat("agent ", clients_[agent]->address(), " ",
-                                   a.error));
+    const rig::v1::AgentPolicy& policy = plan_.agents();
+    if (policy.on_agent_loss() == rig::v1::AGENT_LOSS_POLICY_CONTINUE &&
+        lost_ <= policy.max_lost_agents() && LiveAgentsLocked() > 0) {
+      RIG_LOG(Warning) << "continuing without agent "
+                       << clients_[agent]->address() << " (" << lost_ << " of "
+                       << policy.max_lost_agents()
+                       << " agents may be lost): the report will be degraded";
+      // The others may all be waiting at a barrier for this one.
+      MaybeAdvanceLocked();
+    } else {
+      StopOthers(agent, absl::StrCat("agent ", clients_[agent]->address(), " ",
+                                     a.error));
+    }
   }
   cv_.notify_all();
+}
+
+void Coordinator::MaybeAdvanceLocked() {
+  if (!stop_reason_.empty()) return;
+  for (auto& [state, waiting] : barriers_) {
+    if (advanced_.count(state)) continue;
+    int live_waiting = 0;
+    for (int i : waiting) live_waiting += agents_[i].ended ? 0 : 1;
+    const int live = LiveAgentsLocked();
+    if (live == 0 || live_waiting < live) continue;
+    advanced_.insert(state);
+    RIG_LOG(Info) << "all agents ready: advancing to "
+                  << rig::v1::State_Name(static_cast<rig::v1::State>(state));
+    rig::v1::CoordinatorMessage adv;
+    adv.mutable_advance()->set_to_state(static_cast<rig::v1::State>(state));
+    for (size_t i = 0; i < agents_.size(); ++i) {
+      if (!agents_[i].ended) clients_[i]->Send(adv);
+    }
+  }
+}
+
+void Coordinator::Heartbeats() {
+  const absl::Duration interval =
+      FromProto(plan_.agents().heartbeat_interval(), absl::Seconds(1));
+  const absl::Duration timeout =
+      FromProto(plan_.agents().heartbeat_timeout(), absl::Seconds(5));
+  int64_t seq = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!heartbeats_stop_) {
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(interval));
+    if (heartbeats_stop_) break;
+    rig::v1::CoordinatorMessage hb;
+    hb.mutable_heartbeat()->set_seq(++seq);
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < agents_.size(); ++i) {
+      AgentState& a = agents_[i];
+      if (a.ended || a.has_result) continue;
+      clients_[i]->Send(hb);
+      if (now - a.last_seen > absl::ToChronoNanoseconds(timeout)) {
+        a.error = absl::StrCat("lost: no message for ",
+                               absl::FormatDuration(timeout),
+                               " (heartbeat timeout)");
+        // Ending the stream makes OnEnded mark it lost and apply the policy.
+        clients_[i]->Cancel();
+      }
+    }
+  }
 }
 
 void Coordinator::StopOthers(int except, const std::string& reason) {
@@ -361,17 +417,22 @@ rig::v1::Report Coordinator::BuildReport() const {
     ar->set_connections(a.assignment.connections());
     ar->set_rate(a.assignment.rate());
     ar->set_final_state(a.state);
-    ar->set_lost(!a.has_result);
+    ar->set_lost(a.lost);
     ar->set_error(a.error);
     *ar->mutable_summary() = aggregate_.AgentSummary(static_cast<int>(i));
     *ar->mutable_server() = a.server;
     if (r.server().flavor().empty()) *r.mutable_server() = a.server;
-    all_completed = all_completed && a.state == rig::v1::STATE_COMPLETED;
+    // Under on_agent_loss: continue, a lost agent does not fail the run.
+    if (!(a.lost && stop_reason_.empty())) {
+      all_completed = all_completed && a.state == rig::v1::STATE_COMPLETED;
+    }
   }
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
   *r.mutable_verification() = verification_;
+  r.set_degraded(lost_ > 0);
+  if (lost_ >= static_cast<int>(agents_.size())) all_completed = false;
   if (!all_completed) {
     r.set_status(rig::v1::RUN_STATUS_INCOMPLETE);
     r.set_error(stop_reason_.empty() ? "not every agent completed its run"

@@ -4,9 +4,12 @@
 // load, start a session on each, release the barriers when every agent has
 // reached them, gather the statistics and build the merged report.
 //
-// Failure policy (for now: abort): if an agent fails or its stream breaks,
-// the others are stopped and the report is marked INCOMPLETE with what
-// everyone sent up to then.
+// Agent loss: an agent whose stream breaks, or that sends nothing (not even
+// a heartbeat) for agents.heartbeat_timeout, is lost. With on_agent_loss:
+// abort (the default) the others are stopped and the report is INCOMPLETE;
+// with continue (up to agents.max_lost_agents) the run goes on, the lost
+// agent's data is kept up to its last interval and the report is degraded.
+// An agent that fails stops the run either way.
 
 #include <condition_variable>
 #include <functional>
@@ -60,6 +63,8 @@ class Coordinator : public SessionListener {
     rig::v1::AgentInfo info;
     rig::v1::Assignment assignment;
     bool ended = false;
+    bool lost = false;
+    std::chrono::steady_clock::time_point last_seen;
     bool has_result = false;
     rig::v1::State state = rig::v1::STATE_UNSPECIFIED;
     std::string error;
@@ -72,6 +77,10 @@ class Coordinator : public SessionListener {
   void Progress(const std::string& line);
   rig::v1::Report BuildReport() const;
   int LiveAgentsLocked() const;
+  // Sends Advance for every barrier all live agents have reached.
+  void MaybeAdvanceLocked();
+  // Sends heartbeats and marks agents that stay silent as lost.
+  void Heartbeats();
 
   const CoordinatorOptions options_;
   const rig::v1::Plan plan_;
@@ -89,6 +98,9 @@ class Coordinator : public SessionListener {
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::string stop_reason_;                                  // guarded by mu_
   rig::v1::VerificationResult verification_;                 // guarded by mu_
+  std::set<int> advanced_;        // guarded by mu_
+  int lost_ = 0;                  // guarded by mu_
+  bool heartbeats_stop_ = false;  // guarded by mu_
   bool started_ = false;                                     // guarded by mu_
 };
 
