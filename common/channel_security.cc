@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 

@@ -308,9 +308,9 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
     a.lost = true;
     ++lost_;
     if (a.error.empty()) {
-      a.error = absl::StrCat(
-          "lost: the session ended before the run finished (",
-          status.ok() ? "stream closed" : status.ToString(), ")");
+      a.error =
+          absl::StrCat("lost: the session ended before the run finished (",
+                       status.ok() ? "stream closed" : status.ToString(), ")");
     }
     RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
     const rig::v1::AgentPolicy& policy = plan_.agents();
@@ -367,9 +367,9 @@ void Coordinator::Heartbeats() {
       if (a.ended || a.has_result) continue;
       clients_[i]->Send(hb);
       if (now - a.last_seen > absl::ToChronoNanoseconds(timeout)) {
-        a.error = absl::StrCat("lost: no message for ",
-                               absl::FormatDuration(timeout),
-                               " (heartbeat timeout)");
+        a.error =
+            absl::StrCat("lost: no message for ", absl::FormatDuration(timeout),
+                         " (heartbeat timeout)");
         // Ending the stream makes OnEnded mark it lost and apply the policy.
         clients_[i]->Cancel();
       }

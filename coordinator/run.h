@@ -98,9 +98,9 @@ class Coordinator : public SessionListener {
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::string stop_reason_;                                  // guarded by mu_
   rig::v1::VerificationResult verification_;                 // guarded by mu_
-  std::set<int> advanced_;        // guarded by mu_
-  int lost_ = 0;                  // guarded by mu_
-  bool heartbeats_stop_ = false;  // guarded by mu_
+  std::set<int> advanced_;                                   // guarded by mu_
+  int lost_ = 0;                                             // guarded by mu_
+  bool heartbeats_stop_ = false;                             // guarded by mu_
   bool started_ = false;                                     // guarded by mu_
 };
 

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
@@ -20,8 +21,15 @@ namespace {
 using testing::MariaDbServer;
 using testing::Subprocess;
 
+// What a run with one agent SIGKILLed mid-run ended with.
+struct LossRun {
+  int exit_code = -1;
+  rig::v1::Report report;
+  std::string log;
+};
+
 class SkeletonTest : public ::testing::Test {
- protected:
+ public:
   static void SetUpTestSuite() {
     auto server = MariaDbServer::Start();
     ASSERT_TRUE(server.ok()) << server.status();
@@ -68,6 +76,48 @@ class SkeletonTest : public ::testing::Test {
     args.insert(args.begin(), RIG_COORDINATOR_BIN);
     return testing::RunCommand(args, absl::Seconds(120),
                                {{"RIG_DB_PASSWORD", password}});
+  }
+
+  // Starts three agents and a coordinator, SIGKILLs the third agent once the
+  // run measures, and returns how the coordinator ended.
+  LossRun KillOneAgent(const std::string& policy_yaml, const std::string& tag) {
+    LossRun out;
+    std::vector<std::unique_ptr<Subprocess>> agents;
+    std::vector<std::string> addresses;
+    for (int i = 0; i < 3; ++i) {
+      const int port = testing::PickFreePort();
+      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), port));
+      addresses.push_back(absl::StrCat("127.0.0.1:", port));
+    }
+    const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
+    const std::string plan = WritePlan(
+        tag + ".yaml",
+        absl::StrCat(TargetYaml(),
+                     "workload: {kind: oltp_point_select, table_size: 900}\n"
+                     "load: {connections: 3, duration: 4s, "
+                     "report_interval: 200ms}\n",
+                     policy_yaml, "report: {json: ", report_path, "}\n"));
+    const std::string log = absl::StrCat(*dir_, "/coordinator-", tag, ".log");
+    auto coord = Subprocess::Start(
+        {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrJoin(addresses, ",")},
+        {{"RIG_DB_PASSWORD", server_->password()}}, log);
+    EXPECT_TRUE(coord.ok()) << coord.status();
+    if (!coord.ok()) return out;
+    for (int i = 0;
+         i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
+         ++i) {
+      if (!(*coord)->Running()) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    agents[2]->Signal(SIGKILL);
+    auto code = (*coord)->Wait(absl::Seconds(60));
+    out.exit_code = code.ok() ? *code : -1;
+    out.log = testing::ReadFile(log);
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    testing::ReadFile(report_path), &out.report)
+                    .ok())
+        << out.log;
+    return out;
   }
 
   // Connections of the rig user on the server, once the count settles: the
@@ -223,6 +273,72 @@ TEST_F(SkeletonTest, CustomStateExampleRunsItsExtraState) {
   EXPECT_LT(running, summary);
   EXPECT_LT(summary, verifying);
   EXPECT_EQ(out.find("summary: 0 ops"), std::string::npos) << out;
+}
+
+TEST_F(SkeletonTest, LostAgentWithContinuePolicyGivesADegradedReport) {
+  LossRun r = KillOneAgent(
+      "agents: {on_agent_loss: continue, max_lost_agents: 1}\n", "cont");
+  EXPECT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.report.status(), rig::v1::RUN_STATUS_PASSED) << r.report.error();
+  EXPECT_TRUE(r.report.degraded());
+  ASSERT_EQ(r.report.agents_size(), 3);
+  EXPECT_FALSE(r.report.agents(0).lost());
+  EXPECT_FALSE(r.report.agents(1).lost());
+  EXPECT_TRUE(r.report.agents(2).lost());
+  EXPECT_EQ(r.report.agents(0).final_state(), rig::v1::STATE_COMPLETED);
+  EXPECT_EQ(r.report.agents(1).final_state(), rig::v1::STATE_COMPLETED);
+  // The lost agent's data up to its last interval is kept and counted.
+  const int64_t lost_ops = r.report.agents(2).summary().counters().ops();
+  EXPECT_GT(lost_ops, 0);
+  EXPECT_EQ(r.report.total().counters().ops(),
+            r.report.agents(0).summary().counters().ops() +
+                r.report.agents(1).summary().counters().ops() + lost_ops);
+}
+
+TEST_F(SkeletonTest, LostAgentWithAbortPolicyStopsTheRun) {
+  LossRun r = KillOneAgent("", "abort");
+  EXPECT_EQ(r.exit_code, 4) << r.log;
+  EXPECT_EQ(r.report.status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  ASSERT_EQ(r.report.agents_size(), 3);
+  EXPECT_TRUE(r.report.agents(2).lost());
+  EXPECT_NE(r.report.error().find("lost"), std::string::npos)
+      << r.report.error();
+  // The other two were stopped and said so.
+  EXPECT_EQ(r.report.agents(0).final_state(), rig::v1::STATE_CANCELLED);
+  EXPECT_GT(r.report.agents(0).summary().counters().ops(), 0);
+}
+
+TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
+  const int port = testing::PickFreePort();
+  auto agent = StartAgent("a-orphan", port);
+  ASSERT_TRUE(agent);
+  const std::string plan = WritePlan(
+      "orphan.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, table_size: 1000}\n"
+                   "load: {connections: 3, duration: 5m, "
+                   "report_interval: 200ms}\n"));
+  const std::string log = absl::StrCat(*dir_, "/coordinator-orphan.log");
+  auto coord = Subprocess::Start(
+      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  ASSERT_TRUE(coord.ok()) << coord.status();
+  for (int i = 0;
+       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
+       ++i) {
+    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(RigConnections(), 3);
+  (*coord)->Signal(SIGKILL);
+  (void)(*coord)->Wait(absl::Seconds(10));
+  // Bound: the stream breaks at once when the process dies; a silent
+  // coordinator (cut network) is noticed after agents.heartbeat_timeout (5s).
+  EXPECT_EQ(RigConnections(), 0);
+  EXPECT_TRUE(agent->Running());
+  EXPECT_NE(
+      testing::ReadFile(agent->log_path()).find("run ended in state Cancelled"),
+      std::string::npos);
 }
 
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
