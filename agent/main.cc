@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/db/mysql_driver.h"
 #include "agent/service.h"
+#include "common/channel_security.h"
 #include "common/grpc_keepalive.h"
 #include "common/logging.h"
 #include "common/settings.h"
@@ -29,6 +30,17 @@ const std::vector<rig::SettingSpec>& Specs() {
       {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
        "On SIGTERM/SIGINT: how long the active run may take to report its "
        "result before the server closes."},
+      {"tls-cert", "RIG_TLS_CERT", "",
+       "Serve TLS with this certificate (PEM); needs --tls-key."},
+      {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
+      {"tls-ca", "RIG_TLS_CA", "",
+       "CA (PEM) that client certificates must be signed by."},
+      {"tls-require-client-cert", "RIG_TLS_REQUIRE_CLIENT_CERT", "false",
+       "Mutual TLS: refuse coordinators without a certificate from --tls-ca.",
+       true},
+      {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
+       "File holding the bearer token coordinators must send (or set "
+       "RIG_AUTH_TOKEN)."},
       {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
        false, false, false, 'v', "debug"},
       {"log-format", "RIG_LOG_FORMAT", "text",
@@ -46,7 +58,9 @@ constexpr char kUsage[] =
     "Serves the rig's agent protocol: a coordinator (rig-coordinator) sends "
     "it\n"
     "a plan and its share of the load; it connects to the database, runs the\n"
-    "workload and streams statistics back. -v is --log-level=debug.";
+    "workload and streams statistics back. -v is --log-level=debug.\n"
+    "The bearer token is read from RIG_AUTH_TOKEN or --auth-token-file, never\n"
+    "from the command line.";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "rig-agent: %s\n", message.c_str());
@@ -101,6 +115,12 @@ int main(int argc, char** argv) {
     return Fail(std::string(s.message()));
   }
 
+  auto security = rig::SecurityFromSettings(*settings, /*server=*/true);
+  if (!security.ok()) return Fail(std::string(security.status().message()));
+  auto credentials = rig::MakeServerCredentials(*security);
+  if (!credentials.ok()) {
+    return Fail(std::string(credentials.status().message()));
+  }
   const std::string listen = settings->Get("listen");
   auto driver = rig::db::NewMySqlDriver();
   rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
@@ -108,8 +128,9 @@ int main(int argc, char** argv) {
   options.name = settings->Get("name");
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   rig::ApplyServerKeepalive(builder);
+  rig::ApplyServerSecurity(*security, &builder);
   auto service = std::make_unique<rig::agent::AgentServiceImpl>(
       options, driver.get(), &rig::agent::WorkloadRegistry::Default(), &states);
   builder.RegisterService(service.get());

@@ -4,7 +4,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -271,6 +275,40 @@ void AddAuthToken(const SecurityOptions& options,
   if (options.token.empty()) return;
   context->AddMetadata(kAuthorizationKey,
                        absl::StrCat("Bearer ", options.token));
+}
+
+absl::StatusOr<SecurityOptions> SecurityFromSettings(const Settings& settings,
+                                                     bool server) {
+  SecurityOptions o;
+  o.tls.cert = settings.Get("tls-cert");
+  o.tls.key = settings.Get("tls-key");
+  o.tls.ca = settings.Get("tls-ca");
+  if (server) {
+    auto require = settings.GetBool("tls-require-client-cert");
+    if (!require.ok()) return require.status();
+    o.require_client_cert = *require;
+  } else {
+    o.server_name = settings.Get("tls-server-name");
+  }
+  const std::string& file = settings.Get("auth-token-file");
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      return absl::NotFoundError(absl::StrCat("cannot read token file ", file,
+                                              ": ", std::strerror(errno)));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    o.token = std::string(absl::StripTrailingAsciiWhitespace(text.str()));
+    if (o.token.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("token file ", file, " is empty"));
+    }
+  } else if (const char* env = std::getenv("RIG_AUTH_TOKEN")) {
+    o.token = env;
+  }
+  RegisterSecret(o.token);
+  return o;
 }
 
 }  // namespace rig

@@ -31,6 +31,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/settings.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
 
@@ -83,7 +84,8 @@ std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeTokenCheckInterceptorFactory(absl::string_view token);
 
 // True when the token check refused this call (see above). Reliable in the
-// handler, unlike ServerContext::IsCancelled on the sync API.
+// handler, unlike ServerContext::IsCancelled on the sync API. (On a server
+// without the check, a client could only mark its own call as refused.)
 bool RefusedByTokenCheck(const grpc::ServerContextBase& context);
 
 // Channel credentials for CreateCustomChannel. Errors as for the server.
@@ -93,6 +95,13 @@ MakeChannelCredentials(const SecurityOptions& options);
 // Adds the channel arguments the options need (the TLS name override).
 void ApplyChannelSecurityArgs(const SecurityOptions& options,
                               grpc::ChannelArguments* args);
+
+// The options from a binary's settings: tls-cert, tls-key, tls-ca, and
+// tls-require-client-cert (server) or tls-server-name (client); the token
+// from RIG_AUTH_TOKEN or the file named by auth-token-file (trailing
+// whitespace dropped). Never from the command line, where `ps` shows it.
+absl::StatusOr<SecurityOptions> SecurityFromSettings(const Settings& settings,
+                                                     bool server);
 
 // Adds "authorization: Bearer <token>" to the call when a token is set.
 void AddAuthToken(const SecurityOptions& options, grpc::ClientContext* context);

@@ -6,10 +6,18 @@
 
 namespace rig::coordinator {
 
-AgentClient::AgentClient(int index, std::string address)
-    : index_(index), address_(std::move(address)) {
+AgentClient::AgentClient(int index, std::string address,
+                         SecurityOptions security)
+    : index_(index),
+      address_(std::move(address)),
+      security_(std::move(security)) {
+  grpc::ChannelArguments args = ClientChannelArguments();
+  ApplyChannelSecurityArgs(security_, &args);
+  auto credentials = MakeChannelCredentials(security_);
   channel_ = grpc::CreateCustomChannel(
-      address_, grpc::InsecureChannelCredentials(), ClientChannelArguments());
+      address_,
+      credentials.ok() ? *credentials : grpc::InsecureChannelCredentials(),
+      args);
   stub_ = rig::v1::AgentService::NewStub(channel_);
 }
 
@@ -26,6 +34,7 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
   ctx.set_deadline(std::chrono::system_clock::now() +
                    absl::ToChronoNanoseconds(timeout));
   ctx.set_wait_for_ready(true);  // ride out a connection still being made
+  AddAuthToken(security_, &ctx);
   rig::v1::AgentInfo info;
   grpc::Status status = stub_->GetInfo(&ctx, rig::v1::GetInfoRequest(), &info);
   if (!status.ok()) {
@@ -43,6 +52,7 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
 absl::Status AgentClient::Start(const rig::v1::Start& start,
                                 SessionListener* listener) {
   std::lock_guard<std::mutex> lock(write_mu_);
+  AddAuthToken(security_, &context_);
   stream_ = stub_->Session(&context_);
   rig::v1::CoordinatorMessage m;
   *m.mutable_start() = start;

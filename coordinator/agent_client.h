@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/channel_security.h"
 #include "grpcpp/grpcpp.h"
 #include "rig/v1/agent.grpc.pb.h"
 
@@ -30,7 +31,9 @@ class SessionListener {
 
 class AgentClient {
  public:
-  AgentClient(int index, std::string address);
+  // `security`: TLS and bearer token (common/channel_security.h); its files
+  // were checked by the caller.
+  AgentClient(int index, std::string address, SecurityOptions security = {});
   ~AgentClient();
 
   int index() const { return index_; }
@@ -54,6 +57,7 @@ class AgentClient {
 
   const int index_;
   const std::string address_;
+  const SecurityOptions security_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rig::v1::AgentService::Stub> stub_;
 

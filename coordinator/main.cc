@@ -2,20 +2,35 @@
 // report.
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "agent/db/mysql_driver.h"
+#include "agent/error_class.h"
+#include "agent/service.h"
+#include "agent/workload.h"
+#include "common/channel_security.h"
+#include "common/duration.h"
+#include "common/grpc_keepalive.h"
 #include "common/logging.h"
+#include "common/proto_duration.h"
 #include "common/settings.h"
 #include "common/version.h"
+#include "coordinator/discovery.h"
 #include "coordinator/html_report.h"
 #include "coordinator/plan.h"
+#include "coordinator/plan_tools.h"
 #include "coordinator/report.h"
 #include "coordinator/run.h"
 #include "coordinator/thresholds.h"
@@ -31,13 +46,31 @@ const std::vector<rig::SettingSpec>& Specs() {
        "The plan file (YAML). May also be given as the first argument."},
       {"agents", "RIG_AGENTS", "",
        "Agents to run on, host:port[,host:port...].", false, true, true},
+      {"agents-dns", "RIG_AGENTS_DNS", "",
+       "Find agents by DNS: every address of name:port (a Kubernetes "
+       "headless Service)."},
+      {"local", "RIG_LOCAL_AGENTS", "0",
+       "Run this many agents inside the coordinator (one machine, no "
+       "rig-agent needed)."},
       {"set", "", "",
        "Override a plan key, e.g. --set load.duration=30s (repeatable).", false,
        true},
+      {"workload", "RIG_WORKLOAD", "oltp_point_select",
+       "For `plan init`: the workload the new plan runs."},
       {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
        "How long to wait for each agent to answer GetInfo."},
       {"run-id", "RIG_RUN_ID", "",
        "Run id (default: generated from the time)."},
+      {"tls-ca", "RIG_TLS_CA", "",
+       "Connect to agents over TLS, trusting this CA (PEM)."},
+      {"tls-cert", "RIG_TLS_CERT", "",
+       "Client certificate (PEM) for mutual TLS; needs --tls-key."},
+      {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
+      {"tls-server-name", "RIG_TLS_SERVER_NAME", "",
+       "Name the agents' certificates carry, if not their address."},
+      {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
+       "File holding the bearer token sent to agents (or set "
+       "RIG_AUTH_TOKEN)."},
       {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
        false, false, false, 'v', "debug"},
       {"log-format", "RIG_LOG_FORMAT", "text",
@@ -52,11 +85,14 @@ const std::vector<rig::SettingSpec>& Specs() {
 
 constexpr char kUsage[] =
     "Usage: rig-coordinator [--plan] PLAN.yaml --agents HOST:PORT[,...] "
-    "[settings]\n\n"
+    "[settings]\n"
+    "       rig-coordinator plan validate PLAN.yaml\n"
+    "       rig-coordinator plan init [--workload NAME] [NEW.yaml]\n\n"
     "Runs a test plan on rig-agents and prints the merged result; writes the\n"
     "JSON report to the plan's report.json. The database password is read\n"
     "from the variable named by the plan's target.password_env\n"
-    "(default RIG_DB_PASSWORD). -v is --log-level=debug.";
+    "(default RIG_DB_PASSWORD); the agents' bearer token from RIG_AUTH_TOKEN\n"
+    "or --auth-token-file. -v is --log-level=debug.";
 
 constexpr char kEpilog[] =
     "Exit codes: 0 passed, 1 thresholds failed, 2 usage or plan error,\n"
@@ -68,6 +104,150 @@ int Fail(int code, absl::string_view message) {
                static_cast<int>(message.size()), message.data());
   return code;
 }
+
+std::vector<rig::v1::WorkloadInfo> Workloads() {
+  std::vector<rig::v1::WorkloadInfo> out;
+  for (const auto* def : rig::agent::WorkloadRegistry::Default().List()) {
+    rig::v1::WorkloadInfo w;
+    w.set_name(def->name);
+    w.set_description(def->description);
+    for (const auto& o : def->options) *w.add_options() = o;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+// The plan, with every check that needs no agent.
+absl::StatusOr<rig::v1::Plan> LoadAndValidate(
+    const std::string& path, const std::vector<std::string>& overrides) {
+  auto plan = rig::coordinator::LoadPlanFile(path, overrides);
+  if (!plan.ok()) return plan.status();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto check = [](const rig::v1::Plan& p, bool whole) -> absl::Status {
+    const auto& registry = rig::agent::WorkloadRegistry::Default();
+    if (whole) {
+      auto w = registry.Make(p.workload());
+      return w.ok() ? absl::OkStatus() : w.status();
+    }
+    const rig::agent::WorkloadDef* def = registry.Find(p.workload().kind());
+    if (def == nullptr) return absl::OkStatus();  // reported by the caller
+    auto o = rig::agent::Options::Create(def->name, def->options,
+                                         p.workload().options());
+    return o.ok() ? absl::OkStatus() : o.status();
+  };
+  if (absl::Status s = rig::coordinator::ValidatePlanSemantics(
+          *plan, text.str(), path, Workloads(), check);
+      !s.ok()) {
+    return s;
+  }
+  if (auto c = rig::agent::ErrorClassifier::Create(
+          plan->resilience().error_classes());
+      !c.ok()) {
+    const int line =
+        rig::coordinator::KeyLine(text.str(), "resilience.error_classes");
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, line > 0 ? absl::StrCat(":", line) : "", ": ",
+                     c.status().message()));
+  }
+  return plan;
+}
+
+int PlanCommand(const rig::Settings& settings,
+                const std::vector<std::string>& args) {
+  const std::string what = args.size() > 1 ? args[1] : "";
+  if (what == "validate") {
+    if (args.size() != 3) {
+      return Fail(kExitUsage, "usage: rig-coordinator plan validate PLAN.yaml");
+    }
+    auto plan = LoadAndValidate(args[2], settings.GetList("set"));
+    if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
+    std::cout << args[2] << ": ok (" << plan->workload().kind() << ", "
+              << plan->load().connections() << " connections, "
+              << rig::FormatDuration(rig::FromProto(plan->load().duration()))
+              << ")\n";
+    return 0;
+  }
+  if (what == "init") {
+    if (args.size() > 3) {
+      return Fail(kExitUsage,
+                  "usage: rig-coordinator plan init [--workload NAME] "
+                  "[NEW.yaml]");
+    }
+    const std::string workload = settings.Get("workload");
+    std::vector<std::string> names;
+    for (const auto& w : Workloads()) {
+      names.push_back(w.name());
+      if (w.name() != workload) continue;
+      const std::string text = rig::coordinator::InitPlan(w);
+      if (args.size() < 3) {
+        std::cout << text;
+        return 0;
+      }
+      if (std::ifstream(args[2]).good()) {
+        return Fail(kExitUsage,
+                    absl::StrCat(args[2], " exists; not overwriting it"));
+      }
+      std::ofstream out(args[2]);
+      out << text;
+      if (!out.good()) {
+        return Fail(kExitUsage, absl::StrCat("cannot write ", args[2]));
+      }
+      std::cout << "wrote " << args[2] << "\n";
+      return 0;
+    }
+    return Fail(kExitUsage, absl::StrCat("--workload \"", workload,
+                                         "\" is not a workload (workloads: ",
+                                         absl::StrJoin(names, ", "), ")"));
+  }
+  return Fail(kExitUsage,
+              "usage: rig-coordinator plan validate PLAN.yaml | plan init "
+              "[--workload NAME] [NEW.yaml]");
+}
+
+// Agents inside this process (--local N), on 127.0.0.1 ports of their own.
+class LocalAgents {
+ public:
+  absl::StatusOr<std::vector<std::string>> Start(int n) {
+    driver_ = rig::db::NewMySqlDriver();
+    states_ = std::make_unique<rig::agent::StateRegistry>(
+        rig::agent::StateRegistry::Standard());
+    std::vector<std::string> addresses;
+    for (int i = 0; i < n; ++i) {
+      rig::agent::AgentOptions options;
+      options.name = absl::StrCat("local-", i + 1);
+      auto service = std::make_unique<rig::agent::AgentServiceImpl>(
+          options, driver_.get(), &rig::agent::WorkloadRegistry::Default(),
+          states_.get());
+      grpc::ServerBuilder builder;
+      int port = 0;
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                               &port);
+      rig::ApplyServerKeepalive(builder);
+      builder.RegisterService(service.get());
+      auto server = builder.BuildAndStart();
+      if (server == nullptr || port == 0) {
+        return absl::UnavailableError("cannot start a local agent");
+      }
+      addresses.push_back(absl::StrCat("127.0.0.1:", port));
+      services_.push_back(std::move(service));
+      servers_.push_back(std::move(server));
+    }
+    return addresses;
+  }
+  ~LocalAgents() {
+    for (auto& s : servers_) {
+      s->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    }
+  }
+
+ private:
+  std::unique_ptr<rig::db::Driver> driver_;
+  std::unique_ptr<rig::agent::StateRegistry> states_;
+  std::vector<std::unique_ptr<rig::agent::AgentServiceImpl>> services_;
+  std::vector<std::unique_ptr<grpc::Server>> servers_;
+};
 
 }  // namespace
 
@@ -116,6 +296,9 @@ int main(int argc, char** argv) {
 
   std::string plan_path = settings->Get("plan");
   std::vector<std::string> positional = settings->positional();
+  if (!positional.empty() && positional.front() == "plan") {
+    return PlanCommand(*settings, positional);
+  }
   if (plan_path.empty() && !positional.empty()) {
     plan_path = positional.front();
     positional.erase(positional.begin());
@@ -130,18 +313,28 @@ int main(int argc, char** argv) {
                 "no plan given (rig-coordinator PLAN.yaml "
                 "--agents host:port; see --help)");
   }
-  auto plan =
-      rig::coordinator::LoadPlanFile(plan_path, settings->GetList("set"));
+  auto plan = LoadAndValidate(plan_path, settings->GetList("set"));
   if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
-  if (auto t = rig::coordinator::ParseThresholds(plan->thresholds()); !t.ok()) {
-    return Fail(kExitUsage,
-                absl::StrCat(plan_path, ": ", t.status().message()));
+  std::vector<std::string> agents = settings->GetList("agents");
+  if (const std::string& dns = settings->Get("agents-dns"); !dns.empty()) {
+    auto found = rig::coordinator::ResolveAgents(dns);
+    if (!found.ok()) return Fail(kExitIncomplete, found.status().message());
+    agents.insert(agents.end(), found->begin(), found->end());
   }
-  const std::vector<std::string> agents = settings->GetList("agents");
+  auto local = settings->GetInt("local");
+  if (!local.ok() || *local < 0 || *local > 64) {
+    return Fail(kExitUsage, "--local takes a number of agents from 0 to 64");
+  }
+  LocalAgents local_agents;
+  if (*local > 0) {
+    auto started = local_agents.Start(static_cast<int>(*local));
+    if (!started.ok()) return Fail(kExitIncomplete, started.status().message());
+    agents.insert(agents.end(), started->begin(), started->end());
+  }
   if (agents.empty()) {
     return Fail(kExitUsage,
-                "no agents given (--agents host:port[,host:port...] or "
-                "RIG_AGENTS)");
+                "no agents given (--agents host:port,..., --agents-dns "
+                "name:port or --local N)");
   }
   // The password comes from the environment, never from the command line.
   if (const char* pw = std::getenv(plan->target().password_env().c_str());
@@ -150,12 +343,28 @@ int main(int argc, char** argv) {
   }
   rig::RegisterSecret(plan->target().password());
 
+  auto security = rig::SecurityFromSettings(*settings, /*server=*/false);
+  if (!security.ok()) return Fail(kExitUsage, security.status().message());
+  if (auto creds = rig::MakeChannelCredentials(*security); !creds.ok()) {
+    return Fail(kExitUsage, creds.status().message());
+  }
   rig::coordinator::CoordinatorOptions options;
   options.agents = agents;
+  options.security = *security;
   options.connect_timeout = *connect_timeout;
   options.run_id = settings->Get("run-id");
-  options.progress = [](const std::string& line) {
-    std::fprintf(stderr, "%s\n", line.c_str());
+  // On a terminal, progress is one line updated in place; otherwise (CI,
+  // files) a line per interval.
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  std::mutex progress_mu;
+  options.progress = [tty, &progress_mu](const std::string& line) {
+    std::lock_guard<std::mutex> lock(progress_mu);
+    if (tty) {
+      std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
   };
   rig::coordinator::Coordinator coordinator(options, *plan);
 
@@ -175,6 +384,7 @@ int main(int argc, char** argv) {
   auto report = coordinator.Run();
   done.store(true);
   waiter.join();
+  if (tty) std::fprintf(stderr, "\n");
   if (!report.ok()) return Fail(kExitIncomplete, report.status().message());
 
   std::cout << rig::coordinator::FormatSummary(*report);

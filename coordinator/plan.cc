@@ -461,6 +461,30 @@ absl::StatusOr<rig::v1::Plan> LoadPlanFile(
   return ParsePlan(text.str(), path, overrides);
 }
 
+int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception&) {
+    return 0;
+  }
+  int line = 0;
+  for (absl::string_view part : absl::StrSplit(dotted_path, '.')) {
+    if (!node.IsMap()) return 0;
+    bool found = false;
+    for (const auto& kv : node) {
+      if (kv.first.Scalar() == part) {
+        line = kv.first.Mark().line + 1;
+        node.reset(kv.second);  // rebind; `=` would write into the tree
+        found = true;
+        break;
+      }
+    }
+    if (!found) return 0;
+  }
+  return line;
+}
+
 void ApplyPlanDefaults(rig::v1::Plan& plan) {
   auto set_duration = [](google::protobuf::Duration* d, absl::Duration value) {
     if (d->seconds() == 0 && d->nanos() == 0) *d = ToProto(value);

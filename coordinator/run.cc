@@ -36,8 +36,8 @@ Coordinator::Coordinator(CoordinatorOptions options, rig::v1::Plan plan)
     : options_(std::move(options)), plan_(std::move(plan)) {
   run_id_ = options_.run_id.empty() ? NewRunId() : options_.run_id;
   for (size_t i = 0; i < options_.agents.size(); ++i) {
-    clients_.push_back(
-        std::make_unique<AgentClient>(static_cast<int>(i), options_.agents[i]));
+    clients_.push_back(std::make_unique<AgentClient>(
+        static_cast<int>(i), options_.agents[i], options_.security));
   }
   agents_.resize(clients_.size());
   aggregate_ = RunAggregate(static_cast<int>(clients_.size()));

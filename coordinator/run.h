@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/channel_security.h"
 #include "coordinator/agent_client.h"
 #include "coordinator/aggregate.h"
 #include "rig/v1/report.pb.h"
@@ -31,7 +32,8 @@ namespace rig::coordinator {
 struct CoordinatorOptions {
   std::vector<std::string> agents;  // host:port
   absl::Duration connect_timeout = absl::Seconds(5);
-  std::string run_id;  // generated when empty
+  std::string run_id;        // generated when empty
+  SecurityOptions security;  // TLS and bearer token towards the agents
   // Receives one line per merged interval and other progress; may be empty.
   std::function<void(const std::string&)> progress;
 };

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "gtest/gtest.h"
 #include "rig/v1/agent.grpc.pb.h"
+#include "tests/support/certs.h"
 
 namespace rig {
 namespace {
@@ -112,54 +113,6 @@ int CountOccurrences(absl::string_view text, absl::string_view needle) {
 // Writes a CA, a server certificate (localhost, 127.0.0.1), a client
 // certificate from that CA, and a second CA with its own client certificate,
 // all EC P-256, into `dir`. Returns an empty string or the reason it failed.
-std::string GenerateCertificates(const std::string& dir) {
-  const std::string script = dir + "/gen.sh";
-  std::ofstream(script) << R"(set -e
-cat > ext.cnf <<'EOF'
-[req]
-distinguished_name = dn
-[dn]
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[server]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-[client]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-EOF
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"; }
-ca() {
-  key "$1"
-  openssl req -new -x509 -config ext.cnf -extensions ca -key "$1.key" \
-    -subj "/CN=$2" -days 2 -out "$1.pem"
-}
-leaf() {  # name, CN, profile, issuer, serial
-  key "$1"
-  openssl req -new -config ext.cnf -key "$1.key" -subj "/CN=$2" -out "$1.csr"
-  openssl x509 -req -in "$1.csr" -CA "$4.pem" -CAkey "$4.key" -set_serial "$5" \
-    -days 2 -extfile ext.cnf -extensions "$3" -out "$1.pem"
-}
-ca ca "rig test CA"
-ca other_ca "rig untrusted CA"
-leaf server localhost server ca 2
-leaf client coordinator client ca 3
-leaf other_client intruder client other_ca 4
-echo "this is not a certificate" > junk.pem
-)";
-  const std::string command =
-      absl::StrCat("cd '", dir, "' && sh gen.sh > gen.log 2>&1");
-  if (std::system(command.c_str()) != 0) {
-    return absl::StrCat("openssl failed: ", ReadFile(dir + "/gen.log"));
-  }
-  return "";
-}
-
 class ChannelSecurityTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -174,7 +127,7 @@ class ChannelSecurityTest : public ::testing::Test {
       return;
     }
     dir_ = new std::string(tmpl);
-    std::string failure = GenerateCertificates(*dir_);
+    std::string failure = testing::GenerateCertificates(*dir_);
     if (!failure.empty()) {
       setup_failure_ = new std::string(failure);
       return;

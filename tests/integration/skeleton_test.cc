@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -12,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "rig/v1/report.pb.h"
+#include "tests/support/certs.h"
 #include "tests/support/mariadb_server.h"
 #include "tests/support/process.h"
 
@@ -339,6 +341,135 @@ TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
   EXPECT_NE(
       testing::ReadFile(agent->log_path()).find("run ended in state Cancelled"),
       std::string::npos);
+}
+
+// TLS, mutual TLS and the bearer token between real processes.
+class SecureChannelTest : public SkeletonTest {
+ protected:
+  static void SetUpTestSuite() {
+    SkeletonTest::SetUpTestSuite();
+    certs_ = new std::string(*dir_ + "/certs");
+    ASSERT_EQ(mkdir(certs_->c_str(), 0700), 0);
+    const std::string failure = testing::GenerateCertificates(*certs_);
+    if (!failure.empty()) skip_ = new std::string(failure);
+  }
+  static void TearDownTestSuite() {
+    delete certs_;
+    delete skip_;
+    skip_ = nullptr;
+    SkeletonTest::TearDownTestSuite();
+  }
+  void SetUp() override {
+    if (skip_ != nullptr) GTEST_SKIP() << *skip_;
+  }
+  std::string Cert(const std::string& name) const {
+    return absl::StrCat(*certs_, "/", name);
+  }
+
+  // Starts an agent with `agent_flags` and env, runs a short plan with
+  // `coordinator_flags` and env; returns the coordinator's result.
+  absl::StatusOr<testing::CommandResult> Run(
+      const std::vector<std::string>& agent_flags, testing::EnvVars agent_env,
+      const std::vector<std::string>& coordinator_flags,
+      testing::EnvVars coordinator_env, std::string* agent_log) {
+    const int port = testing::PickFreePort();
+    std::vector<std::string> argv = {RIG_AGENT_BIN, "--listen",
+                                     absl::StrCat("127.0.0.1:", port)};
+    argv.insert(argv.end(), agent_flags.begin(), agent_flags.end());
+    auto agent = Subprocess::Start(
+        argv, agent_env, absl::StrCat(*dir_, "/secure-", port, ".log"));
+    if (!agent.ok()) return agent.status();
+    const std::string plan = WritePlan(
+        "secure.yaml",
+        absl::StrCat(TargetYaml(),
+                     "workload: {kind: oltp_point_select, table_size: 200}\n"
+                     "load: {connections: 1, duration: 500ms}\n"));
+    std::vector<std::string> cargs = {
+        RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port),
+        "--connect-timeout", "3s"};
+    cargs.insert(cargs.end(), coordinator_flags.begin(),
+                 coordinator_flags.end());
+    coordinator_env.emplace_back("RIG_DB_PASSWORD", server_->password());
+    auto result =
+        testing::RunCommand(cargs, absl::Seconds(60), coordinator_env);
+    (*agent)->Terminate(absl::Seconds(10));
+    if (agent_log != nullptr)
+      *agent_log = testing::ReadFile((*agent)->log_path());
+    return result;
+  }
+
+  static std::string* certs_;
+  static std::string* skip_;
+};
+
+std::string* SecureChannelTest::certs_ = nullptr;
+std::string* SecureChannelTest::skip_ = nullptr;
+
+TEST_F(SecureChannelTest, TlsRunPasses) {
+  auto r =
+      Run({"--tls-cert", Cert("server.pem"), "--tls-key", Cert("server.key")},
+          {}, {"--tls-ca", Cert("ca.pem")}, {}, nullptr);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->exit_code, 0) << r->stdout_text << r->stderr_text;
+  // A plaintext coordinator cannot talk to a TLS agent.
+  auto plain =
+      Run({"--tls-cert", Cert("server.pem"), "--tls-key", Cert("server.key")},
+          {}, {}, {}, nullptr);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->exit_code, 4);
+}
+
+TEST_F(SecureChannelTest, MutualTlsRequiresAClientCertificate) {
+  const std::vector<std::string> agent = {"--tls-cert",
+                                          Cert("server.pem"),
+                                          "--tls-key",
+                                          Cert("server.key"),
+                                          "--tls-ca",
+                                          Cert("ca.pem"),
+                                          "--tls-require-client-cert"};
+  auto ok = Run(agent, {},
+                {"--tls-ca", Cert("ca.pem"), "--tls-cert", Cert("client.pem"),
+                 "--tls-key", Cert("client.key")},
+                {}, nullptr);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->exit_code, 0) << ok->stdout_text << ok->stderr_text;
+  auto without = Run(agent, {}, {"--tls-ca", Cert("ca.pem")}, {}, nullptr);
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->exit_code, 4);
+  EXPECT_NE(without->stderr_text.find("rig-coordinator: agent 127.0.0.1:"),
+            std::string::npos)
+      << without->stderr_text;
+  auto stranger =
+      Run(agent, {},
+          {"--tls-ca", Cert("ca.pem"), "--tls-cert", Cert("other_client.pem"),
+           "--tls-key", Cert("other_client.key")},
+          {}, nullptr);
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_EQ(stranger->exit_code, 4);
+}
+
+TEST_F(SecureChannelTest, WrongTokenIsRejectedAndNeverShown) {
+  std::string agent_log;
+  auto ok = Run({}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, {},
+                {{"RIG_AUTH_TOKEN", "s3cret-token"}}, &agent_log);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->exit_code, 0) << ok->stdout_text << ok->stderr_text;
+  auto wrong = Run({}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, {},
+                   {{"RIG_AUTH_TOKEN", "guessed-token"}}, &agent_log);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->exit_code, 4);
+  EXPECT_NE(wrong->stderr_text.find("missing or wrong bearer token"),
+            std::string::npos)
+      << wrong->stderr_text;
+  for (const std::string* text :
+       {&wrong->stdout_text, &wrong->stderr_text, &agent_log}) {
+    EXPECT_EQ(text->find("s3cret-token"), std::string::npos) << *text;
+    EXPECT_EQ(text->find("guessed-token"), std::string::npos) << *text;
+  }
+  EXPECT_NE(agent_log.find("refused call"), std::string::npos) << agent_log;
+  auto missing = Run({}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, {}, {}, nullptr);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->exit_code, 4);
 }
 
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {

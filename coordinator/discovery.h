@@ -1,0 +1,17 @@
+#pragma once
+
+// Finding agents by DNS: every address of a name, as a Kubernetes headless
+// Service answers with one A/AAAA record per ready pod.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace rig::coordinator {
+
+// "name:port" -> {"10.0.0.5:7070", "[fd00::5]:7070", ...}, sorted, without
+// duplicates. Errors name the name and the resolver's reason.
+absl::StatusOr<std::vector<std::string>> ResolveAgents(const std::string& spec);
+
+}  // namespace rig::coordinator
