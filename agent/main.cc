@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -61,6 +62,8 @@ constexpr char kUsage[] =
     "workload and streams statistics back. -v is --log-level=debug.\n"
     "The bearer token is read from RIG_AUTH_TOKEN or --auth-token-file, never\n"
     "from the command line.";
+
+constexpr char kReadinessService[] = "rig.v1.AgentService";
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "rig-agent: %s\n", message.c_str());
@@ -126,6 +129,15 @@ int main(int argc, char** argv) {
   rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
   rig::agent::AgentOptions options;
   options.name = settings->Get("name");
+  // gRPC health service for Kubernetes probes: "" (liveness) serves while
+  // the process runs; "rig.v1.AgentService" (readiness) only while idle.
+  grpc::EnableDefaultHealthCheckService(true);
+  std::atomic<grpc::Server*> health_server{nullptr};
+  options.on_busy = [&health_server](bool busy) {
+    if (grpc::Server* s = health_server.load()) {
+      s->GetHealthCheckService()->SetServingStatus(kReadinessService, !busy);
+    }
+  };
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
@@ -139,6 +151,9 @@ int main(int argc, char** argv) {
     return Fail(absl::StrCat("cannot listen on ", listen,
                              ": address in use or invalid"));
   }
+  server->GetHealthCheckService()->SetServingStatus("", true);
+  server->GetHealthCheckService()->SetServingStatus(kReadinessService, true);
+  health_server.store(server.get());
   std::string name = settings->Get("name");
   if (name.empty()) {
     char host[256] = {};
@@ -157,6 +172,8 @@ int main(int argc, char** argv) {
                   << ": ending the active run and shutting down";
     service->CancelActiveRun(
         absl::StrCat("agent received ", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    health_server.load()->GetHealthCheckService()->SetServingStatus(
+        kReadinessService, false);
     server->Shutdown(std::chrono::system_clock::now() +
                      absl::ToChronoNanoseconds(*grace));
   });

@@ -53,6 +53,12 @@ absl::StatusOr<Distribution> Distribution::Create(
     return absl::InvalidArgumentError("rand_zipfian_exp must be >= 0");
   }
   Distribution d(o);
+  d.type_ = o.type == "uniform"    ? Type::kUniform
+            : o.type == "gaussian" ? Type::kGaussian
+            : o.type == "special"  ? Type::kSpecial
+            : o.type == "pareto"   ? Type::kPareto
+                                   : Type::kZipfian;
+  d.pareto_power_ = std::log(o.pareto_h) / std::log(1.0 - o.pareto_h);
   d.zipf_s_ =
       2 - HIntegralInverse(HIntegral(2.5, o.zipfian_exp) - H(2, o.zipfian_exp),
                            o.zipfian_exp);
@@ -78,18 +84,17 @@ int64_t Distribution::Zipfian(Rng& rng, int64_t n) const {
 
 int64_t Distribution::Next(Rng& rng, int64_t a, int64_t b) const {
   if (b <= a) return a;
-  const std::string& type = options_.type;
-  if (type == "uniform") {
+  if (type_ == Type::kUniform) {
     return a + static_cast<int64_t>(UniformDouble(rng) *
                                     static_cast<double>(b - a + 1));
   }
-  if (type == "gaussian") {
+  if (type_ == Type::kGaussian) {
     const double t = static_cast<double>(b - a + 1);
     double sum = 0;
     for (int i = 0; i < options_.spec_iter; ++i) sum += UniformDouble(rng) * t;
     return std::min(b, a + static_cast<int64_t>(sum / options_.spec_iter));
   }
-  if (type == "special") {
+  if (type_ == Type::kSpecial) {
     // (100 - res)% of the values: a bell around the middle; res% of them:
     // uniform over the pct% of the range at its centre ("hot" rows).
     const double t = static_cast<double>(b - a);
@@ -104,12 +109,10 @@ int64_t Distribution::Next(Rng& rng, int64_t a, int64_t b) const {
     const double res = rnd * (d + 1) + t / 2 - t * options_.spec_pct / 200.0;
     return std::min(b, a + static_cast<int64_t>(res));
   }
-  if (type == "pareto") {
-    const double power =
-        std::log(options_.pareto_h) / std::log(1.0 - options_.pareto_h);
-    return std::min(
-        b, a + static_cast<int64_t>(static_cast<double>(b - a + 1) *
-                                    std::pow(UniformDouble(rng), power)));
+  if (type_ == Type::kPareto) {
+    return std::min(b, a + static_cast<int64_t>(
+                               static_cast<double>(b - a + 1) *
+                               std::pow(UniformDouble(rng), pareto_power_)));
   }
   return a + Zipfian(rng, b - a + 1) - 1;  // zipfian
 }

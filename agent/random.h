@@ -42,10 +42,13 @@ class Distribution {
   const std::string& type() const { return options_.type; }
 
  private:
+  enum class Type { kUniform, kGaussian, kSpecial, kPareto, kZipfian };
   explicit Distribution(const DistributionOptions& o) : options_(o) {}
   int64_t Zipfian(Rng& rng, int64_t n) const;
 
   DistributionOptions options_;
+  Type type_ = Type::kSpecial;  // options_.type, resolved once (hot path)
+  double pareto_power_ = 0;
   double zipf_s_ = 0;
   double zipf_h_x1_ = 0;
 };

@@ -106,6 +106,7 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     }
     busy_.store(true);
   }
+  if (options_.on_busy) options_.on_busy(true);
   const rig::v1::Start& start = first.start();
   rig::v1::Assignment assignment = start.assignment();
   if (assignment.agent_name().empty()) assignment.set_agent_name(name);
@@ -220,6 +221,7 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   }
   SetLogContext("run", "");
   busy_.store(false);
+  if (options_.on_busy) options_.on_busy(false);
   return grpc::Status::OK;
 }
 

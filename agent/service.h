@@ -24,6 +24,8 @@ struct AgentOptions {
   // How long after the run ends the agent waits for the coordinator to close
   // the stream before closing it itself.
   absl::Duration close_grace = absl::Seconds(10);
+  // Called with true when a run starts and false when it ends (readiness).
+  std::function<void(bool busy)> on_busy;
 };
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {

@@ -243,9 +243,17 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         if (!s.ok()) {
           RIG_LOG(Warning) << "agent " << name << ": " << s.message();
         } else if (complete) {
-          progress_line =
-              FormatIntervalLine(aggregate_.Interval(m.interval().seq()),
-                                 static_cast<int>(agents_.size()));
+          // The stub of an interval left when the load stops (a few ms) is
+          // in the report but would read as a throughput collapse here.
+          const rig::v1::IntervalReport iv =
+              aggregate_.Interval(m.interval().seq());
+          const int64_t nominal_us = absl::ToInt64Microseconds(
+              FromProto(plan_.load().report_interval(), absl::Seconds(1)));
+          if (m.interval().end_offset_us() - m.interval().start_offset_us() >=
+              nominal_us / 2) {
+            progress_line =
+                FormatIntervalLine(iv, static_cast<int>(agents_.size()));
+          }
         }
         break;
       }
