@@ -42,7 +42,7 @@ const std::map<std::string, Range>& Ranges() {
       {"load.rate", {0, 1e9}},
       {"load.stages.rate", {0, 1e9}},
       {"resilience.retry.max_attempts", {1, 1000}},
-      {"resilience.retry.jitter", {0, 1}},
+      {"resilience.retry.jitter", {-1, 1}},  // negative: no jitter
       {"resilience.retry.multiplier", {1, 100}},
       {"resilience.circuit_breaker.failure_threshold", {1, 1e9}},
       {"resilience.circuit_breaker.failure_rate", {0, 1}},

@@ -44,12 +44,15 @@ std::string FormatMicros(int64_t us) {
 }
 
 std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
-                               int agents_total) {
+                               int agents_total, int64_t elapsed_us,
+                               int64_t total_us) {
   return absl::StrFormat(
-      "[%6.1fs] ops/s %10.1f  p50 %8s  p99 %8s  errors %d  agents %d/%d",
-      iv.end_offset_us() / 1e6, iv.ops_per_sec(),
+      "[%5.1fs/%.0fs] ops/s %10.1f  p50 %8s  p99 %8s  errors %d  agents %d/%d  "
+      "breakers open %d",
+      elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(),
       FormatMicros(iv.latency().p50_us()), FormatMicros(iv.latency().p99_us()),
-      iv.counters().errors(), iv.agents_reporting(), agents_total);
+      iv.counters().errors(), iv.agents_reporting(), agents_total,
+      iv.breakers_open());
 }
 
 std::string FormatSummary(const rig::v1::Report& r) {

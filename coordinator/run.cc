@@ -209,6 +209,18 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   return BuildReport();
 }
 
+int64_t Coordinator::RunLengthUs() const {
+  const rig::v1::Load& load = plan_.load();
+  if (load.stages_size() == 0) {
+    return absl::ToInt64Microseconds(FromProto(load.duration()));
+  }
+  int64_t total = 0;
+  for (const auto& s : load.stages()) {
+    total += absl::ToInt64Microseconds(FromProto(s.duration()));
+  }
+  return total;
+}
+
 int Coordinator::LiveAgentsLocked() const {
   int n = 0;
   for (const auto& a : agents_) n += a.ended || a.has_result ? 0 : 1;
@@ -251,8 +263,10 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
               FromProto(plan_.load().report_interval(), absl::Seconds(1)));
           if (m.interval().end_offset_us() - m.interval().start_offset_us() >=
               nominal_us / 2) {
-            progress_line =
-                FormatIntervalLine(iv, static_cast<int>(agents_.size()));
+            const rig::v1::IntervalReport first = aggregate_.Interval(0);
+            progress_line = FormatIntervalLine(
+                iv, static_cast<int>(agents_.size()),
+                iv.end_offset_us() - first.start_offset_us(), RunLengthUs());
           }
         }
         break;

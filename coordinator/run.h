@@ -79,6 +79,7 @@ class Coordinator : public SessionListener {
   void Progress(const std::string& line);
   rig::v1::Report BuildReport() const;
   int LiveAgentsLocked() const;
+  int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // Sends Advance for every barrier all live agents have reached.
   void MaybeAdvanceLocked();
   // Sends heartbeats and marks agents that stay silent as lost.

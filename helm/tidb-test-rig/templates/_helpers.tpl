@@ -1,0 +1,172 @@
+{{/*
+Named templates of the tidb-test-rig chart.
+*/}}
+
+{{/* The chart name, or nameOverride. */}}
+{{- define "rig.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+The prefix of every resource name: fullnameOverride, else the release name
+when it already contains the chart name, else "<release>-<chart>". Short
+enough that "<prefix>-coordinator-<revision>" stays a valid label value.
+*/}}
+{{- define "rig.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "rig.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels on every resource. */}}
+{{- define "rig.labels" -}}
+helm.sh/chart: {{ include "rig.chart" . }}
+app.kubernetes.io/name: {{ include "rig.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: tidb-test-rig
+{{- end -}}
+
+{{/* Selector labels of the agent pods (the StatefulSet's and the Service's). */}}
+{{- define "rig.agentSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "rig.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: agent
+{{- end -}}
+
+{{/* Selector labels of the coordinator pods. */}}
+{{- define "rig.coordinatorSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "rig.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: coordinator
+{{- end -}}
+
+{{/* Names of the resources. */}}
+{{- define "rig.agentName" -}}
+{{- printf "%s-agent" (include "rig.fullname" .) -}}
+{{- end -}}
+
+{{- define "rig.coordinatorName" -}}
+{{- printf "%s-coordinator-%d" (include "rig.fullname" .) (int .Release.Revision) -}}
+{{- end -}}
+
+{{- define "rig.planConfigMapName" -}}
+{{- if .Values.coordinator.existingPlanConfigMap -}}
+{{- .Values.coordinator.existingPlanConfigMap -}}
+{{- else -}}
+{{- printf "%s-plan" (include "rig.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "rig.secretName" -}}
+{{- if .Values.existingSecret -}}
+{{- .Values.existingSecret -}}
+{{- else -}}
+{{- include "rig.fullname" . -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "rig.reportsClaimName" -}}
+{{- if .Values.reports.persistence.existingClaim -}}
+{{- .Values.reports.persistence.existingClaim -}}
+{{- else -}}
+{{- printf "%s-reports" (include "rig.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The image reference. */}}
+{{- define "rig.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) -}}
+{{- end -}}
+
+{{/* DNS name of the headless agent Service, without and with the port. */}}
+{{- define "rig.agentServiceHost" -}}
+{{- printf "%s.%s.svc.%s" (include "rig.agentName" .) .Release.Namespace .Values.clusterDomain -}}
+{{- end -}}
+
+{{- define "rig.agentsDns" -}}
+{{- printf "%s:%d" (include "rig.agentServiceHost" .) (int .Values.agents.port) -}}
+{{- end -}}
+
+{{/* The name the agents' certificates must carry (--tls-server-name). */}}
+{{- define "rig.tlsServerName" -}}
+{{- default (printf "%s.%s.svc" (include "rig.agentName" .) .Release.Namespace) .Values.tls.serverName -}}
+{{- end -}}
+
+{{/* The agents' terminationGracePeriodSeconds: longer than the shutdown grace. */}}
+{{- define "rig.agentTerminationGrace" -}}
+{{- $grace := int .Values.agents.shutdownGraceSeconds -}}
+{{- if .Values.agents.terminationGracePeriodSeconds -}}
+{{- $t := int .Values.agents.terminationGracePeriodSeconds -}}
+{{- if le $t $grace -}}
+{{- fail (printf "agents.terminationGracePeriodSeconds (%d) must be larger than agents.shutdownGraceSeconds (%d): the kubelet would kill the agent before its run reports" $t $grace) -}}
+{{- end -}}
+{{- $t -}}
+{{- else -}}
+{{- add $grace 15 -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Checks of values that would otherwise fail only inside the cluster. */}}
+{{- define "rig.validate" -}}
+{{- if lt (int .Values.agents.replicas) 1 -}}
+{{- fail "agents.replicas must be at least 1" -}}
+{{- end -}}
+{{- if not (has .Values.agents.antiAffinity (list "soft" "hard" "none")) -}}
+{{- fail (printf "agents.antiAffinity must be soft, hard or none, not %q" (toString .Values.agents.antiAffinity)) -}}
+{{- end -}}
+{{- if and .Values.tls.enabled (not .Values.tls.secretName) -}}
+{{- fail "tls.enabled needs tls.secretName: a Secret with tls.crt, tls.key and ca.crt" -}}
+{{- end -}}
+{{- if and .Values.auth.enabled (not .Values.existingSecret) (not .Values.auth.token) -}}
+{{- fail "auth.enabled needs auth.token (e.g. --set auth.token=$(openssl rand -hex 24)) or existingSecret" -}}
+{{- end -}}
+{{- if and .Values.coordinator.enabled (not .Values.coordinator.existingPlanConfigMap) (not .Values.coordinator.plan) -}}
+{{- fail "coordinator.plan is empty: --set-file coordinator.plan=my-plan.yaml, or coordinator.existingPlanConfigMap" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Volumes and mounts of the TLS and token Secrets; "agent" or "coordinator" as .role. */}}
+{{- define "rig.securityVolumes" -}}
+{{- $ctx := .ctx -}}
+{{- if $ctx.Values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ if and (eq .role "coordinator") $ctx.Values.tls.clientSecretName }}{{ $ctx.Values.tls.clientSecretName }}{{ else }}{{ $ctx.Values.tls.secretName }}{{ end }}
+    defaultMode: 0440
+{{- end }}
+{{- if $ctx.Values.auth.enabled }}
+- name: auth
+  secret:
+    secretName: {{ include "rig.secretName" $ctx }}
+    defaultMode: 0440
+    items:
+      - key: {{ $ctx.Values.authTokenKey }}
+        path: token
+{{- end }}
+{{- end -}}
+
+{{- define "rig.securityMounts" -}}
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: /etc/rig/tls
+  readOnly: true
+{{- end }}
+{{- if .Values.auth.enabled }}
+- name: auth
+  mountPath: /etc/rig/auth
+  readOnly: true
+{{- end }}
+{{- end -}}
