@@ -134,7 +134,11 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
         absl::StrCat(ErrorClassName(cls), ": ",
                      server ? absl::StrCat("server code ", server->code)
                             : std::string(status.message())));
-    if (policy.reconnect) txn.reset();  // statements die with the connection
+    if (policy.reconnect) {
+      txn.reset();  // statements die with the connection
+    } else if (txn != nullptr && !Healthy(index)) {
+      txn.reset();  // checked before reuse: broken, so replace it
+    }
     if (policy.retry && attempt < backoff_.max_attempts() && !stopped()) {
       stats.RecordRetry(result.queries);
       if (policy.backoff || cls == ErrorClass::kRetryTxn) {
@@ -189,6 +193,11 @@ rig::v1::State LoadRunner::StateEnumForLoad() const {
   return measuring_flag_.load(std::memory_order_relaxed)
              ? rig::v1::STATE_RUNNING
              : rig::v1::STATE_WARMING_UP;
+}
+
+bool LoadRunner::Healthy(size_t index) {
+  auto r = ctx_.connections[index]->Execute("SELECT 1");
+  return r.ok() || classifier_.Classify(r.status()) != ErrorClass::kReconnect;
 }
 
 absl::Status LoadRunner::Reconnect(size_t index,

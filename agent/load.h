@@ -64,6 +64,9 @@ class LoadRunner {
   void Reporter();
   // Swaps every thread's delta out and reports it as one interval.
   void Collect(bool final) ABSL_LOCKS_EXCLUDED(collect_mu_);
+  // After an error that did not say so, checks the connection before it is
+  // used again (SELECT 1); false if it is gone.
+  bool Healthy(size_t index);
   // One attempt to replace the worker's connection (counted on success).
   absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
   rig::v1::State StateEnumForLoad() const;

@@ -1,5 +1,6 @@
 #include "coordinator/run.h"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -60,6 +61,7 @@ absl::Status Coordinator::CheckAgents() {
   }
   for (auto& t : threads) t.join();
   std::vector<std::string> problems;
+  std::vector<bool> usable(clients_.size(), false);
   for (size_t i = 0; i < clients_.size(); ++i) {
     const std::string& address = clients_[i]->address();
     if (!infos[i].ok()) {
@@ -93,10 +95,30 @@ absl::Status Coordinator::CheckAgents() {
       continue;
     }
     agents_[i].info = info;
+    usable[i] = true;
   }
-  if (!problems.empty()) {
+  if (problems.empty()) return absl::OkStatus();
+  const bool any =
+      std::find(usable.begin(), usable.end(), true) != usable.end();
+  if (!plan_.agents().allow_partial_start() || !any) {
     return absl::FailedPreconditionError(absl::StrJoin(problems, "\n"));
   }
+  // agents.allow_partial_start: go on with the agents that answered.
+  for (const auto& p : problems) {
+    RIG_LOG(Warning) << p << " (left out: agents.allow_partial_start)";
+  }
+  std::vector<std::unique_ptr<AgentClient>> kept_clients;
+  std::vector<AgentState> kept_agents;
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    if (!usable[i]) continue;
+    kept_agents.push_back(agents_[i]);
+    kept_clients.push_back(std::make_unique<AgentClient>(
+        static_cast<int>(kept_clients.size()), clients_[i]->address(),
+        options_.security));
+  }
+  clients_ = std::move(kept_clients);
+  agents_ = std::move(kept_agents);
+  aggregate_ = RunAggregate(static_cast<int>(clients_.size()));
   return absl::OkStatus();
 }
 
@@ -108,7 +130,15 @@ absl::Status Coordinator::Assign() {
         "load.connections is ", load.connections(), " but there are ", n,
         " agents: every agent needs at least one connection"));
   }
-  const std::vector<int64_t> conns = SplitEvenly(load.connections(), n);
+  std::vector<double> weights(n, 1.0);
+  if (plan_.agents().weight_by_cores()) {
+    for (int i = 0; i < n; ++i) {
+      weights[i] = std::max(1, agents_[i].info.cores());
+    }
+  }
+  // Every agent gets one connection; the rest go by weight.
+  std::vector<int64_t> conns = SplitWeighted(load.connections() - n, weights);
+  for (auto& share : conns) share += 1;
   const std::vector<double> rates = SplitRate(load.rate(), conns);
   const std::vector<rig::v1::KeyRange> ranges =
       SplitRange(1, plan_.workload().table_size() + 1, n);

@@ -89,7 +89,11 @@ struct ServerInfo {
 // tested on recorded answers).
 ServerInfo ClassifyServer(absl::string_view version,
                           absl::string_view version_comment);
-// Asks the server.
+// "v7.5.1 (Community, tikv)" from the answer of TiDB's tidb_version()
+// (pure; unit tested on recorded answers). Empty if it is not one.
+std::string ParseTidbVersion(absl::string_view text);
+
+// Asks the server: VERSION(), and tidb_version() when it is TiDB.
 absl::StatusOr<ServerInfo> DetectServer(Connection& connection);
 
 }  // namespace rig::db

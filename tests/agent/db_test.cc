@@ -18,6 +18,23 @@ TEST(ClassifyServerTest, TellsTheFlavor) {
   EXPECT_EQ(db::ClassifyServer("5.5.5-10.6.16-MariaDB", "").flavor, "mariadb");
 }
 
+// Recorded answer of SELECT tidb_version() on a TiDB v7.5.1 cluster.
+TEST(ParseTidbVersionTest, ReadsReleaseEditionAndStore) {
+  const char* answer =
+      "Release Version: v7.5.1\n"
+      "Edition: Community\n"
+      "Git Commit Hash: 7d16cc79e81bbf573124df3fd9351c26963f3e70\n"
+      "Git Branch: heads/refs/tags/v7.5.1\n"
+      "UTC Build Time: 2024-02-27 14:28:32\n"
+      "GoVersion: go1.21.6\n"
+      "Race Enabled: false\n"
+      "Check Table Before Drop: false\n"
+      "Store: tikv";
+  EXPECT_EQ(db::ParseTidbVersion(answer), "v7.5.1 (Community, tikv)");
+  EXPECT_EQ(db::ParseTidbVersion("Release Version: v6.5.0"), "v6.5.0");
+  EXPECT_EQ(db::ParseTidbVersion("10.11.6-MariaDB"), "");
+}
+
 TEST(ErrorClassTest, ClassifiesByServerCode) {
   using agent::ErrorClass;
   for (int code : {1213, 1205, 8002, 8022, 9007}) {

@@ -184,6 +184,46 @@ TEST_F(StateMachineTest, ConnectFailureCarriesServerCode) {
       << msg;
 }
 
+// Runs the standard handler of one state after cancelling the run.
+class CancelFirst : public StateHandler {
+ public:
+  explicit CancelFirst(std::shared_ptr<StateHandler> inner)
+      : inner_(std::move(inner)) {}
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    ctx.cancel.Cancel(absl::CancelledError("stop requested"));
+    return inner_->Execute(ctx);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    return inner_->TimeLimit(ctx);
+  }
+
+ private:
+  std::shared_ptr<StateHandler> inner_;
+};
+
+TEST_F(StateMachineTest, CancelInEveryStateEndsCancelledAndFreesConnections) {
+  for (const char* state : {kInitializing, kConnecting, kPreparing, kWarmingUp,
+                            kRunning, kVerifying, kReporting}) {
+    SCOPED_TRACE(state);
+    StateRegistry registry = StateRegistry::Standard();
+    const StateRegistry::Entry* entry = registry.Find(state);
+    ASSERT_NE(entry, nullptr);
+    registry.Register(state, std::make_shared<CancelFirst>(entry->handler),
+                      entry->next);
+    rig::v1::Assignment a = SmallAssignment();
+    // Up to Running, a long run: cancelling must not wait for it.
+    const bool late =
+        std::string(state) == kVerifying || std::string(state) == kReporting;
+    *a.mutable_plan()->mutable_load()->mutable_duration() =
+        late ? ToProto(absl::Milliseconds(100)) : ToProto(absl::Seconds(30));
+    auto ctx = NewContext(a);
+    EXPECT_EQ(StateMachine(registry).Run(*ctx), kCancelled);
+    EXPECT_EQ(ctx->result.final_state(), rig::v1::STATE_CANCELLED);
+    ctx.reset();
+    EXPECT_EQ(driver_.open_connections.load(), 0);
+  }
+}
+
 TEST_F(StateMachineTest, DeadlocksAreRetried) {
   driver_.fail_every = 5;
   StateRegistry registry = StateRegistry::Standard();

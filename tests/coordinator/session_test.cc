@@ -163,6 +163,36 @@ TEST(SessionTest, UnreachableAgentIsNamed) {
       << "only the failing agent is named: " << report.status();
 }
 
+TEST(SessionTest, PartialStartGoesOnWithTheAgentsThatAnswer) {
+  InProcessAgent a("a");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), "127.0.0.1:1"};
+  options.connect_timeout = absl::Seconds(1);
+  rig::v1::Plan plan = TestPlan(2, "300ms");
+  plan.mutable_agents()->set_allow_partial_start(true);
+  coordinator::Coordinator coord(options, plan);
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_PASSED) << report->error();
+  ASSERT_EQ(report->agents_size(), 1);
+  EXPECT_EQ(report->agents(0).connections(), 2);
+}
+
+TEST(SessionTest, WeightByCoresGivesEveryAgentAtLeastOneConnection) {
+  InProcessAgent a("a"), b("b");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), b.address()};
+  rig::v1::Plan plan = TestPlan(9, "300ms");
+  plan.mutable_agents()->set_weight_by_cores(true);
+  coordinator::Coordinator coord(options, plan);
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  // Both agents report the same cores here: 1 each, then 7 split evenly.
+  EXPECT_EQ(report->agents(0).connections() + report->agents(1).connections(),
+            9);
+  EXPECT_GE(report->agents(1).connections(), 1);
+}
+
 TEST(SessionTest, DatabaseErrorFailsTheRunWithContext) {
   InProcessAgent a("a");
   a.driver.refuse_connections = true;

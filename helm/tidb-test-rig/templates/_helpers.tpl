@@ -142,10 +142,28 @@ app.kubernetes.io/component: coordinator
 {{- define "rig.securityVolumes" -}}
 {{- $ctx := .ctx -}}
 {{- if $ctx.Values.tls.enabled }}
+{{- /* Only the keys each side needs: the coordinator never sees the agents' key. */}}
+{{- $keys := list "tls.crt" "tls.key" -}}
+{{- $secret := $ctx.Values.tls.secretName -}}
+{{- if eq .role "coordinator" -}}
+{{- if $ctx.Values.tls.requireClientCert -}}
+{{- $keys = list "tls.crt" "tls.key" "ca.crt" -}}
+{{- $secret = default $ctx.Values.tls.secretName $ctx.Values.tls.clientSecretName -}}
+{{- else -}}
+{{- $keys = list "ca.crt" -}}
+{{- end -}}
+{{- else if $ctx.Values.tls.requireClientCert -}}
+{{- $keys = list "tls.crt" "tls.key" "ca.crt" -}}
+{{- end }}
 - name: tls
   secret:
-    secretName: {{ if and (eq .role "coordinator") $ctx.Values.tls.clientSecretName }}{{ $ctx.Values.tls.clientSecretName }}{{ else }}{{ $ctx.Values.tls.secretName }}{{ end }}
+    secretName: {{ $secret }}
     defaultMode: 0440
+    items:
+      {{- range $keys }}
+      - key: {{ . }}
+        path: {{ . }}
+      {{- end }}
 {{- end }}
 {{- if $ctx.Values.auth.enabled }}
 - name: auth

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The Helm chart's test, without helm, Kubernetes or Docker (none can run on
+# the project's machines):
+#
+#   tests/helm/render_test.sh RIG_AGENT RIG_COORDINATOR
+#
+# 1. Builds tests/helm/render.go (Go text/template + sprig, what helm uses,
+#    from Debian's packages) and renders helm/tidb-test-rig with the default
+#    values, ci/values-8-agents-tls-pvc.yaml, existing Secret/ConfigMap/claim
+#    values and agents-only values; every rendered document must parse as YAML.
+# 2. Checks the manifests (check_rendered.py): kinds and names, the headless
+#    Service selecting the StatefulSet's pods, port 7070, gRPC probes,
+#    replicas, the Job's --agents-dns, TLS and token flags and mounts present
+#    exactly when enabled, and every --flag passed to rig-agent /
+#    rig-coordinator listed by that binary's --help; the rendered plan passes
+#    `rig-coordinator plan validate`; the Job's shell script runs under
+#    /bin/sh with a stub rig-coordinator.
+# 3. Values that must be refused (TLS without a Secret, a termination grace
+#    not longer than the shutdown grace, ...) fail to render with a message.
+# 4. values.yaml documents every key, the templates use every key and only
+#    existing ones, the chart's README names every key.
+# 5. yamllint (helm/tidb-test-rig/.yamllint) on values.yaml, Chart.yaml,
+#    ci/*.yaml and every rendered manifest.
+#
+# Exit: 0 passed, 1 failed, 77 skipped (a tool is missing; says which).
+# Needs the Debian packages golang-go golang-github-masterminds-sprig-dev
+# golang-gopkg-yaml.v3-dev yamllint python3-yaml.
+set -uo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+chart="$root/helm/tidb-test-rig"
+gopath=/usr/share/gocode
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 RIG_AGENT RIG_COORDINATOR" >&2
+  exit 1
+fi
+agent_bin="$1"
+coordinator_bin="$2"
+
+skip() {
+  echo "SKIP: $* (install with scripts/install-deps)"
+  exit 77
+}
+command -v go >/dev/null 2>&1 || skip "go not found: Debian package golang-go"
+[ -d "$gopath/src/github.com/Masterminds/sprig" ] ||
+  skip "$gopath/src/github.com/Masterminds/sprig missing: Debian package golang-github-masterminds-sprig-dev"
+[ -d "$gopath/src/gopkg.in/yaml.v3" ] ||
+  skip "$gopath/src/gopkg.in/yaml.v3 missing: Debian package golang-gopkg-yaml.v3-dev"
+command -v yamllint >/dev/null 2>&1 || skip "yamllint not found: Debian package yamllint"
+py=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import yaml' >/dev/null 2>&1; then
+    py="$p"
+    break
+  fi
+done
+[ -n "$py" ] || skip "no python3 with the yaml module: Debian package python3-yaml"
+for b in "$agent_bin" "$coordinator_bin"; do
+  if [ ! -x "$b" ]; then
+    echo "FAIL: $b is not an executable (build rig-agent and rig-coordinator first)"
+    exit 1
+  fi
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/helm-render.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+failed=0
+fail() {
+  echo "FAIL: $*"
+  failed=1
+}
+
+# --- build the renderer once (GOPATH mode against Debian's Go sources)
+if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="$work/gocache" GOFLAGS="" \
+  go build -o "$work/render" "$here/render.go" >"$work/build.log" 2>&1; then
+  cat "$work/build.log"
+  echo "FAIL: cannot build tests/helm/render.go"
+  exit 1
+fi
+
+"$agent_bin" --help >"$work/agent.help" 2>&1 || fail "rig-agent --help exited non-zero"
+"$coordinator_bin" --help >"$work/coordinator.help" 2>&1 || fail "rig-coordinator --help exited non-zero"
+
+# --- values for the cases besides values.yaml and ci/
+cat >"$work/values-existing.yaml" <<'EOF'
+fullnameOverride: loadtest
+agents:
+  replicas: 3
+  antiAffinity: none
+coordinator:
+  existingPlanConfigMap: my-plan
+existingSecret: my-secret
+auth:
+  enabled: true
+tls:
+  enabled: true
+  secretName: agent-certs
+reports:
+  persistence:
+    enabled: true
+    existingClaim: my-claim
+EOF
+cat >"$work/values-agents-only.yaml" <<'EOF'
+agents:
+  replicas: 4
+coordinator:
+  enabled: false
+EOF
+
+# name | render arguments
+cases=(
+  "default|-release rig -namespace rig"
+  "ci|-release rig -namespace perf -revision 3 -f $chart/ci/values-8-agents-tls-pvc.yaml"
+  "existing|-release lt -namespace load -revision 2 -f $work/values-existing.yaml"
+  "agents-only|-release rig -namespace rig -f $work/values-agents-only.yaml"
+)
+rendered=()
+for c in "${cases[@]}"; do
+  name="${c%%|*}"
+  # shellcheck disable=SC2086  # the arguments are words
+  if ! "$work/render" -chart "$chart" ${c#*|} -notes "$work/$name.notes" >"$work/$name.yaml" 2>"$work/$name.err"; then
+    cat "$work/$name.err"
+    fail "$name: the chart does not render"
+    continue
+  fi
+  rendered+=("$work/$name.yaml")
+  "$py" "$here/check_rendered.py" manifests "$name" "$work/$name.yaml" "$work/$name.notes" \
+    --agent-help "$work/agent.help" --coordinator-help "$work/coordinator.help" \
+    --coordinator "$coordinator_bin" --work "$work" || failed=1
+done
+
+# --- values the chart must refuse, with a message naming the value
+refuse() {
+  local what="$1" message="$2" values="$3"
+  printf '%s\n' "$values" >"$work/bad.yaml"
+  if "$work/render" -chart "$chart" -f "$work/bad.yaml" >/dev/null 2>"$work/bad.err"; then
+    fail "renders although $what"
+  elif ! grep -qF -- "$message" "$work/bad.err"; then
+    fail "$what: the error does not say \"$message\": $(cat "$work/bad.err")"
+  else
+    echo "ok   refused: $what"
+  fi
+}
+refuse "tls.enabled without tls.secretName" "tls.enabled needs tls.secretName" \
+  "tls: {enabled: true}"
+refuse "terminationGracePeriodSeconds <= shutdownGraceSeconds" \
+  "must be larger than agents.shutdownGraceSeconds" \
+  "agents: {shutdownGraceSeconds: 30, terminationGracePeriodSeconds: 30}"
+refuse "auth.enabled without a token" "auth.enabled needs auth.token" \
+  "auth: {enabled: true}"
+refuse "an unknown antiAffinity" "agents.antiAffinity must be soft, hard or none" \
+  "agents: {antiAffinity: always}"
+refuse "zero agents" "agents.replicas must be at least 1" \
+  "agents: {replicas: 0}"
+refuse "an empty plan" "coordinator.plan is empty" \
+  "coordinator: {plan: ''}"
+
+# --- values.yaml documented, used and in the README
+"$py" "$here/check_rendered.py" values "$chart" || failed=1
+
+# --- yamllint on the chart's YAML and the rendered manifests
+if yamllint --strict -c "$chart/.yamllint" "$chart/.yamllint" "$chart/values.yaml" "$chart/Chart.yaml" \
+  "$chart"/ci/*.yaml "${rendered[@]}" >"$work/yamllint.out" 2>&1; then
+  echo "ok   yamllint: values.yaml, Chart.yaml, ci/, ${#rendered[@]} rendered files"
+else
+  cat "$work/yamllint.out"
+  fail "yamllint"
+fi
+
+if [ "$failed" -ne 0 ]; then
+  echo "helm render test: FAILED"
+  exit 1
+fi
+echo "helm render test: passed"
+exit 0
