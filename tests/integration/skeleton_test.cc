@@ -310,6 +310,51 @@ TEST_F(SkeletonTest, LostAgentWithAbortPolicyStopsTheRun) {
   EXPECT_GT(r.report.agents(0).summary().counters().ops(), 0);
 }
 
+TEST_F(SkeletonTest, SigtermOnAgentSendsItsResultAndExits) {
+  const int port = testing::PickFreePort();
+  auto agent = StartAgent("a-sigterm", port);
+  ASSERT_TRUE(agent);
+  const std::string report_path = absl::StrCat(*dir_, "/sigterm.json");
+  const std::string plan = WritePlan(
+      "sigterm.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, table_size: 1000}\n"
+                   "load: {connections: 2, duration: 5m, "
+                   "report_interval: 200ms}\n"
+                   "report: {json: ",
+                   report_path, "}\n"));
+  const std::string log = absl::StrCat(*dir_, "/coordinator-sigterm.log");
+  auto coord = Subprocess::Start(
+      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  ASSERT_TRUE(coord.ok()) << coord.status();
+  for (int i = 0;
+       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
+       ++i) {
+    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  agent->Signal(SIGTERM);
+  auto agent_code = agent->Wait(absl::Seconds(30));
+  ASSERT_TRUE(agent_code.ok());
+  EXPECT_EQ(*agent_code, 0);
+  auto code = (*coord)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 4);
+  rig::v1::Report report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  testing::ReadFile(report_path), &report)
+                  .ok());
+  ASSERT_EQ(report.agents_size(), 1);
+  // Not lost: it said goodbye with its result, measured up to the end.
+  EXPECT_FALSE(report.agents(0).lost());
+  EXPECT_EQ(report.agents(0).final_state(), rig::v1::STATE_CANCELLED);
+  EXPECT_NE(report.agents(0).error().find("SIGTERM"), std::string::npos)
+      << report.agents(0).error();
+  EXPECT_GT(report.total().counters().ops(), 0);
+  EXPECT_EQ(RigConnections(), 0);
+}
+
 TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
   const int port = testing::PickFreePort();
   auto agent = StartAgent("a-orphan", port);
