@@ -210,7 +210,9 @@ absl::Status MariaDbServer::WriteConfig() {
       "bind-address=127.0.0.1\n"
       "socket=",
       socket_path_, "\npid-file=", pid_file_, "\nlog-error=", error_log_path_,
-      "\n", geteuid() == 0 ? "user=root\n" : "",
+      // A tmpdir of its own: servers (and mariadb-install-db runs) started
+      // side by side collide on temporary table names in a shared /tmp.
+      "\ntmpdir=", dir_, "\n", geteuid() == 0 ? "user=root\n" : "",
       "skip-name-resolve\n"
       "innodb_buffer_pool_size=256M\n"
       "innodb_flush_log_at_trx_commit=2\n"
