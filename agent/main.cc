@@ -13,6 +13,7 @@
 #include "agent/db/mysql_driver.h"
 #include "agent/service.h"
 #include "common/channel_security.h"
+#include "common/cli.h"
 #include "common/grpc_keepalive.h"
 #include "common/logging.h"
 #include "common/settings.h"
@@ -22,35 +23,31 @@
 namespace {
 
 const std::vector<rig::SettingSpec>& Specs() {
-  static const auto* specs = new std::vector<rig::SettingSpec>{
-      {"listen", "RIG_AGENT_LISTEN", "127.0.0.1:7070",
-       "Address to serve on (host:port; port 0 picks a free one). Use "
-       "0.0.0.0:7070 to accept coordinators from other hosts."},
-      {"name", "RIG_AGENT_NAME", "",
-       "Name of this agent in reports and logs (default: hostname:port)."},
-      {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
-       "On SIGTERM/SIGINT: how long the active run may take to report its "
-       "result before the server closes."},
-      {"tls-cert", "RIG_TLS_CERT", "",
-       "Serve TLS with this certificate (PEM); needs --tls-key."},
-      {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
-      {"tls-ca", "RIG_TLS_CA", "",
-       "CA (PEM) that client certificates must be signed by."},
-      {"tls-require-client-cert", "RIG_TLS_REQUIRE_CLIENT_CERT", "false",
-       "Mutual TLS: refuse coordinators without a certificate from --tls-ca.",
-       true},
-      {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
-       "File holding the bearer token coordinators must send (or set "
-       "RIG_AUTH_TOKEN)."},
-      {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
-       false, false, false, 'v', "debug"},
-      {"log-format", "RIG_LOG_FORMAT", "text",
-       "text or json (one object a line)."},
-      {"log-file", "RIG_LOG_FILE", "", "Also append the log to this file."},
-      {"config", "RIG_CONFIG", "",
-       "YAML file of settings (keys are the flag names without --)."},
-      {"version", "", "false", "Print the version and exit.", true},
-  };
+  static const auto* specs = [] {
+    auto* s = new std::vector<rig::SettingSpec>{
+        {"listen", "RIG_AGENT_LISTEN", "127.0.0.1:7070",
+         "Address to serve on (host:port; port 0 picks a free one). Use "
+         "0.0.0.0:7070 to accept coordinators from other hosts."},
+        {"name", "RIG_AGENT_NAME", "",
+         "Name of this agent in reports and logs (default: hostname:port)."},
+        {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
+         "On SIGTERM/SIGINT: how long the active run may take to report its "
+         "result before the server closes."},
+        {"tls-cert", "RIG_TLS_CERT", "",
+         "Serve TLS with this certificate (PEM); needs --tls-key."},
+        {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
+        {"tls-ca", "RIG_TLS_CA", "",
+         "CA (PEM) that client certificates must be signed by."},
+        {"tls-require-client-cert", "RIG_TLS_REQUIRE_CLIENT_CERT", "false",
+         "Mutual TLS: refuse coordinators without a certificate from --tls-ca.",
+         true},
+        {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
+         "File holding the bearer token coordinators must send (or set "
+         "RIG_AUTH_TOKEN)."},
+    };
+    for (auto& spec : rig::CommonSettingSpecs()) s->push_back(spec);
+    return s;
+  }();
   return *specs;
 }
 
@@ -73,17 +70,8 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // SIGINT / SIGTERM are taken by a waiter thread: block them before any
-  // thread (gRPC's among them) exists, so every thread inherits the mask.
-  // A shell starting us in the background may have set them to "ignore",
-  // which would discard them before sigwait sees them: undo that.
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGINT / SIGTERM are taken by a waiter thread (before any thread starts).
+  sigset_t signals = rig::BlockTerminationSignals();
 
   auto settings = rig::Settings::Resolve(Specs(), argc, argv);
   if (!settings.ok()) return Fail(std::string(settings.status().message()));
@@ -100,23 +88,11 @@ int main(int argc, char** argv) {
                              settings->positional().front(),
                              "\" (see --help)"));
   }
-  auto level = rig::ParseLogLevel(settings->Get("log-level"));
-  if (!level.ok()) return Fail(std::string(level.status().message()));
-  const std::string& format = settings->Get("log-format");
-  if (format != "text" && format != "json") {
-    return Fail(absl::StrCat("invalid --log-format \"", format,
-                             "\": use text or json"));
+  if (auto s = rig::ConfigureLoggingFromSettings(*settings, "agent"); !s.ok()) {
+    return Fail(std::string(s.message()));
   }
   auto grace = settings->GetDuration("shutdown-grace");
   if (!grace.ok()) return Fail(std::string(grace.status().message()));
-  rig::LogOptions log_options;
-  log_options.component = "agent";
-  log_options.level = *level;
-  log_options.json = format == "json";
-  log_options.file = settings->Get("log-file");
-  if (auto s = rig::ConfigureLogging(log_options); !s.ok()) {
-    return Fail(std::string(s.message()));
-  }
 
   auto security = rig::SecurityFromSettings(*settings, /*server=*/true);
   if (!security.ok()) return Fail(std::string(security.status().message()));

@@ -21,6 +21,7 @@
 #include "agent/service.h"
 #include "agent/workload.h"
 #include "common/channel_security.h"
+#include "common/cli.h"
 #include "common/duration.h"
 #include "common/grpc_keepalive.h"
 #include "common/logging.h"
@@ -41,45 +42,41 @@ constexpr int kExitUsage = 2;
 constexpr int kExitIncomplete = 4;
 
 const std::vector<rig::SettingSpec>& Specs() {
-  static const auto* specs = new std::vector<rig::SettingSpec>{
-      {"plan", "RIG_PLAN", "",
-       "The plan file (YAML). May also be given as the first argument."},
-      {"agents", "RIG_AGENTS", "",
-       "Agents to run on, host:port[,host:port...].", false, true, true},
-      {"agents-dns", "RIG_AGENTS_DNS", "",
-       "Find agents by DNS: every address of name:port (a Kubernetes "
-       "headless Service)."},
-      {"local", "RIG_LOCAL_AGENTS", "0",
-       "Run this many agents inside the coordinator (one machine, no "
-       "rig-agent needed)."},
-      {"set", "", "",
-       "Override a plan key, e.g. --set load.duration=30s (repeatable).", false,
-       true},
-      {"workload", "RIG_WORKLOAD", "oltp_point_select",
-       "For `plan init`: the workload the new plan runs."},
-      {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
-       "How long to wait for each agent to answer GetInfo."},
-      {"run-id", "RIG_RUN_ID", "",
-       "Run id (default: generated from the time)."},
-      {"tls-ca", "RIG_TLS_CA", "",
-       "Connect to agents over TLS, trusting this CA (PEM)."},
-      {"tls-cert", "RIG_TLS_CERT", "",
-       "Client certificate (PEM) for mutual TLS; needs --tls-key."},
-      {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
-      {"tls-server-name", "RIG_TLS_SERVER_NAME", "",
-       "Name the agents' certificates carry, if not their address."},
-      {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
-       "File holding the bearer token sent to agents (or set "
-       "RIG_AUTH_TOKEN)."},
-      {"log-level", "RIG_LOG_LEVEL", "info", "debug, info, warning or error.",
-       false, false, false, 'v', "debug"},
-      {"log-format", "RIG_LOG_FORMAT", "text",
-       "text or json (one object a line)."},
-      {"log-file", "RIG_LOG_FILE", "", "Also append the log to this file."},
-      {"config", "RIG_CONFIG", "",
-       "YAML file of settings (keys are the flag names without --)."},
-      {"version", "", "false", "Print the version and exit.", true},
-  };
+  static const auto* specs = [] {
+    auto* s = new std::vector<rig::SettingSpec>{
+        {"plan", "RIG_PLAN", "",
+         "The plan file (YAML). May also be given as the first argument."},
+        {"agents", "RIG_AGENTS", "",
+         "Agents to run on, host:port[,host:port...].", false, true, true},
+        {"agents-dns", "RIG_AGENTS_DNS", "",
+         "Find agents by DNS: every address of name:port (a Kubernetes "
+         "headless Service)."},
+        {"local", "RIG_LOCAL_AGENTS", "0",
+         "Run this many agents inside the coordinator (one machine, no "
+         "rig-agent needed)."},
+        {"set", "", "",
+         "Override a plan key, e.g. --set load.duration=30s (repeatable).",
+         false, true},
+        {"workload", "RIG_WORKLOAD", "oltp_point_select",
+         "For `plan init`: the workload the new plan runs."},
+        {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
+         "How long to wait for each agent to answer GetInfo."},
+        {"run-id", "RIG_RUN_ID", "",
+         "Run id (default: generated from the time)."},
+        {"tls-ca", "RIG_TLS_CA", "",
+         "Connect to agents over TLS, trusting this CA (PEM)."},
+        {"tls-cert", "RIG_TLS_CERT", "",
+         "Client certificate (PEM) for mutual TLS; needs --tls-key."},
+        {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
+        {"tls-server-name", "RIG_TLS_SERVER_NAME", "",
+         "Name the agents' certificates carry, if not their address."},
+        {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
+         "File holding the bearer token sent to agents (or set "
+         "RIG_AUTH_TOKEN)."},
+    };
+    for (auto& spec : rig::CommonSettingSpecs()) s->push_back(spec);
+    return s;
+  }();
   return *specs;
 }
 
@@ -252,17 +249,8 @@ class LocalAgents {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // SIGINT / SIGTERM are taken by a waiter thread: block them before any
-  // thread (gRPC's among them) exists, so every thread inherits the mask.
-  // A shell starting us in the background may have set them to "ignore",
-  // which would discard them before sigwait sees them: undo that.
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGINT / SIGTERM are taken by a waiter thread (before any thread starts).
+  sigset_t signals = rig::BlockTerminationSignals();
 
   auto settings = rig::Settings::Resolve(Specs(), argc, argv);
   if (!settings.ok()) return Fail(kExitUsage, settings.status().message());
@@ -274,24 +262,13 @@ int main(int argc, char** argv) {
     std::cout << "rig-coordinator " << rig::kToolVersion << "\n";
     return 0;
   }
-  auto level = rig::ParseLogLevel(settings->Get("log-level"));
-  if (!level.ok()) return Fail(kExitUsage, level.status().message());
-  const std::string& format = settings->Get("log-format");
-  if (format != "text" && format != "json") {
-    return Fail(kExitUsage, absl::StrCat("invalid --log-format \"", format,
-                                         "\": use text or json"));
+  if (auto s = rig::ConfigureLoggingFromSettings(*settings, "coordinator");
+      !s.ok()) {
+    return Fail(kExitUsage, s.message());
   }
   auto connect_timeout = settings->GetDuration("connect-timeout");
   if (!connect_timeout.ok()) {
     return Fail(kExitUsage, connect_timeout.status().message());
-  }
-  rig::LogOptions log_options;
-  log_options.component = "coordinator";
-  log_options.level = *level;
-  log_options.json = format == "json";
-  log_options.file = settings->Get("log-file");
-  if (auto s = rig::ConfigureLogging(log_options); !s.ok()) {
-    return Fail(kExitUsage, s.message());
   }
 
   std::string plan_path = settings->Get("plan");

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/duration.h"
+#include "common/json_string.h"
 #include "common/proto_duration.h"
 #include "common/status_macros.h"
 #include "google/protobuf/descriptor.h"
@@ -51,38 +52,6 @@ const std::map<std::string, Range>& Ranges() {
       {"agents.max_lost_agents", {0, 1e6}},
   };
   return *ranges;
-}
-
-void AppendJsonString(std::string& out, absl::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
 }
 
 class Converter {

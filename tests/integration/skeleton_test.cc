@@ -129,6 +129,25 @@ class SkeletonTest : public ::testing::Test {
     return out;
   }
 
+  // Starts rig-coordinator with `args` (logging to `log`) and waits, bounded
+  // (30 s), until its run measures (a progress line with ops/s).
+  absl::StatusOr<std::unique_ptr<Subprocess>> StartMeasuringCoordinator(
+      std::vector<std::string> args, const std::string& log) {
+    args.insert(args.begin(), RIG_COORDINATOR_BIN);
+    auto coord = Subprocess::Start(
+        args, {{"RIG_DB_PASSWORD", server_->password()}}, log);
+    if (!coord.ok()) return coord.status();
+    for (int i = 0; i < 600; ++i) {
+      if (testing::ReadFile(log).find("ops/s") != std::string::npos) {
+        return coord;
+      }
+      if (!(*coord)->Running()) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the run did not start measuring: ", testing::ReadFile(log)));
+  }
+
   // Connections of the rig user on the server, once the count settles: the
   // server notices a closed connection asynchronously (bounded: 5 s).
   static int RigConnections() {
@@ -237,17 +256,9 @@ TEST_F(SkeletonTest, SigintOnCoordinatorStopsAgentsAndWritesPartialReport) {
                    "report: {json: ",
                    report_path, "}\n"));
   const std::string log = absl::StrCat(*dir_, "/coordinator-sigint.log");
-  auto coord = Subprocess::Start(
-      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
-      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  auto coord = StartMeasuringCoordinator(
+      {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
   ASSERT_TRUE(coord.ok()) << coord.status();
-  // Wait (bounded) until the run is measuring, then interrupt it.
-  for (int i = 0;
-       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
-       ++i) {
-    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
-    absl::SleepFor(absl::Milliseconds(50));
-  }
   (*coord)->Signal(SIGINT);
   auto code = (*coord)->Wait(absl::Seconds(60));
   ASSERT_TRUE(code.ok()) << code.status();
@@ -338,16 +349,9 @@ TEST_F(SkeletonTest, SigtermOnAgentSendsItsResultAndExits) {
                    "report: {json: ",
                    report_path, "}\n"));
   const std::string log = absl::StrCat(*dir_, "/coordinator-sigterm.log");
-  auto coord = Subprocess::Start(
-      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
-      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  auto coord = StartMeasuringCoordinator(
+      {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
   ASSERT_TRUE(coord.ok()) << coord.status();
-  for (int i = 0;
-       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
-       ++i) {
-    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
-    absl::SleepFor(absl::Milliseconds(50));
-  }
   agent->Signal(SIGTERM);
   auto agent_code = agent->Wait(absl::Seconds(30));
   ASSERT_TRUE(agent_code.ok());
@@ -380,16 +384,9 @@ TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
                    "load: {connections: 3, duration: 5m, "
                    "report_interval: 200ms}\n"));
   const std::string log = absl::StrCat(*dir_, "/coordinator-orphan.log");
-  auto coord = Subprocess::Start(
-      {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrCat("127.0.0.1:", port)},
-      {{"RIG_DB_PASSWORD", server_->password()}}, log);
+  auto coord = StartMeasuringCoordinator(
+      {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
   ASSERT_TRUE(coord.ok()) << coord.status();
-  for (int i = 0;
-       i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
-       ++i) {
-    ASSERT_TRUE((*coord)->Running()) << testing::ReadFile(log);
-    absl::SleepFor(absl::Milliseconds(50));
-  }
   ASSERT_EQ(RigConnections(), 3);
   (*coord)->Signal(SIGKILL);
   (void)(*coord)->Wait(absl::Seconds(10));
