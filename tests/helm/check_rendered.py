@@ -49,6 +49,7 @@ CASES = {
         create_plan=True, anti_affinity="hard", coordinator=True, grace=30,
         image="registry.example.com/perf/tidb-test-rig:0.1.0",
         agent_tls_secret="rig-agent-tls", coordinator_tls_secret="rig-coordinator-tls",
+        pull_secrets=[{"name": "regcred"}],
         target_sets=["target.host=basic-tidb.tidb-cluster.svc", "target.port=4000",
                      "target.user=rig", "target.database=rig"],
         extra_sets=["load.duration=10m", "load.connections=512"]),
@@ -113,7 +114,9 @@ def volumes(pod):
     return {v["name"]: v for v in pod.get("volumes", [])}
 
 
-def check_security(pod, container, what):
+def check_security(pod, container, what, exp):
+    check(pod.get("imagePullSecrets") == exp.get("pull_secrets"),
+          f"{what}: imagePullSecrets {pod.get('imagePullSecrets')}, expected {exp.get('pull_secrets')}")
     psc = pod.get("securityContext", {})
     check(psc.get("runAsNonRoot") is True, f"{what}: pod securityContext.runAsNonRoot is not true")
     check(isinstance(psc.get("runAsUser"), int) and psc["runAsUser"] != 0,
@@ -215,7 +218,7 @@ def check_manifests(case_name, rendered, notes_path, opts):
     for name, p in (("liveness", live), ("readiness", ready)):
         check(p.get("periodSeconds", 0) > 0 and p.get("timeoutSeconds", 0) > 0,
               f"{name} probe lacks periodSeconds/timeoutSeconds")
-    check_security(pod, agent, "agent")
+    check_security(pod, agent, "agent", exp)
 
     # Anti-affinity.
     aff = pod.get("affinity", {}).get("podAntiAffinity", {})
@@ -316,7 +319,7 @@ def check_job(kinds, exp, agent_selector, opts, notes_path):
           "the coordinator's pod matches the agent Service's selector")
     c = pod["containers"][0]
     check(c.get("image") == exp["image"], f"coordinator image {c.get('image')}")
-    check_security(pod, c, "coordinator")
+    check_security(pod, c, "coordinator", exp)
     cmd, args = c.get("command", []), c.get("args", [])
     check(cmd[:2] == ["/bin/sh", "-c"] and len(cmd) == 4, f"coordinator command is not /bin/sh -c SCRIPT NAME: {cmd[:2]}")
     script = cmd[2] if len(cmd) > 2 else ""
@@ -464,6 +467,20 @@ exit "$STUB_RC"
     check(r.returncode == 4 and "of 99 agents ready" in r.stderr,
           f"script with too few agents: exit {r.returncode}, stderr {r.stderr!r}; expected 4 and a count")
     check(time.monotonic() - t0 < 10, "script with WAIT_SECONDS=0 did not give up at once")
+
+    # SIGTERM while waiting for agents ends the wait (PID 1 must trap it).
+    if exp["namespace"] == "rig":  # once is enough: it takes up to 5 s
+        p = subprocess.Popen(argv, env=dict(base, WAIT_AGENTS="99", WAIT_SECONDS="60"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        check(p.returncode == 4 and "stopped while waiting" in err,
+              f"script: SIGTERM while waiting: exit {p.returncode}, stderr {err!r}; expected 4")
 
     # SIGTERM reaches rig-coordinator, whose exit code is the Job's.
     for suffix in (".term", ".ready"):
