@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/load.h"
+#include "agent/state_machine.h"
 #include "common/proto_duration.h"
 
 namespace rig::agent {

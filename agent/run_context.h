@@ -23,6 +23,7 @@
 namespace rig::agent {
 
 class LoadRunner;
+class StateRegistry;
 
 // Standard state names (DESIGN.md).
 inline constexpr char kInitializing[] = "Initializing";
@@ -101,6 +102,10 @@ struct RunContext {
   std::unique_ptr<Workload> workload;
   std::vector<std::unique_ptr<db::Connection>> connections;
   std::unique_ptr<LoadRunner> load;
+  // The registry the engine runs (set by it), and a per-run copy with a
+  // scenario's states (set by Initializing when the workload has them).
+  const StateRegistry* base_states = nullptr;
+  std::unique_ptr<StateRegistry> run_states;
   db::ServerInfo server;
   rig::v1::RunResult result;
 

@@ -94,6 +94,7 @@ const StateRegistry::Entry* StateRegistry::Find(const std::string& name) const {
 std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
   std::string previous;
   std::string state = initial;
+  ctx.base_states = &registry_;
   auto announce = [&ctx](const std::string& from, const std::string& to,
                          rig::v1::State awaiting, std::string message) {
     rig::v1::AgentMessage m;
@@ -139,7 +140,9 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       state = fail(ctx.cancel.reason());
       break;
     }
-    const StateRegistry::Entry* entry = registry_.Find(state);
+    const StateRegistry& registry =
+        ctx.run_states != nullptr ? *ctx.run_states : registry_;
+    const StateRegistry::Entry* entry = registry.Find(state);
     if (entry == nullptr || entry->handler == nullptr) {
       const std::string from = previous;
       previous = state;

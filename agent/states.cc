@@ -19,6 +19,23 @@
 namespace rig::agent {
 namespace {
 
+// Runs one step of a scenario as a state of its own.
+class ScenarioStepHandler : public StateHandler {
+ public:
+  explicit ScenarioStepHandler(ScenarioStep step) : step_(std::move(step)) {}
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto scope = ctx.driver->AttachThread();
+    if (absl::Status s = step_.run(ctx); !s.ok()) return s;
+    return std::string(kNext);
+  }
+  absl::Duration TimeLimit(const RunContext&) const override {
+    return step_.time_limit;
+  }
+
+ private:
+  const ScenarioStep step_;
+};
+
 class Initializing : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
@@ -38,6 +55,21 @@ class Initializing : public StateHandler {
     ctx.workload = std::move(*workload);
     ctx.workload->SetAgent(ctx.assignment.agent_index(),
                            std::max(1, ctx.assignment.agent_count()));
+    const std::vector<ScenarioStep> steps = ctx.workload->ScenarioSteps();
+    if (!steps.empty() && ctx.base_states != nullptr) {
+      // Connecting -> the scenario's states -> Reporting.
+      ctx.run_states = std::make_unique<StateRegistry>(*ctx.base_states);
+      for (size_t i = 0; i < steps.size(); ++i) {
+        const std::string next =
+            i + 1 < steps.size() ? steps[i + 1].state : std::string(kReporting);
+        ctx.run_states->Register(
+            steps[i].state, std::make_shared<ScenarioStepHandler>(steps[i]),
+            {next});
+      }
+      absl::Status s =
+          ctx.run_states->SetTransitions(kConnecting, {steps.front().state});
+      if (!s.ok()) return s;
+    }
     return std::string(kNext);
   }
 };
@@ -193,6 +225,16 @@ class Verifying : public StateHandler {
 class Reporting : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    // The verdict of the checks this agent made (scenarios, bank).
+    auto* v = ctx.result.mutable_verification();
+    if (v->checks_size() > 0) {
+      bool failed = false;
+      for (const auto& check : v->checks()) {
+        failed = failed || check.status() == rig::v1::CHECK_STATUS_FAILED;
+      }
+      v->set_status(failed ? rig::v1::CHECK_STATUS_FAILED
+                           : rig::v1::CHECK_STATUS_PASSED);
+    }
     if (ctx.assignment.plan().workload().cleanup() &&
         ctx.assignment.agent_index() == 0) {
       auto scope = ctx.driver->AttachThread();

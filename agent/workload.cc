@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/run_context.h"
 
 namespace rig::agent {
 
@@ -13,6 +14,7 @@ WorkloadRegistry& WorkloadRegistry::Default() {
     RegisterOltpWorkloads(*r);
     RegisterBankWorkload(*r);
     RegisterSqlWorkload(*r);
+    RegisterScenarios(*r);
     return r;
   }();
   return *registry;
@@ -48,6 +50,26 @@ absl::StatusOr<std::unique_ptr<Workload>> WorkloadRegistry::Make(
   auto options = Options::Create(def->name, def->options, config.options());
   if (!options.ok()) return options.status();
   return def->make(config, *options);
+}
+
+void AddCheck(RunContext& ctx, const std::string& name, bool passed,
+              const std::string& expected, const std::string& seen) {
+  auto* c = ctx.result.mutable_verification()->add_checks();
+  c->set_name(name);
+  c->set_status(passed ? rig::v1::CHECK_STATUS_PASSED
+                       : rig::v1::CHECK_STATUS_FAILED);
+  c->set_expected(expected);
+  c->set_seen(seen);
+  c->set_message(absl::StrCat(name, ": expected ", expected, ", saw ", seen,
+                              passed ? "" : " - FAILED"));
+}
+
+void AddSkippedCheck(RunContext& ctx, const std::string& name,
+                     const std::string& reason) {
+  auto* c = ctx.result.mutable_verification()->add_checks();
+  c->set_name(name);
+  c->set_status(rig::v1::CHECK_STATUS_SKIPPED);
+  c->set_message(absl::StrCat(name, ": skipped: ", reason));
 }
 
 absl::Status RollbackAfter(db::Connection& connection, absl::Status status) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "agent/db/connection.h"
 #include "agent/options.h"
 #include "agent/random.h"
@@ -22,6 +23,25 @@
 #include "rig/v1/plan.pb.h"
 
 namespace rig::agent {
+
+struct RunContext;
+
+// A scenario is a workload made of its own states (e.g. CreatingTable ->
+// TestingIsolation -> VerifyingResults) that run between Connecting and
+// Reporting instead of Preparing .. Verifying, and record named checks.
+struct ScenarioStep {
+  std::string state;  // a state name of its own, e.g. "TestingIsolation"
+  // Does the step; adds checks with AddCheck(). An error fails the run; a
+  // check that does not hold is a failed check, not an error.
+  std::function<absl::Status(RunContext& ctx)> run;
+  absl::Duration time_limit = absl::Minutes(10);
+};
+
+// Records a check in the run's result (expected / seen in words).
+void AddCheck(RunContext& ctx, const std::string& name, bool passed,
+              const std::string& expected, const std::string& seen);
+void AddSkippedCheck(RunContext& ctx, const std::string& name,
+                     const std::string& reason);
 
 // What one operation did, for the counters.
 struct OpResult {
@@ -73,6 +93,8 @@ class Workload {
   }
   // Drops what CreateSchema made.
   virtual absl::Status Cleanup(db::Connection& connection) = 0;
+  // Non-empty for scenarios: the states to run (see ScenarioStep).
+  virtual std::vector<ScenarioStep> ScenarioSteps() const { return {}; }
 };
 
 struct WorkloadDef {
@@ -102,10 +124,12 @@ class WorkloadRegistry {
   std::vector<WorkloadDef> defs_;
 };
 
-// Built-in workloads (oltp.cc, bank.cc, sql_workload.cc).
+// Built-in workloads (oltp.cc, bank.cc, sql_workload.cc) and scenarios
+// (scenarios/*.cc, named scenario/<name>).
 void RegisterOltpWorkloads(WorkloadRegistry& registry);
 void RegisterBankWorkload(WorkloadRegistry& registry);
 void RegisterSqlWorkload(WorkloadRegistry& registry);
+void RegisterScenarios(WorkloadRegistry& registry);
 
 // Returns `status`; when it is an error, first rolls back the open
 // transaction on `connection` (best effort), so the connection can be reused.

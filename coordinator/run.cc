@@ -331,8 +331,20 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         a.state = r.final_state();
         a.server = r.server();
         if (r.has_error()) a.error = r.error().message();
-        if (r.has_verification() && r.verification().checks_size() > 0) {
-          verification_ = r.verification();
+        // Every agent's checks (a scenario runs on each; bank on one),
+        // named by agent when there are several.
+        for (const auto& check : r.verification().checks()) {
+          rig::v1::Check* out = verification_.add_checks();
+          *out = check;
+          if (agents_.size() > 1) {
+            out->set_name(absl::StrCat(name, ": ", check.name()));
+            out->set_message(absl::StrCat(name, ": ", check.message()));
+          }
+          if (check.status() == rig::v1::CHECK_STATUS_FAILED) {
+            verification_.set_status(rig::v1::CHECK_STATUS_FAILED);
+          } else if (verification_.status() != rig::v1::CHECK_STATUS_FAILED) {
+            verification_.set_status(rig::v1::CHECK_STATUS_PASSED);
+          }
         }
         if (r.final_state() == rig::v1::STATE_FAILED) {
           stop_reason = absl::StrCat("agent ", name, " failed: ", a.error);

@@ -1,0 +1,84 @@
+// scenario/connectivity: connect, SELECT 1, USE the database, read the
+// server's version and flavour; each step's time is in its check.
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "agent/run_context.h"
+#include "agent/workload.h"
+
+namespace rig::agent {
+namespace {
+
+std::string Millis(std::chrono::steady_clock::duration d) {
+  return absl::StrFormat(
+      "%.2fms",
+      std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1e3);
+}
+
+class Connectivity : public Workload {
+ public:
+  absl::Status CreateSchema(db::Connection&, bool) override {
+    return absl::OkStatus();
+  }
+  absl::Status Load(db::Connection&, const LoadTask&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<Transaction>> Bind(
+      db::Connection&) const override {
+    return absl::UnimplementedError("a scenario has no load");
+  }
+  absl::Status Cleanup(db::Connection&) override { return absl::OkStatus(); }
+
+  std::vector<ScenarioStep> ScenarioSteps() const override {
+    return {
+        {"TestingConnection", [](RunContext& ctx) -> absl::Status {
+           using Clock = std::chrono::steady_clock;
+           auto t0 = Clock::now();
+           auto conn = ctx.driver->Connect(ctx.ConnectOptions());
+           AddCheck(ctx, "connect", conn.ok(), "a connection",
+                    conn.ok() ? absl::StrCat("connected in ",
+                                             Millis(Clock::now() - t0))
+                              : std::string(conn.status().message()));
+           if (!conn.ok()) return absl::OkStatus();
+           t0 = Clock::now();
+           auto one = (*conn)->Query("SELECT 1");
+           const bool one_ok =
+               one.ok() && !one->empty() && (*one)[0][0].value_or("") == "1";
+           AddCheck(ctx, "SELECT 1", one_ok, "1",
+                    one.ok() ? absl::StrCat((*one)[0][0].value_or("NULL"),
+                                            " in ", Millis(Clock::now() - t0))
+                             : std::string(one.status().message()));
+           const std::string db = ctx.assignment.plan().target().database();
+           t0 = Clock::now();
+           auto use = (*conn)->Execute(absl::StrCat("USE `", db, "`"));
+           AddCheck(ctx, absl::StrCat("USE ", db), use.ok(),
+                    "the database is usable",
+                    use.ok() ? absl::StrCat("ok in ", Millis(Clock::now() - t0))
+                             : std::string(use.status().message()));
+           auto server = db::DetectServer(**conn);
+           AddCheck(
+               ctx, "server version", server.ok(), "tidb, mysql or mariadb",
+               server.ok() ? absl::StrCat(server->flavor, " ", server->version)
+                           : std::string(server.status().message()));
+           return absl::OkStatus();
+         }}};
+  }
+};
+
+}  // namespace
+
+void RegisterConnectivityScenario(WorkloadRegistry& registry) {
+  registry.Register(WorkloadDef{
+      "scenario/connectivity",
+      "connect, SELECT 1, USE the database, read the server version; the "
+      "time of each step",
+      {},
+      [](const rig::v1::Workload&, const Options&) {
+        return absl::StatusOr<std::unique_ptr<Workload>>(
+            std::make_unique<Connectivity>());
+      }});
+}
+
+}  // namespace rig::agent
