@@ -6,9 +6,21 @@
 namespace rig::agent {
 
 void RegisterConnectivityScenario(WorkloadRegistry& registry);
+void RegisterIsolationScenario(WorkloadRegistry& registry);
+void RegisterIsolationLevelsScenario(WorkloadRegistry& registry);
+void RegisterDeadlockScenario(WorkloadRegistry& registry);
+void RegisterSavepointsScenario(WorkloadRegistry& registry);
+void RegisterMultiConnectionScenario(WorkloadRegistry& registry);
+void RegisterImportJobsScenario(WorkloadRegistry& registry);
 
 void RegisterScenarios(WorkloadRegistry& registry) {
   RegisterConnectivityScenario(registry);
+  RegisterIsolationScenario(registry);
+  RegisterIsolationLevelsScenario(registry);
+  RegisterDeadlockScenario(registry);
+  RegisterSavepointsScenario(registry);
+  RegisterMultiConnectionScenario(registry);
+  RegisterImportJobsScenario(registry);
 }
 
 }  // namespace rig::agent
