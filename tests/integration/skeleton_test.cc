@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -528,6 +529,53 @@ TEST_F(SecureChannelTest, WrongTokenIsRejectedAndNeverShown) {
   auto missing = Run({}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, {}, {}, nullptr);
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->exit_code, 4);
+}
+
+TEST_F(SkeletonTest, EveryScenarioPassesThroughTheCoordinatorOnTwoAgents) {
+  for (const char* kind :
+       {"scenario/connectivity", "scenario/isolation",
+        "scenario/isolation_levels", "scenario/deadlock", "scenario/savepoints",
+        "scenario/multi_connection", "scenario/import_jobs"}) {
+    SCOPED_TRACE(kind);
+    const std::string report_path = absl::StrCat(*dir_, "/scenario.json");
+    const std::string plan = WritePlan(
+        "scenario.yaml", absl::StrCat(TargetYaml(), "workload: {kind: ", kind,
+                                      "}\n", "load: {connections: 2}\n",
+                                      "report: {json: ", report_path, "}\n"));
+    auto run = Coordinator({plan, "--local", "2"}, server_->password());
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_EQ(run->exit_code, 0) << run->stdout_text << run->stderr_text;
+    rig::v1::Report report;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    testing::ReadFile(report_path), &report)
+                    .ok());
+    // Both agents ran it, each on its own tables, and said what they saw.
+    int a1 = 0, a2 = 0;
+    for (const auto& check : report.verification().checks()) {
+      a1 += absl::StartsWith(check.name(), "local-1: ");
+      a2 += absl::StartsWith(check.name(), "local-2: ");
+      EXPECT_NE(check.status(), rig::v1::CHECK_STATUS_FAILED)
+          << check.message();
+    }
+    EXPECT_GT(a1, 0);
+    EXPECT_EQ(a1, a2);
+  }
+}
+
+TEST_F(SkeletonTest, AWrongScenarioExpectationFailsTheRunWithExitCode3) {
+  const std::string plan = WritePlan(
+      "wrong.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: scenario/isolation_levels, options: "
+                   "{expect: {\"REPEATABLE READ/phantom\": allowed}}}\n"
+                   "load: {connections: 1}\n"));
+  auto run = Coordinator({plan, "--local", "1"}, server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 3) << run->stdout_text << run->stderr_text;
+  EXPECT_NE(run->stdout_text.find("REPEATABLE READ / phantom: expected "
+                                  "allowed, saw prevented"),
+            std::string::npos)
+      << run->stdout_text;
 }
 
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
