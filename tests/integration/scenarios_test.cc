@@ -13,65 +13,18 @@
 #include "agent/db/mysql_driver.h"
 #include "agent/state_machine.h"
 #include "coordinator/plan.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/in_process_agent.h"
 
 namespace rig {
 namespace {
 
 using testing::MariaDbServer;
 
-class DropEvents : public agent::RunEvents {
- public:
-  void Send(const rig::v1::AgentMessage&) override {}
-};
-
-class ScenariosTest : public ::testing::Test {
+class ScenariosTest : public testing::MariaDbTest {
  protected:
-  static void SetUpTestSuite() {
-    // A failure here must fail every test, not skip it (gtest reports
-    // tests of a suite whose set-up failed as skipped), so it is kept and
-    // asserted in SetUp.
-    auto server = MariaDbServer::Start();
-    if (!server.ok()) {
-      start_error_ = new std::string(server.status().ToString());
-      return;
-    }
-    server_ = server->release();
-    driver_ = db::NewMySqlDriver().release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete driver_;
-  }
-
-  // Runs `body` (plan YAML without target) on one in-process agent.
-  // `target_extra` is added to the target mapping (", session_vars: ...").
   rig::v1::RunResult Run(const std::string& body, int connections = 1,
                          const std::string& target_extra = "") {
-    auto plan = coordinator::ParsePlan(
-        absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
-                     ", user: ", server_->user(), ", database: ",
-                     server_->database(), target_extra, "}\n", body),
-        "test.yaml");
-    EXPECT_TRUE(plan.ok()) << plan.status();
-    plan->mutable_target()->set_password(server_->password());
-    rig::v1::Assignment a;
-    a.set_agent_name("it");
-    a.set_agent_count(1);
-    a.set_connections(connections);
-    *a.mutable_plan() = *plan;
-    DropEvents events;
-    agent::RunContext ctx("run", a, driver_,
-                          &agent::WorkloadRegistry::Default(), &events);
-    agent::StateRegistry states = agent::StateRegistry::Standard();
-    agent::StateMachine(states).Run(ctx);
-    return ctx.result;
-  }
-
-  std::string Sql(const std::string& sql) {
-    auto out = server_->Sql(sql);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? std::string(absl::StripAsciiWhitespace(*out)) : "";
+    return RunInProcess(body, connections, target_extra);
   }
 
   // The scenario's tables left in the database.
@@ -103,20 +56,7 @@ class ScenariosTest : public ::testing::Test {
       EXPECT_EQ(c.status(), rig::v1::CHECK_STATUS_PASSED) << c.message();
     }
   }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr)
-        << "private MariaDB did not start: " << *start_error_;
-  }
-
-  static MariaDbServer* server_;
-  static std::string* start_error_;
-  static db::Driver* driver_;
 };
-
-MariaDbServer* ScenariosTest::server_ = nullptr;
-std::string* ScenariosTest::start_error_ = nullptr;
-db::Driver* ScenariosTest::driver_ = nullptr;
 
 TEST_F(ScenariosTest, IsolationHidesUncommittedAndKeepsTheSnapshot) {
   const auto r =

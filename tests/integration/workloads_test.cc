@@ -14,7 +14,7 @@
 #include "agent/state_machine.h"
 #include "common/histogram.h"
 #include "coordinator/plan.h"
-#include "tests/support/mariadb_server.h"
+#include "tests/support/in_process_agent.h"
 
 namespace rig {
 namespace {
@@ -69,74 +69,19 @@ class CollectEvents : public agent::RunEvents {
   std::vector<std::string> samples_;
 };
 
-class WorkloadsTest : public ::testing::Test {
+class WorkloadsTest : public testing::MariaDbTest {
  protected:
-  static void SetUpTestSuite() {
-    // A failure here must fail every test, not skip it (gtest reports
-    // tests of a suite whose set-up failed as skipped), so it is kept and
-    // asserted in SetUp.
-    auto server = MariaDbServer::Start();
-    if (!server.ok()) {
-      start_error_ = new std::string(server.status().ToString());
-      return;
-    }
-    server_ = server->release();
-    driver_ = db::NewMySqlDriver().release();
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete driver_;
-  }
-
   // Runs `body` (plan YAML without target) on one in-process agent.
   rig::v1::RunResult Run(const std::string& body, int connections,
                          std::string* samples = nullptr,
                          CollectEvents* events_out = nullptr) {
-    auto plan = coordinator::ParsePlan(
-        absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
-                     ", user: ", server_->user(),
-                     ", database: ", server_->database(), "}\n", body),
-        "test.yaml");
-    EXPECT_TRUE(plan.ok()) << plan.status();
-    plan->mutable_target()->set_password(server_->password());
-    rig::v1::Assignment a;
-    a.set_agent_name("it");
-    a.set_agent_count(1);
-    a.set_connections(connections);
-    a.set_rate(plan->load().rate());
-    a.mutable_prepare_range()->set_begin(1);
-    a.mutable_prepare_range()->set_end(plan->workload().table_size() + 1);
-    a.set_run_verify(true);
-    *a.mutable_plan() = *plan;
     CollectEvents local_events;
     CollectEvents& events = events_out ? *events_out : local_events;
-    agent::RunContext ctx("run", a, driver_,
-                          &agent::WorkloadRegistry::Default(), &events);
-    agent::StateRegistry states = agent::StateRegistry::Standard();
-    agent::StateMachine(states).Run(ctx);
+    rig::v1::RunResult r = RunInProcess(body, connections, "", &events);
     if (samples != nullptr) *samples = events.Samples();
-    return ctx.result;
+    return r;
   }
-
-  std::string Sql(const std::string& sql) {
-    auto out = server_->Sql(sql);
-    EXPECT_TRUE(out.ok()) << out.status();
-    return out.ok() ? std::string(absl::StripAsciiWhitespace(*out)) : "";
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr)
-        << "private MariaDB did not start: " << *start_error_;
-  }
-
-  static MariaDbServer* server_;
-  static std::string* start_error_;
-  static db::Driver* driver_;
 };
-
-MariaDbServer* WorkloadsTest::server_ = nullptr;
-std::string* WorkloadsTest::start_error_ = nullptr;
-db::Driver* WorkloadsTest::driver_ = nullptr;
 
 class OltpWorkloadTest : public WorkloadsTest,
                          public ::testing::WithParamInterface<const char*> {};
