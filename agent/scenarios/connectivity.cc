@@ -4,33 +4,15 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "agent/run_context.h"
+#include "agent/scenarios/scenario_base.h"
 #include "agent/workload.h"
 
 namespace rig::agent {
 namespace {
 
-std::string Millis(std::chrono::steady_clock::duration d) {
-  return absl::StrFormat(
-      "%.2fms",
-      std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1e3);
-}
-
-class Connectivity : public Workload {
+class Connectivity : public ScenarioWorkload {
  public:
-  absl::Status CreateSchema(db::Connection&, bool) override {
-    return absl::OkStatus();
-  }
-  absl::Status Load(db::Connection&, const LoadTask&) override {
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection&) const override {
-    return absl::UnimplementedError("a scenario has no load");
-  }
-  absl::Status Cleanup(db::Connection&) override { return absl::OkStatus(); }
-
   std::vector<ScenarioStep> ScenarioSteps() const override {
     return {
         {"TestingConnection", [](RunContext& ctx) -> absl::Status {

@@ -93,7 +93,7 @@ TEST(SessionTest, TwoAgentsRunAFullSessionAndMergeExactly) {
   ASSERT_TRUE(ha.ok() && hb.ok());
   ha->Merge(*hb);
   EXPECT_EQ(ha->Encode(), report->total().latency().histogram());
-  // Data preparation was split by key range: each agent loaded its half.
+  // The server was detected and reported per agent.
   EXPECT_EQ(report->agents(0).server().flavor(), "mariadb");
   // Connections are released when the run ends.
   EXPECT_EQ(a.driver.open_connections.load(), 0);

@@ -130,6 +130,37 @@ class SkeletonTest : public ::testing::Test {
     return out;
   }
 
+  // One agent and a coordinator running a 5-minute point-select plan (to be
+  // interrupted), measuring when this returns; the report goes to
+  // DIR/TAG.json.
+  struct LongRun {
+    std::unique_ptr<Subprocess> agent;
+    std::unique_ptr<Subprocess> coordinator;
+    std::string report_path;
+    std::string log;
+  };
+  absl::StatusOr<LongRun> StartLongRun(const std::string& tag) {
+    LongRun run;
+    const int port = testing::PickFreePort();
+    run.agent = StartAgent("a-" + tag, port);
+    if (run.agent == nullptr) return absl::InternalError("agent did not start");
+    run.report_path = absl::StrCat(*dir_, "/", tag, ".json");
+    const std::string plan = WritePlan(
+        tag + ".yaml",
+        absl::StrCat(TargetYaml(),
+                     "workload: {kind: oltp_point_select, table_size: 1000}\n"
+                     "load: {connections: 2, duration: 5m, "
+                     "report_interval: 200ms}\n"
+                     "report: {json: ",
+                     run.report_path, "}\n"));
+    run.log = absl::StrCat(*dir_, "/coordinator-", tag, ".log");
+    auto coord = StartMeasuringCoordinator(
+        {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, run.log);
+    if (!coord.ok()) return coord.status();
+    run.coordinator = std::move(*coord);
+    return run;
+  }
+
   // Starts rig-coordinator with `args` (logging to `log`) and waits, bounded
   // (30 s), until its run measures (a progress line with ops/s).
   absl::StatusOr<std::unique_ptr<Subprocess>> StartMeasuringCoordinator(
@@ -244,24 +275,14 @@ TEST_F(SkeletonTest, TwoAgentsRunPointSelectAndTheReportAddsUp) {
 }
 
 TEST_F(SkeletonTest, SigintOnCoordinatorStopsAgentsAndWritesPartialReport) {
-  const int port = testing::PickFreePort();
-  auto agent = StartAgent("a-sigint", port);
-  ASSERT_TRUE(agent);
-  const std::string report_path = absl::StrCat(*dir_, "/partial.json");
-  const std::string plan = WritePlan(
-      "long.yaml",
-      absl::StrCat(TargetYaml(),
-                   "workload: {kind: oltp_point_select, table_size: 1000}\n"
-                   "load: {connections: 2, duration: 5m, "
-                   "report_interval: 200ms}\n"
-                   "report: {json: ",
-                   report_path, "}\n"));
-  const std::string log = absl::StrCat(*dir_, "/coordinator-sigint.log");
-  auto coord = StartMeasuringCoordinator(
-      {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
-  ASSERT_TRUE(coord.ok()) << coord.status();
-  (*coord)->Signal(SIGINT);
-  auto code = (*coord)->Wait(absl::Seconds(60));
+  auto run = StartLongRun("sigint");
+  ASSERT_TRUE(run.ok()) << run.status();
+  auto& coord = run->coordinator;
+  auto& agent = run->agent;
+  const std::string& report_path = run->report_path;
+  const std::string& log = run->log;
+  coord->Signal(SIGINT);
+  auto code = coord->Wait(absl::Seconds(60));
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 4) << testing::ReadFile(log);
   rig::v1::Report report;
@@ -337,27 +358,16 @@ TEST_F(SkeletonTest, LostAgentWithAbortPolicyStopsTheRun) {
 }
 
 TEST_F(SkeletonTest, SigtermOnAgentSendsItsResultAndExits) {
-  const int port = testing::PickFreePort();
-  auto agent = StartAgent("a-sigterm", port);
-  ASSERT_TRUE(agent);
-  const std::string report_path = absl::StrCat(*dir_, "/sigterm.json");
-  const std::string plan = WritePlan(
-      "sigterm.yaml",
-      absl::StrCat(TargetYaml(),
-                   "workload: {kind: oltp_point_select, table_size: 1000}\n"
-                   "load: {connections: 2, duration: 5m, "
-                   "report_interval: 200ms}\n"
-                   "report: {json: ",
-                   report_path, "}\n"));
-  const std::string log = absl::StrCat(*dir_, "/coordinator-sigterm.log");
-  auto coord = StartMeasuringCoordinator(
-      {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
-  ASSERT_TRUE(coord.ok()) << coord.status();
+  auto run = StartLongRun("sigterm");
+  ASSERT_TRUE(run.ok()) << run.status();
+  auto& coord = run->coordinator;
+  auto& agent = run->agent;
+  const std::string& report_path = run->report_path;
   agent->Signal(SIGTERM);
   auto agent_code = agent->Wait(absl::Seconds(30));
   ASSERT_TRUE(agent_code.ok());
   EXPECT_EQ(*agent_code, 0);
-  auto code = (*coord)->Wait(absl::Seconds(30));
+  auto code = coord->Wait(absl::Seconds(30));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 4);
   rig::v1::Report report;
