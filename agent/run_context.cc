@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/alongside.h"
 #include "agent/load.h"
 #include "agent/state_machine.h"
 #include "common/proto_duration.h"

@@ -22,6 +22,7 @@
 
 namespace rig::agent {
 
+class Alongside;
 class LoadRunner;
 class StateRegistry;
 
@@ -96,12 +97,17 @@ struct RunContext {
   RunEvents* const events;
   const std::chrono::steady_clock::time_point start;
   Cancellation cancel;
+  // Set for a sub-run (a round of a scenario alongside the load): its state
+  // changes are logged at debug level under this label.
+  std::string log_label;
 
   // Owned by the state handlers, touched by one state at a time.
   std::string state;  // name of the current state
   std::unique_ptr<Workload> workload;
   std::vector<std::unique_ptr<db::Connection>> connections;
   std::unique_ptr<LoadRunner> load;
+  // Scenarios repeated next to the load during Running (plan.alongside).
+  std::unique_ptr<Alongside> alongside;
   // The registry the engine runs (set by it), and a per-run copy with a
   // scenario's states (set by Initializing when the workload has them).
   const StateRegistry* base_states = nullptr;

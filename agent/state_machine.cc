@@ -122,7 +122,10 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       err->set_server_code(server->code);
       err->set_sqlstate(server->sqlstate);
     }
-    if (cancelled) {
+    if (!ctx.log_label.empty()) {
+      // A sub-run (a round alongside the load) reports its own end.
+      RIG_LOG(Debug) << ctx.log_label << ": " << full.message();
+    } else if (cancelled) {
       RIG_LOG(Warning) << "run cancelled in state " << state << ": "
                        << status.message();
     } else {
@@ -134,7 +137,11 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
   while (!IsTerminal(state)) {
     ctx.state = state;
     announce(previous, state, rig::v1::STATE_UNSPECIFIED, "");
-    RIG_LOG(Info) << "state " << state;
+    if (ctx.log_label.empty()) {
+      RIG_LOG(Info) << "state " << state;
+    } else {
+      RIG_LOG(Debug) << ctx.log_label << ": state " << state;
+    }
     if (ctx.cancel.cancelled()) {
       previous = state;
       state = fail(ctx.cancel.reason());

@@ -9,6 +9,7 @@
 // (checks done before the tables are dropped).
 
 #include "absl/strings/str_cat.h"
+#include "agent/alongside.h"
 #include "agent/error_class.h"
 #include "agent/load.h"
 #include "agent/state_machine.h"
@@ -52,6 +53,9 @@ class Initializing : public StateHandler {
     }
     auto workload = ctx.workloads->Make(plan.workload());
     if (!workload.ok()) return workload.status();
+    if (absl::Status s = Alongside::Check(plan, *ctx.workloads); !s.ok()) {
+      return s;
+    }
     ctx.workload = std::move(*workload);
     ctx.workload->SetAgent(ctx.assignment.agent_index(),
                            std::max(1, ctx.assignment.agent_count()));
@@ -59,13 +63,7 @@ class Initializing : public StateHandler {
     if (!steps.empty() && ctx.base_states != nullptr) {
       // Connecting -> the scenario's states -> Reporting.
       ctx.run_states = std::make_unique<StateRegistry>(*ctx.base_states);
-      for (size_t i = 0; i < steps.size(); ++i) {
-        const std::string next =
-            i + 1 < steps.size() ? steps[i + 1].state : std::string(kReporting);
-        ctx.run_states->Register(
-            steps[i].state, std::make_shared<ScenarioStepHandler>(steps[i]),
-            {next});
-      }
+      RegisterScenarioSteps(*ctx.run_states, steps, kReporting);
       absl::Status s =
           ctx.run_states->SetTransitions(kConnecting, {steps.front().state});
       if (!s.ok()) return s;
@@ -184,9 +182,13 @@ class Running : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     ctx.load->BeginMeasuring();
-    ctx.cancel.WaitFor(RunLength(ctx.assignment.plan().load()));
+    ctx.alongside = std::make_unique<Alongside>(ctx);
+    ctx.alongside->Start();
+    const bool cancelled =
+        ctx.cancel.WaitFor(RunLength(ctx.assignment.plan().load()));
     // Stop even when cancelled, so the last interval is reported.
     ctx.load->Stop();
+    ctx.alongside->Finish(cancelled ? absl::ZeroDuration() : kAlongsideGrace);
     const StatsDelta& totals = ctx.load->totals();
     totals.counters.ToProto(ctx.result.mutable_counters());
     ctx.result.set_latency(totals.latency.Encode());
@@ -197,7 +199,13 @@ class Running : public StateHandler {
   absl::Duration TimeLimit(const RunContext& ctx) const override {
     // The read timeout bounds how long stopping the workers can take.
     return RunLength(ctx.assignment.plan().load()) +
-           ctx.ConnectOptions().read_timeout + absl::Seconds(30);
+           ctx.ConnectOptions().read_timeout + absl::Seconds(30) +
+           (ctx.assignment.plan().alongside().empty() ? absl::ZeroDuration()
+                                                      : kAlongsideGrace);
+  }
+  void Exit(RunContext& ctx) override {
+    // Overrun or error: no round outlives the state.
+    if (ctx.alongside != nullptr) ctx.alongside->Finish(absl::ZeroDuration());
   }
 };
 
@@ -254,6 +262,16 @@ class Reporting : public StateHandler {
 };
 
 }  // namespace
+
+void RegisterScenarioSteps(StateRegistry& registry,
+                           const std::vector<ScenarioStep>& steps,
+                           const std::string& after) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string next = i + 1 < steps.size() ? steps[i + 1].state : after;
+    registry.Register(steps[i].state,
+                      std::make_shared<ScenarioStepHandler>(steps[i]), {next});
+  }
+}
 
 StateRegistry StateRegistry::Standard() {
   StateRegistry r;

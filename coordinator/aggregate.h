@@ -30,6 +30,10 @@ class RunAggregate {
 
   // Where agent `agent`'s offset 0 lies on the coordinator's timeline.
   void SetAgentOrigin(int agent, int64_t coordinator_us);
+  // An offset on agent `agent`'s clock placed on the coordinator's timeline.
+  int64_t ToTimeline(int agent, int64_t agent_us) const {
+    return agents_[agent].origin_us + agent_us;
+  }
   // Adds an agent's interval. Returns an error if its histograms do not
   // decode. Sets *complete when all `expected` agents have sent this seq.
   absl::Status AddInterval(int agent, const rig::v1::IntervalStats& stats,

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -170,6 +171,27 @@ std::string CheckBadge(rig::v1::CheckStatus s) {
 
 // ---- tables ----
 
+// passed / failed / error / skipped: what a round of an alongside scenario
+// came to.
+std::string RoundResult(const rig::v1::ScenarioRound& round) {
+  switch (round.status()) {
+    case rig::v1::CHECK_STATUS_PASSED:
+      return "passed";
+    case rig::v1::CHECK_STATUS_FAILED:
+      return "failed";
+    default:
+      return round.has_error() ? "error" : "skipped";
+  }
+}
+
+// The first failed check of a round, else its error.
+std::string RoundDetail(const rig::v1::ScenarioRound& round) {
+  for (const auto& c : round.checks()) {
+    if (c.status() == rig::v1::CHECK_STATUS_FAILED) return c.message();
+  }
+  return round.has_error() ? round.error().message() : "";
+}
+
 // Cells are HTML already; callers escape report text with H().
 class Table {
  public:
@@ -236,6 +258,19 @@ struct Marker {
   std::string color;
 };
 
+// A round of a scenario run alongside the load: a bar along the bottom of
+// every chart from its start to its end.
+struct RoundMark {
+  double t0;
+  double t1;
+  std::string agent;
+  std::string kind;
+  int round;
+  std::string result;  // passed, failed, error, skipped
+  std::string color;
+  std::string detail;  // the first failed check or the error
+};
+
 constexpr double kWidth = 960;
 constexpr double kHeight = 300;
 constexpr double kLeft = 72;
@@ -287,7 +322,8 @@ std::string ValueLabel(double v, const Chart& c) {
   return absl::StrCat(absl::StrFormat("%.6g", v), " ", c.unit);
 }
 
-std::string ChartJson(const Chart& c, const std::vector<Marker>& markers) {
+std::string ChartJson(const Chart& c, const std::vector<Marker>& markers,
+                      const std::vector<RoundMark>& rounds) {
   std::string out =
       absl::StrCat("{\"chart\":", JsonString(c.name),
                    ",\"unit\":", JsonString(c.unit), ",\"series\":[");
@@ -311,13 +347,23 @@ std::string ChartJson(const Chart& c, const std::vector<Marker>& markers) {
                     ",\"to\":", JsonString(m.to),
                     ",\"reason\":", JsonString(m.reason), "}");
   }
+  out += "],\"scenario_rounds\":[";
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    const RoundMark& m = rounds[i];
+    absl::StrAppend(&out, i ? "," : "", "{\"t0\":", JsonNumber(m.t0),
+                    ",\"t1\":", JsonNumber(m.t1),
+                    ",\"agent\":", JsonString(m.agent),
+                    ",\"kind\":", JsonString(m.kind), ",\"round\":", m.round,
+                    ",\"result\":", JsonString(m.result), "}");
+  }
   return out + "]}";
 }
 
 // One chart: SVG (axes, grid, ticks, legend, breaker lines, series) and its
 // JSON block. [t0, t1] is the time span shared by all charts, t1 > t0.
 std::string RenderChart(const Chart& c, double t0, double t1,
-                        const std::vector<Marker>& markers) {
+                        const std::vector<Marker>& markers,
+                        const std::vector<RoundMark>& rounds) {
   const double pw = kWidth - kLeft - kRight;
   const double ph = kHeight - kTop - kBottom;
   double vmax = 0;
@@ -412,6 +458,27 @@ std::string RenderChart(const Chart& c, double t0, double t1,
   }
   out += "</g>\n";
 
+  // Scenario rounds alongside the load: bars along the bottom.
+  if (!rounds.empty()) {
+    out += "<g class=\"scenario-rounds\">";
+    for (const RoundMark& m : rounds) {
+      const double x0 = X(m.t0);
+      const double w = std::max(2.0, X(m.t1) - x0);
+      absl::StrAppend(
+          &out,
+          absl::StrFormat(
+              "<rect class=\"scenario-round\" x=\"%.1f\" y=\"%g\" "
+              "width=\"%.1f\" height=\"6\" fill=\"%s\" data-t0=\"%s\" "
+              "data-t1=\"%s\" data-result=\"%s\"><title>%s: %s round %d %s "
+              "(%s to %s)%s</title></rect>",
+              x0, kTop + ph - 8, w, m.color, JsonNumber(m.t0), JsonNumber(m.t1),
+              H(m.result), H(m.agent), H(m.kind), m.round, H(m.result),
+              H(TimeLabel(m.t0)), H(TimeLabel(m.t1)),
+              m.detail.empty() ? "" : absl::StrCat(": ", H(m.detail))));
+    }
+    out += "</g>\n";
+  }
+
   // Series: the line, then markers with exact values on hover.
   for (const Series& s : c.series) {
     std::string pts;
@@ -454,6 +521,12 @@ std::string RenderChart(const Chart& c, double t0, double t1,
     *seen = true;
     entries.push_back({"breaker " + m.to, m.color, true});
   }
+  std::set<std::string> round_results;
+  for (const RoundMark& m : rounds) {
+    if (round_results.insert(m.result).second) {
+      entries.push_back({"round " + m.result, m.color, false});
+    }
+  }
   double width = 0;
   for (const Entry& e : entries) width += 28 + 7.0 * e.label.size() + 16;
   double x = std::max(kLeft, kWidth - kRight - width);
@@ -472,7 +545,8 @@ std::string RenderChart(const Chart& c, double t0, double t1,
   out += "</g>\n</svg>\n";
 
   absl::StrAppend(&out, "<script type=\"application/json\" id=\"chart-", c.name,
-                  "-data\">", ChartJson(c, markers), "</script>\n</figure>\n");
+                  "-data\">", ChartJson(c, markers, rounds),
+                  "</script>\n</figure>\n");
   return out;
 }
 
@@ -494,6 +568,22 @@ std::string Charts(const rig::v1::Report& r) {
     m.reason = b.event().reason();
     m.color = MarkerColor(m.to);
     markers.push_back(std::move(m));
+  }
+  std::vector<RoundMark> rounds;
+  for (const auto& rec : r.scenario_rounds()) {
+    const rig::v1::ScenarioRound& round = rec.round();
+    RoundMark m;
+    m.t0 = round.start_offset_us() / 1e6;
+    m.t1 = round.end_offset_us() / 1e6;
+    m.agent = rec.agent();
+    m.kind = round.kind();
+    m.round = round.round();
+    m.result = RoundResult(round);
+    m.color = m.result == "passed"   ? "#2ca02c"
+              : m.result == "failed" ? "#d62728"
+                                     : "#8c8c8c";
+    m.detail = RoundDetail(round);
+    rounds.push_back(std::move(m));
   }
   if (r.intervals().empty()) {
     return "<p class=\"note no-intervals\">No intervals were recorded, so "
@@ -536,11 +626,16 @@ std::string Charts(const rig::v1::Report& r) {
     t0 = std::min(t0, m.t);
     t1 = std::max(t1, m.t);
   }
+  // So are rounds that finished after the load stopped.
+  for (const RoundMark& m : rounds) {
+    t0 = std::min(t0, m.t0);
+    t1 = std::max(t1, m.t1);
+  }
   if (!(t1 > t0)) t1 = t0 + 1;  // one zero-length interval: no zero span
 
-  return absl::StrCat(RenderChart(throughput, t0, t1, markers),
-                      RenderChart(latency, t0, t1, markers),
-                      RenderChart(errors, t0, t1, markers));
+  return absl::StrCat(RenderChart(throughput, t0, t1, markers, rounds),
+                      RenderChart(latency, t0, t1, markers, rounds),
+                      RenderChart(errors, t0, t1, markers, rounds));
 }
 
 // ---- sections ----
@@ -809,6 +904,28 @@ std::string Errors(const rig::v1::Report& r) {
   return out + "</section>\n";
 }
 
+std::string ScenarioRounds(const rig::v1::Report& r) {
+  if (r.scenario_rounds().empty()) return "";
+  std::string out =
+      "<section id=\"scenario-rounds\">\n<h2>Scenarios alongside the "
+      "load</h2>\n";
+  Table table("rounds",
+              {"time", "agent", "scenario", "round", "result", "took", "checks",
+               "detail"},
+              {true, false, false, true, false, true, true, false});
+  for (const auto& rec : r.scenario_rounds()) {
+    const rig::v1::ScenarioRound& round = rec.round();
+    table.Row({Seconds(round.start_offset_us()), H(rec.agent()),
+               H(round.kind()), absl::StrCat(round.round()),
+               CheckBadge(round.status()),
+               Seconds(round.end_offset_us() - round.start_offset_us()),
+               absl::StrCat(round.checks_size()),
+               absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),
+                            "</span>")});
+  }
+  return out + table.Html() + "</section>\n";
+}
+
 std::string Verification(const rig::v1::Report& r) {
   const rig::v1::VerificationResult& v = r.verification();
   if (v.status() == rig::v1::CHECK_STATUS_UNSPECIFIED && v.checks().empty()) {
@@ -848,6 +965,7 @@ std::string RenderHtmlReport(const rig::v1::Report& r) {
   out += Agents(r);
   out += Thresholds(r);
   out += Errors(r);
+  out += ScenarioRounds(r);
   out += Verification(r);
   absl::StrAppend(&out, "<footer>Written by rig-coordinator ",
                   H(r.tool_version()), ", report schema ", r.schema_version(),

@@ -439,6 +439,18 @@ int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
   }
   int line = 0;
   for (absl::string_view part : absl::StrSplit(dotted_path, '.')) {
+    size_t index = 0;
+    if (node.IsSequence() && absl::SimpleAtoi(part, &index)) {
+      if (index >= node.size()) return 0;
+      size_t i = 0;
+      for (const auto& item : node) {
+        if (i++ != index) continue;
+        line = item.Mark().line + 1;
+        node.reset(item);
+        break;
+      }
+      continue;
+    }
     if (!node.IsMap()) return 0;
     bool found = false;
     for (const auto& kv : node) {

@@ -28,7 +28,8 @@ absl::StatusOr<rig::v1::Plan> ParsePlan(
     const std::vector<std::string>& overrides = {});
 
 // The 1-based line of a dotted key path ("workload.options.range_size") in
-// YAML text; 0 when the text does not have it.
+// YAML text; a number steps into a list ("alongside.0.kind"). 0 when the
+// text does not have it.
 int KeyLine(absl::string_view yaml, const std::string& dotted_path);
 
 // Fills unset fields with their documented defaults.

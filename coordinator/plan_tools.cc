@@ -1,7 +1,9 @@
 #include "coordinator/plan_tools.h"
 
 #include <functional>
+#include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "coordinator/plan.h"
@@ -16,10 +18,12 @@ std::string Where(const std::string& path, const std::string& yaml,
   return line > 0 ? absl::StrCat(path, ":", line) : path;
 }
 
-}  // namespace
-
-absl::Status ValidatePlanSemantics(
-    const rig::v1::Plan& plan, const std::string& yaml, const std::string& path,
+// Checks one workload spec (the plan's workload, or an alongside entry
+// turned into one): the kind exists, each option is declared and well typed,
+// and the whole set builds. `key` is its dotted path in the YAML.
+absl::Status CheckWorkload(
+    const rig::v1::Plan& plan, const rig::v1::Workload& workload,
+    const std::string& key, const std::string& yaml, const std::string& path,
     const std::vector<rig::v1::WorkloadInfo>& workloads,
     const std::function<absl::Status(const rig::v1::Plan&, bool whole)>&
         check_options) {
@@ -27,42 +31,103 @@ absl::Status ValidatePlanSemantics(
   std::vector<std::string> names;
   for (const auto& w : workloads) {
     names.push_back(w.name());
-    if (w.name() == plan.workload().kind()) info = &w;
+    if (w.name() == workload.kind()) info = &w;
   }
   if (info == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
-        Where(path, yaml, "workload.kind"), ": \"workload.kind\" is \"",
-        plan.workload().kind(),
+        Where(path, yaml, key + ".kind"), ": \"", key, ".kind\" is \"",
+        workload.kind(),
         "\", not a workload (workloads: ", absl::StrJoin(names, ", "), ")"));
   }
-  for (const auto& [key, value] : plan.workload().options().fields()) {
+  rig::v1::Plan one = plan;
+  *one.mutable_workload() = workload;
+  for (const auto& [name, value] : workload.options().fields()) {
     bool declared = false;
     std::vector<std::string> options;
     for (const auto& o : info->options()) {
       options.push_back(o.name());
-      declared = declared || o.name() == key;
+      declared = declared || o.name() == name;
     }
+    const std::string option_key = absl::StrCat(key, ".options.", name);
     if (!declared) {
       return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, yaml, "workload.options." + key),
-          ": unknown key \"workload.options.", key, "\": workload ",
-          info->name(), " has ",
+          Where(path, yaml, option_key), ": unknown key \"", option_key,
+          "\": workload ", info->name(), " has ",
           options.empty()
               ? "no options"
               : absl::StrCat("options ", absl::StrJoin(options, ", "))));
     }
     // Each option alone, so the message can name its line.
-    rig::v1::Plan one = plan;
-    one.mutable_workload()->mutable_options()->clear_fields();
-    (*one.mutable_workload()->mutable_options()->mutable_fields())[key] = value;
-    if (absl::Status s = check_options(one, false); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, yaml, "workload.options." + key), ": ", s.message()));
+    rig::v1::Plan single = one;
+    single.mutable_workload()->mutable_options()->clear_fields();
+    (*single.mutable_workload()->mutable_options()->mutable_fields())[name] =
+        value;
+    if (absl::Status s = check_options(single, false); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, yaml, option_key), ": ", s.message()));
     }
   }
-  if (absl::Status s = check_options(plan, true); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(path, yaml, "workload.options"), ": ", s.message()));
+  if (absl::Status s = check_options(one, true); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, key + ".options"), ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+bool IsScenario(const std::string& kind) {
+  return absl::StartsWith(kind, "scenario/");
+}
+
+}  // namespace
+
+absl::Status ValidatePlanSemantics(
+    const rig::v1::Plan& plan, const std::string& yaml, const std::string& path,
+    const std::vector<rig::v1::WorkloadInfo>& workloads,
+    const std::function<absl::Status(const rig::v1::Plan&, bool whole)>&
+        check_options) {
+  if (absl::Status s = CheckWorkload(plan, plan.workload(), "workload", yaml,
+                                     path, workloads, check_options);
+      !s.ok()) {
+    return s;
+  }
+  std::set<std::string> alongside_kinds;
+  for (int i = 0; i < plan.alongside_size(); ++i) {
+    const rig::v1::Alongside& a = plan.alongside(i);
+    const std::string key = absl::StrCat("alongside.", i);
+    const std::string where = Where(path, yaml, key);
+    if (IsScenario(plan.workload().kind())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, "alongside"),
+          ": \"alongside\" runs scenarios next to a load workload, but "
+          "workload.kind is the scenario \"",
+          plan.workload().kind(), "\""));
+    }
+    if (!IsScenario(a.kind())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, key + ".kind"), ": \"", key, ".kind\" is \"",
+          a.kind(),
+          "\": alongside takes scenarios (scenario/<name>); a load workload "
+          "goes in workload.kind"));
+    }
+    if (!alongside_kinds.insert(a.kind()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": \"", a.kind(),
+                       "\" is listed twice in alongside (both rounds would "
+                       "use the same tables)"));
+    }
+    if (a.agents() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, key + ".agents"), ": \"", key,
+          ".agents\" must not be negative (0 = every agent)"));
+    }
+    rig::v1::Workload w;
+    w.set_kind(a.kind());
+    *w.mutable_options() = a.options();
+    if (absl::Status s =
+            CheckWorkload(plan, w, key, yaml, path, workloads, check_options);
+        !s.ok()) {
+      return s;
+    }
   }
   for (int i = 0; i < plan.thresholds_size(); ++i) {
     if (auto t = ParseThreshold(plan.thresholds(i)); !t.ok()) {

@@ -12,6 +12,7 @@
 #include "common/proto_duration.h"
 #include "common/version.h"
 #include "coordinator/report.h"
+#include "coordinator/rounds.h"
 #include "coordinator/split.h"
 #include "coordinator/thresholds.h"
 #include "google/protobuf/util/time_util.h"
@@ -24,6 +25,34 @@ std::string NewRunId() {
   return absl::StrCat(
       "r", absl::FormatTime("%Y%m%d-%H%M%S", absl::Now(), absl::UTCTimeZone()),
       "-", absl::Hex(rd() & 0xffff, absl::kZeroPad4));
+}
+
+// "agent a0: scenario/isolation round 3 passed (5 checks, 0.21s)".
+std::string RoundLine(const rig::v1::ScenarioRoundRecord& r) {
+  const rig::v1::ScenarioRound& round = r.round();
+  std::string what;
+  switch (round.status()) {
+    case rig::v1::CHECK_STATUS_PASSED:
+      what = "passed";
+      break;
+    case rig::v1::CHECK_STATUS_FAILED:
+      what = "FAILED";
+      for (const auto& c : round.checks()) {
+        if (c.status() == rig::v1::CHECK_STATUS_FAILED) {
+          what = absl::StrCat("FAILED: ", c.message());
+          break;
+        }
+      }
+      break;
+    default:
+      what = round.has_error()
+                 ? absl::StrCat("ended in an error: ", round.error().message())
+                 : "skipped its checks";
+  }
+  return absl::StrFormat(
+      "agent %s: %s round %d %s (%d checks, %.2fs)", r.agent(), round.kind(),
+      round.round(), what, round.checks_size(),
+      (round.end_offset_us() - round.start_offset_us()) / 1e6);
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
@@ -81,17 +110,23 @@ absl::Status Coordinator::CheckAgents() {
                                       info.current_run_id()));
       continue;
     }
-    bool offered = false;
-    for (const auto& w : info.workloads()) {
-      offered = offered || w.name() == plan_.workload().kind();
+    std::vector<std::string> kinds = {plan_.workload().kind()};
+    for (const auto& a : plan_.alongside()) kinds.push_back(a.kind());
+    std::string missing;
+    for (const auto& kind : kinds) {
+      bool offered = false;
+      for (const auto& w : info.workloads()) {
+        offered = offered || w.name() == kind;
+      }
+      if (!offered && missing.empty()) missing = kind;
     }
-    if (!offered) {
+    if (!missing.empty()) {
       std::vector<std::string> names;
       for (const auto& w : info.workloads()) names.push_back(w.name());
       problems.push_back(
           absl::StrCat("agent ", address, ": does not offer workload \"",
-                       plan_.workload().kind(),
-                       "\" (offers: ", absl::StrJoin(names, ", "), ")"));
+                       missing, "\" (offers: ", absl::StrJoin(names, ", "),
+                       ")"));
       continue;
     }
     agents_[i].info = info;
@@ -313,7 +348,21 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         rig::v1::BreakerEventRecord r;
         r.set_agent(name);
         *r.mutable_event() = m.breaker_event();
+        r.set_offset_us(
+            aggregate_.ToTimeline(agent, m.breaker_event().offset_us()));
         breaker_events_.push_back(r);
+        break;
+      }
+      case rig::v1::AgentMessage::kScenarioRound: {
+        rig::v1::ScenarioRoundRecord r;
+        r.set_agent(name);
+        *r.mutable_round() = m.scenario_round();
+        r.mutable_round()->set_start_offset_us(aggregate_.ToTimeline(
+            agent, m.scenario_round().start_offset_us()));
+        r.mutable_round()->set_end_offset_us(
+            aggregate_.ToTimeline(agent, m.scenario_round().end_offset_us()));
+        progress_line = RoundLine(r);
+        rounds_.push_back(std::move(r));
         break;
       }
       case rig::v1::AgentMessage::kProgress: {
@@ -494,17 +543,27 @@ rig::v1::Report Coordinator::BuildReport() const {
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
-  *r.mutable_verification() = verification_;
+  for (const auto& round : rounds_) *r.add_scenario_rounds() = round;
+  rig::v1::VerificationResult verification = verification_;
+  for (const auto& check : SummarizeRounds(plan_.alongside(), rounds_)) {
+    *verification.add_checks() = check;
+    if (check.status() == rig::v1::CHECK_STATUS_FAILED) {
+      verification.set_status(rig::v1::CHECK_STATUS_FAILED);
+    } else if (verification.status() != rig::v1::CHECK_STATUS_FAILED) {
+      verification.set_status(rig::v1::CHECK_STATUS_PASSED);
+    }
+  }
+  *r.mutable_verification() = verification;
   r.set_degraded(lost_ > 0);
   if (lost_ >= static_cast<int>(agents_.size())) all_completed = false;
   if (!all_completed) {
     r.set_status(rig::v1::RUN_STATUS_INCOMPLETE);
     r.set_error(stop_reason_.empty() ? "not every agent completed its run"
                                      : stop_reason_);
-  } else if (verification_.status() == rig::v1::CHECK_STATUS_FAILED) {
+  } else if (verification.status() == rig::v1::CHECK_STATUS_FAILED) {
     r.set_status(rig::v1::RUN_STATUS_VERIFICATION_FAILED);
     std::vector<std::string> failed;
-    for (const auto& check : verification_.checks()) {
+    for (const auto& check : verification.checks()) {
       if (check.status() == rig::v1::CHECK_STATUS_FAILED) {
         failed.push_back(check.message());
       }

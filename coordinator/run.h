@@ -99,6 +99,7 @@ class Coordinator : public SessionListener {
   std::map<int, std::set<int>> barriers_;                    // guarded by mu_
   std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
+  std::vector<rig::v1::ScenarioRoundRecord> rounds_;         // guarded by mu_
   std::string stop_reason_;                                  // guarded by mu_
   rig::v1::VerificationResult verification_;                 // guarded by mu_
   std::set<int> advanced_;                                   // guarded by mu_

@@ -1,0 +1,24 @@
+#pragma once
+
+// The verdict on the scenarios run alongside the load (plan.alongside):
+// every agent sends one ScenarioRound per round; these are folded into one
+// check per scenario check name ("held in 12 of 12 rounds", or the first
+// round where it failed, with agent, round, time, expected and seen) plus
+// one check per scenario that at least one round got through its checks
+// without an error, so an alongside scenario that never ran cannot pass.
+
+#include <vector>
+
+#include "google/protobuf/repeated_ptr_field.h"
+#include "rig/v1/plan.pb.h"
+#include "rig/v1/report.pb.h"
+
+namespace rig::coordinator {
+
+// One check per (kind, check name) in the order of `entries`, then of first
+// appearance. `rounds` are on the coordinator's timeline.
+std::vector<rig::v1::Check> SummarizeRounds(
+    const google::protobuf::RepeatedPtrField<rig::v1::Alongside>& entries,
+    const std::vector<rig::v1::ScenarioRoundRecord>& rounds);
+
+}  // namespace rig::coordinator

@@ -1,0 +1,156 @@
+// The checks `plan validate` and a run make before any agent is contacted
+// (coordinator/plan_tools.h), with the agent's own workload registry as the
+// catalogue, as rig-coordinator does.
+
+#include "coordinator/plan_tools.h"
+
+#include <gtest/gtest.h>
+
+#include "agent/workload.h"
+#include "coordinator/plan.h"
+
+namespace rig::coordinator {
+namespace {
+
+std::vector<rig::v1::WorkloadInfo> Catalogue() {
+  std::vector<rig::v1::WorkloadInfo> out;
+  for (const auto* def : agent::WorkloadRegistry::Default().List()) {
+    rig::v1::WorkloadInfo w;
+    w.set_name(def->name);
+    for (const auto& o : def->options) *w.add_options() = o;
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+absl::Status CheckOptions(const rig::v1::Plan& p, bool whole) {
+  const auto& registry = agent::WorkloadRegistry::Default();
+  if (whole) {
+    auto w = registry.Make(p.workload());
+    return w.ok() ? absl::OkStatus() : w.status();
+  }
+  const agent::WorkloadDef* def = registry.Find(p.workload().kind());
+  if (def == nullptr) return absl::OkStatus();
+  auto o = agent::Options::Create(def->name, def->options,
+                                  p.workload().options());
+  return o.ok() ? absl::OkStatus() : o.status();
+}
+
+// The error for `yaml` ("" if it passes both the parse and the semantics).
+std::string Check(const std::string& yaml) {
+  auto plan = ParsePlan(yaml, "plan.yaml");
+  if (!plan.ok()) return std::string(plan.status().message());
+  return std::string(
+      ValidatePlanSemantics(*plan, yaml, "plan.yaml", Catalogue(), CheckOptions)
+          .message());
+}
+
+constexpr char kLoad[] =
+    "workload: {kind: oltp_point_select}\n"
+    "load: {connections: 2}\n";
+
+TEST(PlanToolsTest, AGoodPlanWithAlongsidePasses) {
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "alongside:\n"
+                  "  - kind: scenario/isolation\n"
+                  "    every: 5s\n"
+                  "    options: {rows: 20}\n"
+                  "  - {kind: scenario/deadlock, agents: 1}\n"),
+            "");
+}
+
+TEST(PlanToolsTest, UnknownWorkloadAndOptionNameTheirLine) {
+  EXPECT_EQ(Check("load: {connections: 2}\nworkload: {kind: oltp_nope}\n")
+                .substr(0, 44),
+            "plan.yaml:2: \"workload.kind\" is \"oltp_nope\",");
+  const std::string msg = Check(
+      "workload:\n  kind: oltp_point_select\n  options:\n    rang_size: 5\n");
+  EXPECT_EQ(msg.substr(0, msg.find(':', 10)), "plan.yaml:4") << msg;
+  EXPECT_NE(msg.find("unknown key \"workload.options.rang_size\""),
+            std::string::npos)
+      << msg;
+}
+
+TEST(PlanToolsTest, AlongsideErrorsNameTheEntryAndLine) {
+  std::string msg = Check(std::string(kLoad) +
+                          "alongside:\n"
+                          "  - kind: scenario/isolation\n"
+                          "  - kind: oltp_read_write\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:5: \"alongside.1.kind\" is "
+                      "\"oltp_read_write\": alongside takes scenarios",
+                      0),
+            0u)
+      << msg;
+
+  msg = Check(std::string(kLoad) +
+              "alongside:\n"
+              "  - kind: scenario/isolation\n"
+              "    options:\n"
+              "      rowz: 3\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:6: unknown key "
+                      "\"alongside.0.options.rowz\": workload "
+                      "scenario/isolation has options rows",
+                      0),
+            0u)
+      << msg;
+
+  msg = Check(std::string(kLoad) +
+              "alongside:\n"
+              "  - kind: scenario/isolation\n"
+              "    options: {rows: 0}\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:5: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("rows must be at least 1"), std::string::npos) << msg;
+
+  msg = Check(std::string(kLoad) +
+              "alongside:\n"
+              "  - kind: scenario/isolation\n"
+              "  - kind: scenario/isolation\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:5: \"scenario/isolation\" is listed twice", 0),
+            0u)
+      << msg;
+
+  msg = Check(std::string(kLoad) +
+              "alongside:\n"
+              "  - kind: scenario/isolation\n"
+              "    every: -1s\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:5: \"alongside.every\": invalid duration "
+                      "\"-1s\": must not be negative",
+                      0),
+            0u)
+      << msg;
+
+  msg = Check(std::string(kLoad) +
+              "alongside:\n"
+              "  - kind: scenario/isolation\n"
+              "    agents: -2\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:5: \"alongside.0.agents\" must not be "
+                      "negative",
+                      0),
+            0u)
+      << msg;
+
+  msg = Check(
+      "workload: {kind: scenario/savepoints}\n"
+      "alongside:\n"
+      "  - kind: scenario/isolation\n");
+  EXPECT_EQ(msg.rfind("plan.yaml:2: \"alongside\" runs scenarios next to a "
+                      "load workload",
+                      0),
+            0u)
+      << msg;
+}
+
+TEST(PlanToolsTest, KeyLineStepsIntoLists) {
+  const std::string yaml =
+      "alongside:\n"
+      "  - kind: a\n"
+      "  - kind: b\n"
+      "    every: 1s\n";
+  EXPECT_EQ(KeyLine(yaml, "alongside"), 1);
+  EXPECT_EQ(KeyLine(yaml, "alongside.1"), 3);
+  EXPECT_EQ(KeyLine(yaml, "alongside.1.every"), 4);
+  EXPECT_EQ(KeyLine(yaml, "alongside.2"), 0);
+}
+
+}  // namespace
+}  // namespace rig::coordinator
