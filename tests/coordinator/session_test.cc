@@ -210,5 +210,49 @@ TEST(SessionTest, DatabaseErrorFailsTheRunWithContext) {
             std::string::npos);
 }
 
+TEST(SessionTest, BreakerEventsLandOnTheCoordinatorTimeline) {
+  InProcessAgent a("a");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  std::promise<void> measuring;
+  bool signalled = false;
+  options.progress = [&](const std::string& line) {
+    if (!signalled && line.find("ops/s") != std::string::npos) {
+      signalled = true;
+      measuring.set_value();
+    }
+  };
+  auto plan = coordinator::ParsePlan(
+      "workload: {kind: oltp_point_select, tables: 1, table_size: 100}\n"
+      "load: {connections: 1, duration: 1500ms, report_interval: 100ms}\n"
+      "resilience:\n"
+      "  retry: {max_attempts: 1}\n"
+      "  circuit_breaker: {failure_threshold: 5, min_requests: 5,\n"
+      "                    window: 1s, open_for: 200ms}\n",
+      "test.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  coordinator::Coordinator coord(options, *plan);
+  std::future<absl::StatusOr<rig::v1::Report>> result =
+      std::async(std::launch::async, [&] { return coord.Run(); });
+  // The region becomes unavailable (9005, a backoff error) after the first
+  // interval, so the breaker opens mid-run.
+  measuring.get_future().wait();
+  a.driver.fail_code = 9005;
+  a.driver.fail_every = 1;
+  auto report = result.get();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_GT(report->intervals_size(), 2);
+  ASSERT_FALSE(report->breaker_events().empty());
+  const int64_t first_end = report->intervals(0).end_offset_us();
+  const int64_t last_end =
+      report->intervals(report->intervals_size() - 1).end_offset_us();
+  for (const auto& b : report->breaker_events()) {
+    // On the same timeline as the intervals: after the first one ended (the
+    // faults began then), not before the run's end.
+    EXPECT_GE(b.offset_us(), first_end - 20000) << b.ShortDebugString();
+    EXPECT_LE(b.offset_us(), last_end + 20000) << b.ShortDebugString();
+  }
+}
+
 }  // namespace
 }  // namespace rig
