@@ -278,6 +278,11 @@ constexpr double kRight = 20;
 constexpr double kTop = 40;
 constexpr double kBottom = 44;
 
+// Height of the lane of scenario rounds under a chart (none without rounds).
+double RoundLane(const std::vector<RoundMark>& rounds) {
+  return rounds.empty() ? 0 : 14;
+}
+
 // 1, 2 or 5 times a power of ten, near `raw`.
 double NiceStep(double raw) {
   if (!(raw > 0)) return 1;
@@ -385,7 +390,8 @@ std::string RenderChart(const Chart& c, double t0, double t1,
                    "\"><figcaption>", H(c.title), "</figcaption>\n",
                    absl::StrFormat("<svg viewBox=\"0 0 %g %g\" width=\"100%%\" "
                                    "role=\"img\" aria-label=\"%s\">\n",
-                                   kWidth, kHeight, H(c.title)));
+                                   kWidth, kHeight + RoundLane(rounds),
+                                   H(c.title)));
   absl::StrAppend(&out,
                   absl::StrFormat("<rect class=\"plot\" x=\"%g\" y=\"%g\" "
                                   "width=\"%g\" height=\"%g\"/>\n",
@@ -458,9 +464,14 @@ std::string RenderChart(const Chart& c, double t0, double t1,
   }
   out += "</g>\n";
 
-  // Scenario rounds alongside the load: bars along the bottom.
+  // Scenario rounds alongside the load: bars in a lane under the chart, on
+  // the same time axis.
   if (!rounds.empty()) {
-    out += "<g class=\"scenario-rounds\">";
+    absl::StrAppend(
+        &out, "<g class=\"scenario-rounds\">",
+        absl::StrFormat("<text class=\"tick\" x=\"%g\" y=\"%g\" "
+                        "text-anchor=\"end\" dy=\"0.32em\">rounds</text>",
+                        kLeft - 6, kHeight + 6));
     for (const RoundMark& m : rounds) {
       const double x0 = X(m.t0);
       const double w = std::max(2.0, X(m.t1) - x0);
@@ -468,10 +479,10 @@ std::string RenderChart(const Chart& c, double t0, double t1,
           &out,
           absl::StrFormat(
               "<rect class=\"scenario-round\" x=\"%.1f\" y=\"%g\" "
-              "width=\"%.1f\" height=\"6\" fill=\"%s\" data-t0=\"%s\" "
+              "width=\"%.1f\" height=\"8\" fill=\"%s\" data-t0=\"%s\" "
               "data-t1=\"%s\" data-result=\"%s\"><title>%s: %s round %d %s "
               "(%s to %s)%s</title></rect>",
-              x0, kTop + ph - 8, w, m.color, JsonNumber(m.t0), JsonNumber(m.t1),
+              x0, kHeight + 2, w, m.color, JsonNumber(m.t0), JsonNumber(m.t1),
               H(m.result), H(m.agent), H(m.kind), m.round, H(m.result),
               H(TimeLabel(m.t0)), H(TimeLabel(m.t1)),
               m.detail.empty() ? "" : absl::StrCat(": ", H(m.detail))));

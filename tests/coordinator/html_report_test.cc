@@ -132,6 +132,24 @@ rig::v1::Report Synthetic(int intervals = 30) {
   b->mutable_event()->set_to(rig::v1::BREAKER_STATE_CLOSED);
   b->mutable_event()->set_reason("probes succeeded");
 
+  // scenario/isolation alongside the load: two rounds, the second failed.
+  for (int i = 0; i < 2; ++i) {
+    rig::v1::ScenarioRoundRecord* rec = r.add_scenario_rounds();
+    rec->set_agent("agent-0");
+    rig::v1::ScenarioRound* round = rec->mutable_round();
+    round->set_kind("scenario/isolation");
+    round->set_round(i + 1);
+    round->set_start_offset_us(6000000 + i * 10000000LL);
+    round->set_end_offset_us(round->start_offset_us() + 250000);
+    rig::v1::Check* c = round->add_checks();
+    c->set_name("snapshot <kept>");
+    c->set_status(i == 0 ? rig::v1::CHECK_STATUS_PASSED
+                         : rig::v1::CHECK_STATUS_FAILED);
+    c->set_message(i == 0 ? "snapshot <kept>: expected 0, saw 0"
+                          : "snapshot <kept>: expected 0, saw 10 - FAILED");
+    round->set_status(c->status());
+  }
+
   rig::v1::ErrorSampleRecord* s = r.add_error_samples();
   s->set_agent("agent-0");
   s->mutable_sample()->set_offset_us(13000000);
@@ -266,6 +284,37 @@ TEST(HtmlReportTest, BreakerEventsAreMarkedAndListed) {
   EXPECT_TRUE(Has(html, "<section id=\"breaker-events\">"));
   EXPECT_TRUE(Has(html, "probes succeeded"));
   EXPECT_TRUE(Has(html, "half-open &#8594; closed"));
+}
+
+TEST(HtmlReportTest, ScenarioRoundsAreOnTheTimelineAndListed) {
+  const std::string html = RenderHtmlReport(Synthetic());
+  // Two rounds on each of three charts, coloured by result, with tooltips.
+  EXPECT_EQ(Count(html, "<rect class=\"scenario-round\""), 6);
+  EXPECT_EQ(Count(html, "data-result=\"failed\""), 3);
+  EXPECT_TRUE(Has(html,
+                  "<title>agent-0: scenario/isolation round 2 failed (16s "
+                  "to 16.25s): snapshot &lt;kept&gt;: expected 0, saw 10 - "
+                  "FAILED</title>"))
+      << html;
+  EXPECT_TRUE(Has(html, "round passed</text>"));  // legend
+  EXPECT_TRUE(Has(html, "round failed</text>"));
+  const auto block = ParseBlock(html, "chart-latency-data");
+  const auto& rounds =
+      block.struct_value().fields().at("scenario_rounds").list_value();
+  ASSERT_EQ(rounds.values_size(), 2);
+  const auto& r1 = rounds.values(1).struct_value().fields();
+  EXPECT_EQ(r1.at("t0").number_value(), 16);
+  EXPECT_EQ(r1.at("t1").number_value(), 16.25);
+  EXPECT_EQ(r1.at("kind").string_value(), "scenario/isolation");
+  EXPECT_EQ(r1.at("result").string_value(), "failed");
+  EXPECT_TRUE(Has(html, "<section id=\"scenario-rounds\">"));
+  EXPECT_TRUE(Has(html, "Scenarios alongside the load"));
+
+  // Without rounds, neither bars nor the section.
+  rig::v1::Report none = Synthetic();
+  none.clear_scenario_rounds();
+  const std::string plain = RenderHtmlReport(none);
+  EXPECT_TRUE(Lacks(plain, "scenario-round"));
 }
 
 TEST(HtmlReportTest, EscapesEveryReportString) {

@@ -172,6 +172,31 @@ rig::v1::Report SampleReport(int intervals) {
   v->set_limit(0.05);
   v->set_message("error_rate = 0.0178, limit < 0.05: passed");
 
+  // scenario/isolation alongside the load on two agents every 5s; one
+  // round fails while the breaker is open.
+  for (int a = 0; a < 2; ++a) {
+    for (int i = 0; i * 5 < intervals; ++i) {
+      rig::v1::ScenarioRoundRecord* rec = r.add_scenario_rounds();
+      rec->set_agent(absl::StrCat("rig-agent-", a));
+      rig::v1::ScenarioRound* round = rec->mutable_round();
+      round->set_kind("scenario/isolation");
+      round->set_round(i + 1);
+      round->set_start_offset_us(5000000 + i * 5000000LL + a * 40000);
+      round->set_end_offset_us(round->start_offset_us() + 180000 + a * 30000);
+      const bool failed = a == 1 && i == 3;
+      rig::v1::Check* c = round->add_checks();
+      c->set_name("REPEATABLE READ: B keeps its snapshot after A commits");
+      c->set_status(failed ? rig::v1::CHECK_STATUS_FAILED
+                           : rig::v1::CHECK_STATUS_PASSED);
+      c->set_expected("SUM(v) = 0 until B's transaction ends");
+      c->set_seen(failed ? "SUM(v) = 10" : "SUM(v) = 0");
+      c->set_message(absl::StrCat(c->name(), ": expected ", c->expected(),
+                                  ", saw ", c->seen(),
+                                  failed ? " - FAILED" : ""));
+      round->set_status(c->status());
+    }
+  }
+
   rig::v1::VerificationResult* vr = r.mutable_verification();
   vr->set_status(rig::v1::CHECK_STATUS_PASSED);
   rig::v1::Check* c = vr->add_checks();
