@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -585,6 +586,111 @@ TEST_F(SkeletonTest, AWrongScenarioExpectationFailsTheRunWithExitCode3) {
   EXPECT_NE(run->stdout_text.find("REPEATABLE READ / phantom: expected "
                                   "allowed, saw prevented"),
             std::string::npos)
+      << run->stdout_text;
+}
+
+TEST_F(SkeletonTest, ScenariosRunAlongsideTheLoadOnOneTimeline) {
+  const std::string report_path = absl::StrCat(*dir_, "/alongside.json");
+  const std::string html_path = absl::StrCat(*dir_, "/alongside.html");
+  const std::string plan = WritePlan(
+      "alongside.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_read_write, tables: 1, "
+                   "table_size: 1000}\n"
+                   "load: {connections: 4, duration: 4s, report_interval: "
+                   "500ms}\n"
+                   "alongside:\n"
+                   "  - {kind: scenario/isolation, every: 1s}\n"
+                   "  - {kind: scenario/deadlock, every: 2s, agents: 1}\n"
+                   "report: {json: ",
+                   report_path, ", html: ", html_path, "}\n"));
+  auto run = Coordinator({plan, "--local", "2"}, server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0) << run->stdout_text << run->stderr_text;
+  rig::v1::Report report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  testing::ReadFile(report_path), &report)
+                  .ok());
+  ASSERT_GT(report.intervals_size(), 0);
+  EXPECT_GT(report.total().counters().ops(), 0);
+  const int64_t measured_from = report.intervals(0).start_offset_us();
+  const int64_t measured_to =
+      report.intervals(report.intervals_size() - 1).end_offset_us();
+
+  // isolation on both agents about every second, deadlock on the first
+  // agent only; every round passed.
+  std::map<std::string, int> rounds;
+  for (const auto& rec : report.scenario_rounds()) {
+    const auto& round = rec.round();
+    ++rounds[absl::StrCat(rec.agent(), " ", round.kind())];
+    EXPECT_EQ(round.status(), rig::v1::CHECK_STATUS_PASSED)
+        << rec.ShortDebugString();
+    // On the intervals' timeline: started while the load was measured.
+    EXPECT_GE(round.start_offset_us(), measured_from - 100000);
+    EXPECT_LE(round.start_offset_us(), measured_to);
+    // And the load really ran at the same time: an interval around the
+    // round's start has operations.
+    bool load_alongside = false;
+    for (const auto& iv : report.intervals()) {
+      load_alongside = load_alongside ||
+                       (iv.start_offset_us() <= round.start_offset_us() + 1 &&
+                        iv.end_offset_us() >= round.start_offset_us() &&
+                        iv.counters().ops() > 0);
+    }
+    EXPECT_TRUE(load_alongside) << rec.ShortDebugString();
+  }
+  EXPECT_GE(rounds["local-1 scenario/isolation"], 3);
+  EXPECT_GE(rounds["local-2 scenario/isolation"], 3);
+  EXPECT_GE(rounds["local-1 scenario/deadlock"], 2);
+  EXPECT_EQ(rounds.count("local-2 scenario/deadlock"), 0u);
+
+  // The verdict folds the rounds into one check per scenario check.
+  bool saw_isolation = false, saw_rounds = false;
+  for (const auto& check : report.verification().checks()) {
+    EXPECT_EQ(check.status(), rig::v1::CHECK_STATUS_PASSED) << check.message();
+    saw_isolation =
+        saw_isolation ||
+        check.name() ==
+            "alongside scenario/isolation: uncommitted UPDATE invisible to B";
+    saw_rounds = saw_rounds ||
+                 check.name() == "alongside scenario/deadlock: rounds";
+  }
+  EXPECT_TRUE(saw_isolation) << run->stdout_text;
+  EXPECT_TRUE(saw_rounds) << run->stdout_text;
+  EXPECT_EQ(report.verification().status(), rig::v1::CHECK_STATUS_PASSED);
+  EXPECT_NE(run->stdout_text.find("alongside scenario/isolation: rounds: "),
+            std::string::npos)
+      << run->stdout_text;
+  const std::string html = testing::ReadFile(html_path);
+  EXPECT_NE(html.find("<rect class=\"scenario-round\""), std::string::npos);
+  // Each agent dropped its scenario tables after every round.
+  auto left = server_->Sql(
+      "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME LIKE "
+      "'rig\\_iso\\_%'");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->substr(0, left->find('\n')), "0");
+}
+
+TEST_F(SkeletonTest, AWrongExpectationAlongsideTheLoadFailsWithExitCode3) {
+  const std::string plan = WritePlan(
+      "wrong-alongside.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, tables: 1, "
+                   "table_size: 1000}\n"
+                   "load: {connections: 2, duration: 2s}\n"
+                   "alongside:\n"
+                   "  - kind: scenario/isolation_levels\n"
+                   "    options: {expect: {\"REPEATABLE READ/phantom\": "
+                   "allowed}}\n"));
+  auto run = Coordinator({plan, "--local", "1"}, server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 3) << run->stdout_text << run->stderr_text;
+  EXPECT_NE(run->stdout_text.find(
+                "alongside scenario/isolation_levels: REPEATABLE READ / "
+                "phantom: expected allowed, saw prevented"),
+            std::string::npos)
+      << run->stdout_text;
+  EXPECT_NE(run->stdout_text.find("local-1 round 1 at "), std::string::npos)
       << run->stdout_text;
 }
 
