@@ -213,7 +213,14 @@ std::string InitPlan(const rig::v1::WorkloadInfo& w) {
       "  circuit_breaker: {failure_threshold: 20, failure_rate: 0.5, "
       "min_requests: 20,\n"
       "                    window: 10s, open_for: 5s, half_open_probes: 3}\n"
-      "  error_classes: {}     # e.g. {1062: other}\n"
+      "  error_classes: {}     # e.g. {1062: other}\n",
+      absl::StartsWith(w.name(), "scenario/")
+          ? ""
+          : "# Correctness scenarios repeated while the load runs, each on its\n"
+            "# own connections and tables (see the README, Scenarios):\n"
+            "# alongside:\n"
+            "#   - {kind: scenario/isolation, every: 10s}\n"
+            "#   - {kind: scenario/deadlock, every: 30s, agents: 1}\n",
       "agents:\n"
       "  on_agent_loss: abort  # abort | continue\n"
       "  max_lost_agents: 0\n"

@@ -152,5 +152,29 @@ TEST(PlanToolsTest, KeyLineStepsIntoLists) {
   EXPECT_EQ(KeyLine(yaml, "alongside.2"), 0);
 }
 
+TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
+  for (const auto& w : Catalogue()) {
+    SCOPED_TRACE(w.name());
+    const std::string yaml = InitPlan(w);
+    EXPECT_EQ(Check(yaml), "") << yaml;
+    const bool scenario = w.name().rfind("scenario/", 0) == 0;
+    const size_t at = yaml.find("# alongside:\n");
+    EXPECT_EQ(at == std::string::npos, scenario) << yaml;
+    if (at == std::string::npos) continue;
+    // Uncommented, the example is a valid plan.
+    std::string uncommented = yaml;
+    uncommented.replace(at, 2, "");
+    size_t item = uncommented.find("#   - {kind", at);
+    while (item != std::string::npos) {
+      uncommented.replace(item, 2, "");
+      item = uncommented.find("#   - {kind", item);
+    }
+    auto plan = ParsePlan(uncommented, "init.yaml");
+    ASSERT_TRUE(plan.ok()) << plan.status() << "\n" << uncommented;
+    EXPECT_EQ(plan->alongside_size(), 2);
+    EXPECT_EQ(Check(uncommented), "") << uncommented;
+  }
+}
+
 }  // namespace
 }  // namespace rig::coordinator
