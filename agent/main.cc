@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "agent/db/mysql_driver.h"
+#include "agent/db/drivers.h"
 #include "agent/service.h"
 #include "common/channel_security.h"
 #include "common/cli.h"
@@ -44,6 +44,9 @@ const std::vector<rig::SettingSpec>& Specs() {
         {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
          "File holding the bearer token coordinators must send (or set "
          "RIG_AUTH_TOKEN)."},
+        {"db-driver", "RIG_DB_DRIVER", rig::db::kDefaultDriver,
+         "Database client library: mariadb (MariaDB Connector/C, the "
+         "default; needed for target.tls) or cppconn (mysqlcppconn)."},
     };
     for (auto& spec : rig::CommonSettingSpecs()) s->push_back(spec);
     return s;
@@ -101,7 +104,11 @@ int main(int argc, char** argv) {
     return Fail(std::string(credentials.status().message()));
   }
   const std::string listen = settings->Get("listen");
-  auto driver = rig::db::NewMySqlDriver();
+  auto made_driver = rig::db::NewDriver(settings->Get("db-driver"));
+  if (!made_driver.ok()) {
+    return Fail(absl::StrCat("--db-driver: ", made_driver.status().message()));
+  }
+  std::unique_ptr<rig::db::Driver> driver = std::move(*made_driver);
   rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
   rig::agent::AgentOptions options;
   options.name = settings->Get("name");

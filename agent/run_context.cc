@@ -130,6 +130,7 @@ db::ConnectOptions RunContext::ConnectOptions() const {
   o.read_timeout = FromProto(t.read_timeout(), absl::Seconds(30));
   o.write_timeout = FromProto(t.write_timeout(), absl::Seconds(30));
   for (const auto& [k, v] : t.session_vars()) o.session_vars[k] = v;
+  o.tls = t.tls();
   return o;
 }
 

@@ -16,13 +16,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "agent/db/mysql_driver.h"
+#include "agent/db/drivers.h"
 #include "agent/error_class.h"
 #include "agent/service.h"
 #include "agent/workload.h"
 #include "common/channel_security.h"
 #include "common/cli.h"
 #include "common/duration.h"
+#include "common/error_context.h"
 #include "common/grpc_keepalive.h"
 #include "common/logging.h"
 #include "common/proto_duration.h"
@@ -54,6 +55,9 @@ const std::vector<rig::SettingSpec>& Specs() {
         {"local", "RIG_LOCAL_AGENTS", "0",
          "Run this many agents inside the coordinator (one machine, no "
          "rig-agent needed)."},
+        {"db-driver", "RIG_DB_DRIVER", rig::db::kDefaultDriver,
+         "For --local agents: database client library, mariadb (MariaDB "
+         "Connector/C) or cppconn (mysqlcppconn)."},
         {"set", "", "",
          "Override a plan key, e.g. --set load.duration=30s (repeatable).",
          false, true},
@@ -206,8 +210,11 @@ int PlanCommand(const rig::Settings& settings,
 // Agents inside this process (--local N), on 127.0.0.1 ports of their own.
 class LocalAgents {
  public:
-  absl::StatusOr<std::vector<std::string>> Start(int n) {
-    driver_ = rig::db::NewMySqlDriver();
+  absl::StatusOr<std::vector<std::string>> Start(int n,
+                                                 const std::string& driver) {
+    auto made = rig::db::NewDriver(driver);
+    if (!made.ok()) return rig::Prefix(made.status(), "--db-driver");
+    driver_ = std::move(*made);
     states_ = std::make_unique<rig::agent::StateRegistry>(
         rig::agent::StateRegistry::Standard());
     std::vector<std::string> addresses;
@@ -304,8 +311,14 @@ int main(int argc, char** argv) {
   }
   LocalAgents local_agents;
   if (*local > 0) {
-    auto started = local_agents.Start(static_cast<int>(*local));
-    if (!started.ok()) return Fail(kExitIncomplete, started.status().message());
+    auto started =
+        local_agents.Start(static_cast<int>(*local), settings->Get("db-driver"));
+    if (!started.ok()) {
+      return Fail(started.status().code() == absl::StatusCode::kInvalidArgument
+                      ? kExitUsage
+                      : kExitIncomplete,
+                  started.status().message());
+    }
     agents.insert(agents.end(), started->begin(), started->end());
   }
   if (agents.empty()) {

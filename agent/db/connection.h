@@ -35,6 +35,9 @@ struct ConnectOptions {
   absl::Duration read_timeout = absl::Seconds(30);
   absl::Duration write_timeout = absl::Seconds(30);
   std::map<std::string, std::string> session_vars;  // SET SESSION k = v
+  // Require TLS to the server (target.tls). The server's certificate is not
+  // verified: this protects the traffic, not against impersonation.
+  bool tls = false;
 };
 
 // A parameter value: integer or string.
@@ -78,6 +81,14 @@ class Driver {
       const ConnectOptions& options) = 0;
   virtual std::unique_ptr<ThreadScope> AttachThread() { return nullptr; }
 };
+
+// For adapters: the canonical status code that says what a caller can do
+// about a client or server error code (2013 -> kUnavailable, 1045 ->
+// kPermissionDenied, 1213 -> kAborted, ...).
+absl::StatusCode StatusCodeFor(int server_code);
+// For adapters: a client timeout in the whole seconds client libraries take,
+// rounded up so that 500ms is not 0 (which would mean "no timeout").
+int TimeoutSeconds(absl::Duration d);
 
 struct ServerInfo {
   std::string flavor;   // "tidb", "mariadb" or "mysql"

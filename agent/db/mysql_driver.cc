@@ -18,45 +18,11 @@
 namespace rig::db {
 namespace {
 
-// Maps a client/server error code to the canonical status code that best
-// says what a caller can do about it.
-absl::StatusCode CodeFor(int code) {
-  switch (code) {
-    case 2002:  // can't connect (refused)
-    case 2003:  // can't connect (host)
-    case 2005:  // unknown host
-    case 2006:  // server gone away
-    case 2013:  // lost connection during query
-    case 2055:  // lost connection (system error)
-    case 1040:  // too many connections
-    case 1053:  // server shutdown in progress
-      return absl::StatusCode::kUnavailable;
-    case 1045:  // access denied (password)
-    case 1044:  // access denied to database
-    case 1142:  // command denied
-      return absl::StatusCode::kPermissionDenied;
-    case 1049:  // unknown database
-    case 1146:  // table doesn't exist
-      return absl::StatusCode::kNotFound;
-    case 1064:  // syntax
-      return absl::StatusCode::kInvalidArgument;
-    case 1062:  // duplicate key
-      return absl::StatusCode::kAlreadyExists;
-    case 1205:  // lock wait timeout
-    case 1213:  // deadlock
-      return absl::StatusCode::kAborted;
-    case 1317:  // query interrupted
-      return absl::StatusCode::kCancelled;
-    default:
-      return absl::StatusCode::kUnknown;
-  }
-}
-
 absl::Status FromException(const sql::SQLException& e) {
   int code = e.getErrorCode();
   std::string message = e.what();
   if (message.empty()) message = "error without a message";
-  return WithServerError(absl::Status(CodeFor(code), message),
+  return WithServerError(absl::Status(StatusCodeFor(code), message),
                          {code, std::string(e.getSQLState())});
 }
 
@@ -122,7 +88,10 @@ class MySqlConnection : public Connection {
   absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) override {
     try {
       std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery(std::string(sql)));
+      // executeQuery() throws without a message on a statement that returns
+      // no result set; such a statement has no rows.
+      if (!stmt->execute(std::string(sql))) return std::vector<Row>();
+      std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
       const unsigned columns = rs->getMetaData()->getColumnCount();
       std::vector<Row> rows;
       while (rs->next()) {
@@ -175,13 +144,6 @@ class MySqlThreadScope : public ThreadScope {
   sql::mysql::MySQL_Driver* driver_;
 };
 
-int TimeoutSeconds(absl::Duration d) {
-  // The client library takes whole seconds; round up so 500ms is not 0
-  // (which would mean "no timeout").
-  return static_cast<int>(
-      std::max<int64_t>(1, absl::ToInt64Seconds(d + absl::Milliseconds(999))));
-}
-
 class MySqlDriver : public Driver {
  public:
   MySqlDriver() {
@@ -195,6 +157,11 @@ class MySqlDriver : public Driver {
 
   absl::StatusOr<std::unique_ptr<Connection>> Connect(
       const ConnectOptions& options) override {
+    if (options.tls) {
+      return absl::FailedPreconditionError(
+          "target.tls is not supported by the cppconn driver; use "
+          "--db-driver mariadb");
+    }
     sql::ConnectOptionsMap props;
     props["hostName"] = options.host;
     props["port"] = options.port;

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "agent/db/mysql_driver.h"
+#include "agent/db/mariadb_driver.h"
 #include "agent/state_machine.h"
 #include "common/histogram.h"
 #include "coordinator/plan.h"
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   assignment.set_run_verify(true);
   *assignment.mutable_plan() = *plan;
 
-  auto driver = rig::db::NewMySqlDriver();
+  auto driver = rig::db::NewMariaDbDriver();
   PrintEvents events;
   rig::agent::RunContext ctx("example", assignment, driver.get(),
                              &rig::agent::WorkloadRegistry::Default(), &events);

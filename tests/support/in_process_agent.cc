@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "agent/db/mysql_driver.h"
+#include "agent/db/mariadb_driver.h"
 #include "agent/state_machine.h"
 #include "coordinator/plan.h"
 
@@ -27,7 +27,7 @@ void MariaDbTest::SetUpTestSuite() {
     return;
   }
   server_ = server->release();
-  driver_ = db::NewMySqlDriver().release();
+  driver_ = db::NewMariaDbDriver().release();
 }
 
 void MariaDbTest::TearDownTestSuite() {

@@ -1,0 +1,332 @@
+// The database drivers' contract (agent/db/connection.h), against a real
+// MariaDB started here with TLS available: both drivers (Connector/C, the
+// default, and mysqlcppconn) must give the same answers, the same error
+// codes and SQLSTATEs, and the same clear connect errors, since the
+// workloads, the retry policy and the reports rely on them.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "agent/db/drivers.h"
+#include "common/error_context.h"
+#include "tests/support/certs.h"
+#include "tests/support/mariadb_server.h"
+
+namespace rig {
+namespace {
+
+using testing::MariaDbServer;
+
+MariaDbServer* server = nullptr;
+std::string* start_error = nullptr;
+std::string* cert_dir = nullptr;
+
+class DriverTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    if (server != nullptr || start_error != nullptr) return;
+    char dir_template[] = "/tmp/rig-driver-certs-XXXXXX";
+    const char* dir = mkdtemp(dir_template);
+    if (dir == nullptr) {
+      start_error = new std::string("mkdtemp failed");
+      return;
+    }
+    cert_dir = new std::string(dir);
+    if (std::string e = testing::GenerateCertificates(dir); !e.empty()) {
+      start_error = new std::string(e);
+      return;
+    }
+    MariaDbServer::Options options;
+    options.extra_mysqld_options = {absl::StrCat("ssl-cert=", dir, "/server.pem"),
+                                    absl::StrCat("ssl-key=", dir, "/server.key"),
+                                    absl::StrCat("ssl-ca=", dir, "/ca.pem")};
+    auto started = MariaDbServer::Start(options);
+    if (!started.ok()) {
+      start_error = new std::string(started.status().ToString());
+      return;
+    }
+    server = started->release();
+  }
+
+  void SetUp() override {
+    ASSERT_NE(server, nullptr) << "private MariaDB did not start: "
+                               << (start_error ? *start_error : "");
+    auto driver = db::NewDriver(GetParam());
+    ASSERT_TRUE(driver.ok()) << driver.status();
+    driver_ = std::move(*driver);
+    scope_ = driver_->AttachThread();
+  }
+
+  db::ConnectOptions Options() const {
+    db::ConnectOptions o;
+    o.host = server->host();
+    o.port = server->port();
+    o.user = server->user();
+    o.password = server->password();
+    o.database = server->database();
+    return o;
+  }
+
+  std::unique_ptr<db::Connection> Connect(db::ConnectOptions o) {
+    auto c = driver_->Connect(o);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  // The first column of the first row of `sql`.
+  static std::string One(db::Connection& c, const std::string& sql) {
+    auto rows = c.Query(sql);
+    if (!rows.ok()) return absl::StrCat("error: ", rows.status().ToString());
+    if (rows->empty() || (*rows)[0].empty()) return "no rows";
+    return (*rows)[0][0].value_or("NULL");
+  }
+
+  // A table of this test and driver, empty.
+  std::string Table(db::Connection& c, const std::string& columns) {
+    const std::string name = absl::StrCat(
+        "drv_", GetParam(), "_",
+        ::testing::UnitTest::GetInstance()->current_test_info()->line());
+    EXPECT_TRUE(c.Execute("DROP TABLE IF EXISTS " + name).ok());
+    EXPECT_TRUE(
+        c.Execute(absl::StrCat("CREATE TABLE ", name, " (", columns, ")")).ok());
+    return name;
+  }
+
+  static int Code(const absl::Status& s) {
+    auto e = GetServerError(s);
+    return e ? e->code : 0;
+  }
+  static std::string SqlState(const absl::Status& s) {
+    auto e = GetServerError(s);
+    return e ? e->sqlstate : "";
+  }
+
+  std::unique_ptr<db::Driver> driver_;
+  std::unique_ptr<db::ThreadScope> scope_;
+};
+
+TEST_P(DriverTest, ConnectsWithItsIdAndSessionVariables) {
+  db::ConnectOptions o = Options();
+  o.session_vars["max_join_size"] = "12345";
+  auto c = Connect(o);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(absl::StrCat(c->id()), One(*c, "SELECT CONNECTION_ID()"));
+  EXPECT_EQ(One(*c, "SELECT @@SESSION.max_join_size"), "12345");
+  EXPECT_EQ(One(*c, "SELECT DATABASE()"), server->database());
+  auto info = db::DetectServer(*c);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->flavor, "mariadb");
+}
+
+TEST_P(DriverTest, ExecuteCountsAndQueryReturnsRowsWithNulls) {
+  auto c = Connect(Options());
+  ASSERT_NE(c, nullptr);
+  const std::string t = Table(*c, "id INT PRIMARY KEY, v VARCHAR(32) CHARACTER SET utf8mb4 NULL");
+  auto n = c->Execute(absl::StrCat("INSERT INTO ", t,
+                                   " VALUES (1, 'a'), (2, NULL), (3, '日本')"));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 3);
+  n = c->Execute(absl::StrCat("UPDATE ", t, " SET v = 'z' WHERE id <= 2"));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 2);
+  n = c->Execute(absl::StrCat("SELECT * FROM ", t));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 3);  // rows read
+  ASSERT_TRUE(c->Execute(absl::StrCat("UPDATE ", t, " SET v = NULL WHERE id = 2"))
+                  .ok());
+  auto rows = c->Query(absl::StrCat("SELECT id, v FROM ", t, " ORDER BY id"));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_EQ((*rows)[0], (db::Row{"1", "z"}));
+  EXPECT_EQ((*rows)[1], (db::Row{"2", std::nullopt}));
+  EXPECT_EQ((*rows)[2], (db::Row{"3", "日本"}));  // utf8 round trip
+  // A statement without a result: no rows.
+  auto none = c->Query("DO 1");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(DriverTest, PreparedStatementsRunManyTimesWithChangingParameters) {
+  auto c = Connect(Options());
+  ASSERT_NE(c, nullptr);
+  const std::string t = Table(*c, "id BIGINT PRIMARY KEY, v TEXT");
+  auto insert = c->Prepare(absl::StrCat("INSERT INTO ", t, " VALUES (?, ?)"));
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  // Strings that grow past and shrink below the bound buffer's size.
+  const std::vector<std::string> values = {
+      "a", std::string(300, 'b'), "", std::string(5000, 'c'), "dd"};
+  for (int64_t i = 1; i <= 100; ++i) {
+    auto n = (*insert)->Execute(
+        {db::Value(i), db::Value(values[static_cast<size_t>(i) % values.size()])});
+    ASSERT_TRUE(n.ok()) << i << ": " << n.status();
+    EXPECT_EQ(*n, 1);
+  }
+  EXPECT_EQ(One(*c, absl::StrCat("SELECT SUM(LENGTH(v)) FROM ", t)),
+            absl::StrCat(20 * (1 + 300 + 0 + 5000 + 2)));
+  EXPECT_EQ(One(*c, absl::StrCat("SELECT v FROM ", t, " WHERE id = 5")), "a");
+  EXPECT_EQ(One(*c, absl::StrCat("SELECT LENGTH(v) FROM ", t, " WHERE id = 8")),
+            "5000");
+
+  auto range = c->Prepare(
+      absl::StrCat("SELECT id, v FROM ", t, " WHERE id BETWEEN ? AND ?"));
+  ASSERT_TRUE(range.ok()) << range.status();
+  for (int64_t lo = 1; lo <= 91; lo += 10) {
+    auto n = (*range)->Execute({db::Value(lo), db::Value(lo + 9)});
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(*n, 10);
+  }
+  auto n = (*range)->Execute({db::Value(int64_t{200}), db::Value(int64_t{300})});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);
+  // A parameter that changes type between executions.
+  n = (*range)->Execute({db::Value(std::string("95")), db::Value(int64_t{100})});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 6);
+
+  auto update =
+      c->Prepare(absl::StrCat("UPDATE ", t, " SET v = ? WHERE id <= ?"));
+  ASSERT_TRUE(update.ok()) << update.status();
+  n = (*update)->Execute({db::Value(std::string("x")), db::Value(int64_t{3})});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 3);  // rows changed
+}
+
+TEST_P(DriverTest, ServerErrorsCarryCodeSqlStateAndAUsefulStatusCode) {
+  auto c = Connect(Options());
+  ASSERT_NE(c, nullptr);
+  const std::string t = Table(*c, "id INT PRIMARY KEY");
+  auto insert = c->Prepare(absl::StrCat("INSERT INTO ", t, " VALUES (?)"));
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  ASSERT_TRUE((*insert)->Execute({db::Value(int64_t{1})}).ok());
+  auto dup = (*insert)->Execute({db::Value(int64_t{1})});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(Code(dup.status()), 1062);
+  EXPECT_EQ(SqlState(dup.status()), "23000");
+  EXPECT_EQ(dup.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(dup.status().message().find("Duplicate entry"), std::string::npos)
+      << dup.status();
+  // The statement stays usable after an error.
+  auto next = (*insert)->Execute({db::Value(int64_t{2})});
+  ASSERT_TRUE(next.ok()) << next.status();
+
+  auto syntax = c->Execute("SELEC 1");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_EQ(Code(syntax.status()), 1064);
+  EXPECT_EQ(SqlState(syntax.status()), "42000");
+  EXPECT_EQ(syntax.status().code(), absl::StatusCode::kInvalidArgument);
+
+  auto missing = c->Prepare("SELECT * FROM no_such_table WHERE id = ?");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(Code(missing.status()), 1146);
+  EXPECT_EQ(SqlState(missing.status()), "42S02");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  auto too_many = (*insert)->Execute({db::Value(int64_t{3}), db::Value(int64_t{4})});
+  EXPECT_FALSE(too_many.ok());
+  // The connection still works.
+  EXPECT_EQ(One(*c, "SELECT 1"), "1");
+}
+
+TEST_P(DriverTest, ConnectErrorsNameServerAndUserButNotThePassword) {
+  db::ConnectOptions o = Options();
+  o.password = "definitely-wrong-pw";
+  auto wrong = driver_->Connect(o);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(Code(wrong.status()), 1045);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
+  const std::string msg(wrong.status().message());
+  EXPECT_NE(msg.find(absl::StrCat("cannot connect to 127.0.0.1:", server->port(),
+                                  " as ", server->user())),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(msg.find("definitely-wrong-pw"), std::string::npos) << msg;
+
+  o = Options();
+  o.database = "no_such_db";
+  auto nodb = driver_->Connect(o);
+  ASSERT_FALSE(nodb.ok());
+  // 1044 (no access to it) or 1049 (unknown), depending on the grants.
+  EXPECT_TRUE(Code(nodb.status()) == 1049 || Code(nodb.status()) == 1044)
+      << nodb.status();
+
+  o = Options();
+  o.port = 1;  // nothing listens there
+  o.connect_timeout = absl::Seconds(2);
+  auto refused = driver_->Connect(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_TRUE(Code(refused.status()) == 2002 || Code(refused.status()) == 2003)
+      << refused.status();
+}
+
+TEST_P(DriverTest, AKilledConnectionAndAReadTimeoutAreUnavailable) {
+  db::ConnectOptions o = Options();
+  o.read_timeout = absl::Seconds(1);
+  auto victim = Connect(o);
+  auto admin = Connect(Options());
+  ASSERT_NE(victim, nullptr);
+  ASSERT_NE(admin, nullptr);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  auto slow = victim->Execute("SELECT SLEEP(5)");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.status().code(), absl::StatusCode::kUnavailable)
+      << slow.status();
+  EXPECT_EQ(Code(slow.status()), 2013) << slow.status();
+  EXPECT_LT(took, std::chrono::milliseconds(4500)) << "the read timeout is 1s";
+
+  auto other = Connect(Options());
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(admin->Execute(absl::StrCat("KILL ", other->id())).ok());
+  auto dead = other->Execute("SELECT 1");
+  ASSERT_FALSE(dead.ok());
+  EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable)
+      << dead.status();
+}
+
+TEST_P(DriverTest, TlsIsUsedWhenTheTargetAsksForIt) {
+  db::ConnectOptions o = Options();
+  o.tls = true;
+  auto c = driver_->Connect(o);
+  if (GetParam() == "cppconn") {
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.status().message().find("--db-driver mariadb"),
+              std::string::npos)
+        << c.status();
+    return;
+  }
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto rows = (*c)->Query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_NE((*rows)[0][1].value_or(""), "") << "not encrypted";
+  // Without tls the same server is reached in the clear.
+  auto plain = Connect(Options());
+  ASSERT_NE(plain, nullptr);
+  auto plain_rows = plain->Query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+  ASSERT_TRUE(plain_rows.ok());
+  EXPECT_EQ((*plain_rows)[0][1].value_or(""), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, DriverTest,
+                         ::testing::Values("mariadb", "cppconn"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace rig
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  const int rc = RUN_ALL_TESTS();
+  delete rig::server;  // stops it and removes its directory
+  if (rig::cert_dir != nullptr) std::filesystem::remove_all(*rig::cert_dir);
+  return rc;
+}
