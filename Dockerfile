@@ -17,7 +17,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      libabsl-dev libmysqlcppconn-dev libyaml-cpp-dev \
+      libabsl-dev libmysqlcppconn-dev libmariadb-dev libyaml-cpp-dev \
       libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -37,7 +37,7 @@ FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 \
-      libmysqlcppconn7v5 libyaml-cpp0.7 \
+      libmysqlcppconn7v5 libmariadb3 libyaml-cpp0.7 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 rig \
  && useradd --uid 10001 --gid rig --home-dir /nonexistent --no-create-home \

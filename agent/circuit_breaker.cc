@@ -53,7 +53,7 @@ CircuitBreaker::CircuitBreaker(const rig::v1::CircuitBreakerPolicy& policy,
       half_open_probes_(PositiveOr(policy.half_open_probes(), 3)) {}
 
 bool CircuitBreaker::Acquire(const std::function<bool()>& cancelled) {
-  if (!enabled_) return true;
+  if (!enabled_ || closed_.load(std::memory_order_acquire)) return true;
   bool admitted = false;
   bool produced = false;  // we made a transition whose event is pending
   {
@@ -100,6 +100,17 @@ bool CircuitBreaker::Acquire(const std::function<bool()>& cancelled) {
 void CircuitBreaker::Record(bool success, bool counts,
                             absl::string_view detail) {
   if (!enabled_) return;
+  if (success && closed_.load(std::memory_order_acquire)) {
+    // The fast path: count the request in the current bucket. A success
+    // cannot open the breaker, so nothing needs judging.
+    const int64_t index = clock_->NowUs() / bucket_us_;
+    Bucket& b = buckets_[((index % kBuckets) + kBuckets) % kBuckets];
+    if (b.index.load(std::memory_order_acquire) == index) {
+      b.requests.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    // A new bucket starts: under the lock.
+  }
   bool produced = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,6 +173,7 @@ void CircuitBreaker::TransitionLocked(BreakerState to, int64_t at_us,
     e.set_requests(requests);
   }
   state_ = to;
+  closed_.store(to == rig::v1::BREAKER_STATE_CLOSED, std::memory_order_release);
   cv_.notify_all();
 }
 
@@ -185,16 +197,20 @@ bool CircuitBreaker::MaybeHalfOpenLocked(int64_t now_us) {
 void CircuitBreaker::RecordClosedLocked(int64_t now_us, bool failure) {
   const int64_t index = now_us / bucket_us_;
   Bucket& bucket = buckets_[((index % kBuckets) + kBuckets) % kBuckets];
-  if (bucket.index != index) bucket = Bucket{index, 0, 0};
-  ++bucket.requests;
-  if (failure) ++bucket.failures;
+  if (bucket.index.load(std::memory_order_relaxed) != index) {
+    bucket.Reset(index);
+  }
+  bucket.requests.fetch_add(1, std::memory_order_relaxed);
+  if (!failure) return;  // a success cannot open the breaker
+  bucket.failures.fetch_add(1, std::memory_order_relaxed);
 
   int64_t requests = 0;
   int64_t failures = 0;
   for (const Bucket& b : buckets_) {
-    if (b.index > index - kBuckets && b.index <= index) {
-      requests += b.requests;
-      failures += b.failures;
+    const int64_t i = b.index.load(std::memory_order_relaxed);
+    if (i > index - kBuckets && i <= index) {
+      requests += b.requests.load(std::memory_order_relaxed);
+      failures += b.failures.load(std::memory_order_relaxed);
     }
   }
   if (requests < min_requests_ || failures < failure_threshold_ ||
@@ -226,7 +242,7 @@ void CircuitBreaker::RecordHalfOpenLocked(int64_t now_us, bool failure,
   }
   if (++probes_succeeded_ < half_open_probes_) return;
   // A fresh start: the failures that opened the breaker are history.
-  for (Bucket& b : buckets_) b = Bucket{};
+  for (Bucket& b : buckets_) b.Reset(-1);
   TransitionLocked(
       rig::v1::BREAKER_STATE_CLOSED, now_us,
       absl::StrCat(Plural(probes_succeeded_, "probe", "probes"), " succeeded"),

@@ -26,12 +26,20 @@
 // half_open_probes 3. A disabled breaker admits everything and sends no
 // events.
 //
+// The window is judged when a failure is recorded: a success alone never
+// opens the breaker.
+//
+// Cost: while closed, Acquire is one atomic load and a success one atomic
+// add (no lock), so the breaker costs next to nothing per operation when the
+// target is healthy; failures and every other state take the lock.
+//
 // Thread-safe: many workers call Acquire/Record concurrently. on_event is
 // called without the breaker's lock held, in transition order, and never
 // concurrently with itself; it may call state() and the open-time getters.
 // The clock must outlive the breaker; no thread may be inside Acquire when
 // it is destroyed.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -99,10 +107,17 @@ class CircuitBreaker {
   const std::string& target() const { return target_; }
 
  private:
+  // Written under mu_; a success while closed adds to `requests` without
+  // it when `index` is current.
   struct Bucket {
-    int64_t index = -1;  // bucket number (now / bucket_us_); -1 = unused
-    int64_t requests = 0;
-    int64_t failures = 0;
+    std::atomic<int64_t> index{-1};  // bucket number (now / bucket_us_)
+    std::atomic<int64_t> requests{0};
+    std::atomic<int64_t> failures{0};
+    void Reset(int64_t to) {
+      requests.store(0, std::memory_order_relaxed);
+      failures.store(0, std::memory_order_relaxed);
+      index.store(to, std::memory_order_release);
+    }
   };
   static constexpr int kBuckets = 10;
 
@@ -142,7 +157,9 @@ class CircuitBreaker {
   std::condition_variable cv_;  // signalled on every transition
   rig::v1::BreakerState state_ ABSL_GUARDED_BY(mu_) =
       rig::v1::BREAKER_STATE_CLOSED;
-  Bucket buckets_[kBuckets] ABSL_GUARDED_BY(mu_);
+  // state_ == CLOSED, readable without mu_ (the fast path).
+  std::atomic<bool> closed_{true};
+  Bucket buckets_[kBuckets];
   int64_t open_since_us_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t open_until_us_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t open_us_done_ ABSL_GUARDED_BY(mu_) = 0;   // finished open periods

@@ -111,12 +111,13 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
     // this attempt's failure.
     absl::Status status;
     OpResult result;
-    Clock::time_point begin = Clock::now();
-    if (txn == nullptr) status = Reconnect(index, txn);
-    if (status.ok()) {
+    // Service time runs from here (after the reconnect, if one is needed).
+    Clock::time_point begin = attempt == 1 ? first_begin : Clock::now();
+    if (txn == nullptr) {
+      status = Reconnect(index, txn);
       begin = Clock::now();
-      status = txn->Run(rng, result);
     }
+    if (status.ok()) status = txn->Run(rng, result);
     const Clock::time_point end = Clock::now();
     if (status.ok()) {
       breaker_->Record(true, false);

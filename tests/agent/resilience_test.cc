@@ -414,6 +414,25 @@ TEST_F(CircuitBreakerTest, OpensAtTheThresholdWithReasonAndCounts) {
   EXPECT_EQ(e.requests(), 20);
 }
 
+TEST_F(CircuitBreakerTest, ASuccessNeverOpensItTheNextFailureDoes) {
+  auto b = Make(SmallPolicy(/*threshold=*/5, /*min_requests=*/10,
+                            /*rate=*/0.5));
+  Fail(*b, 9);  // 9 of 9: too few requests
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->Record(true, true);  // 9 of 10 would qualify, but it is a success
+  EXPECT_EQ(b->state(), kClosed);
+  // Successes counted on the lock-free path are in the window all the same.
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(absl::Milliseconds(300));  // across buckets
+    ASSERT_TRUE(b->Acquire(nullptr));
+    b->Record(true, true);
+  }
+  Fail(*b, 1);
+  EXPECT_EQ(b->state(), kOpen);
+  EXPECT_EQ(log_.last().reason(),
+            "10 of 16 requests failed in the last 10s (63%)");
+}
+
 TEST_F(CircuitBreakerTest, AcquireBlocksWhileOpenUntilOpenForPasses) {
   auto b = Make(SmallPolicy());
   Fail(*b, 2);
