@@ -13,10 +13,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "agent/rng.h"
 
 namespace rig::agent {
-
-using Rng = std::mt19937_64;
 
 // A double in [0, 1).
 inline double UniformDouble(Rng& rng) {

@@ -17,12 +17,10 @@
 #include <random>
 
 #include "absl/time/time.h"
+#include "agent/rng.h"
 #include "rig/v1/plan.pb.h"
 
 namespace rig::agent {
-
-// Same alias as agent/random.h (a repeated alias of the same type is legal).
-using Rng = std::mt19937_64;
 
 class Backoff {
  public:

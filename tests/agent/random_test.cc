@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 
 namespace rig::agent {
 namespace {
@@ -22,6 +23,37 @@ std::map<int64_t, int> Draw(const std::string& type, int n, int64_t a,
     counts[v]++;
   }
   return counts;
+}
+
+TEST(RngTest, SeedsRepeatDifferAndEveryBitIsFair) {
+  Rng a(5), b(5), c(6), zero(0);
+  int same_c = 0;
+  uint64_t any_zero_seed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const uint64_t x = a();
+    EXPECT_EQ(x, b());  // same seed, same sequence
+    same_c += x == c();
+    any_zero_seed |= zero();
+  }
+  EXPECT_EQ(same_c, 0);
+  EXPECT_NE(any_zero_seed, 0u);  // seed 0 does not give the all-zero state
+  // Each of the 64 bits is set in about half of 200,000 draws (5 sigma of
+  // a fair coin is 0.56% of 200,000).
+  constexpr int kDraws = 200000;
+  int ones[64] = {};
+  Rng rng(99);
+  for (int i = 0; i < kDraws; ++i) {
+    const uint64_t x = rng();
+    for (int bit = 0; bit < 64; ++bit) ones[bit] += (x >> bit) & 1;
+  }
+  for (int bit = 0; bit < 64; ++bit) {
+    EXPECT_NEAR(ones[bit], kDraws / 2, kDraws * 0.0056) << "bit " << bit;
+  }
+  // And <random> takes it.
+  std::uniform_int_distribution<int> d(1, 6);
+  const int roll = d(rng);
+  EXPECT_GE(roll, 1);
+  EXPECT_LE(roll, 6);
 }
 
 TEST(DistributionTest, EveryTypeStaysInRange) {
