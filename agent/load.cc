@@ -140,7 +140,13 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
     } else if (txn != nullptr && !Healthy(index)) {
       txn.reset();  // checked before reuse: broken, so replace it
     }
-    if (policy.retry && attempt < backoff_.max_attempts() && !stopped()) {
+    if (policy.retry && attempt < backoff_.max_attempts() && stopped()) {
+      // The run ended while this operation was to be retried: abandoned,
+      // not failed (its statements are counted, as for any retry).
+      stats.RecordRetry(result.queries);
+      return false;
+    }
+    if (policy.retry && attempt < backoff_.max_attempts()) {
       stats.RecordRetry(result.queries);
       if (policy.backoff || cls == ErrorClass::kRetryTxn) {
         if (!WaitUntil(Clock::now() + absl::ToChronoNanoseconds(

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
+#include "agent/health.h"
 #include "agent/service.h"
 #include "common/channel_security.h"
 #include "common/cli.h"
@@ -18,6 +19,7 @@
 #include "common/logging.h"
 #include "common/settings.h"
 #include "common/version.h"
+#include "grpcpp/ext/health_check_service_server_builder_option.h"
 #include "grpcpp/grpcpp.h"
 
 namespace {
@@ -44,6 +46,11 @@ const std::vector<rig::SettingSpec>& Specs() {
         {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
          "File holding the bearer token coordinators must send (or set "
          "RIG_AUTH_TOKEN)."},
+        {"health-listen", "RIG_HEALTH_LISTEN", "",
+         "Also serve the gRPC health service alone, in plaintext, on this "
+         "address (host:port): for Kubernetes probes when --tls-cert is set, "
+         "since the kubelet's gRPC probes cannot speak TLS. Nothing else is "
+         "served there. Empty = off."},
         {"db-driver", "RIG_DB_DRIVER", rig::db::kDefaultDriver,
          "Database client library: mariadb (MariaDB Connector/C, the "
          "default; needed for target.tls) or cppconn (mysqlcppconn)."},
@@ -115,12 +122,17 @@ int main(int argc, char** argv) {
   // gRPC health service for Kubernetes probes: "" (liveness) serves while
   // the process runs; "rig.v1.AgentService" (readiness) only while idle.
   grpc::EnableDefaultHealthCheckService(true);
+  // The agent's server and, with --health-listen, the plaintext
+  // health-only server: each has its own health service to keep in step.
   std::atomic<grpc::Server*> health_server{nullptr};
-  options.on_busy = [&health_server](bool busy) {
+  rig::agent::HealthService health_only_service;
+  auto set_ready = [&health_server, &health_only_service](bool ready) {
     if (grpc::Server* s = health_server.load()) {
-      s->GetHealthCheckService()->SetServingStatus(kReadinessService, !busy);
+      s->GetHealthCheckService()->SetServingStatus(kReadinessService, ready);
     }
+    health_only_service.Set(kReadinessService, ready);
   };
+  options.on_busy = [&set_ready](bool busy) { set_ready(!busy); };
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
@@ -137,6 +149,26 @@ int main(int argc, char** argv) {
   server->GetHealthCheckService()->SetServingStatus("", true);
   server->GetHealthCheckService()->SetServingStatus(kReadinessService, true);
   health_server.store(server.get());
+  std::unique_ptr<grpc::Server> health_only;
+  if (const std::string hl = settings->Get("health-listen"); !hl.empty()) {
+    grpc::ServerBuilder health_builder;  // the health service only
+    // Not gRPC's default health service: ours (agent/health.h).
+    health_builder.SetOption(
+        std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+    health_only_service.Set("", true);
+    health_only_service.Set(kReadinessService, !service->busy());
+    health_builder.RegisterService(&health_only_service);
+    int health_port = 0;
+    health_builder.AddListeningPort(hl, grpc::InsecureServerCredentials(),
+                                    &health_port);
+    health_only = health_builder.BuildAndStart();
+    if (health_only == nullptr || health_port == 0) {
+      return Fail(absl::StrCat("--health-listen: cannot listen on ", hl,
+                               ": address in use or invalid"));
+    }
+    RIG_LOG(Info) << "health service (plaintext) on "
+                  << hl.substr(0, hl.rfind(':')) << ":" << health_port;
+  }
   std::string name = settings->Get("name");
   if (name.empty()) {
     char host[256] = {};
@@ -155,13 +187,13 @@ int main(int argc, char** argv) {
                   << ": ending the active run and shutting down";
     service->CancelActiveRun(
         absl::StrCat("agent received ", sig == SIGTERM ? "SIGTERM" : "SIGINT"));
-    health_server.load()->GetHealthCheckService()->SetServingStatus(
-        kReadinessService, false);
+    set_ready(false);
     server->Shutdown(std::chrono::system_clock::now() +
                      absl::ToChronoNanoseconds(*grace));
   });
   server->Wait();
   waiter.join();
+  if (health_only != nullptr) health_only->Shutdown();
   RIG_LOG(Info) << "stopped";
   return 0;
 }

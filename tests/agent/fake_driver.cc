@@ -1,5 +1,8 @@
 #include "tests/agent/fake_driver.h"
 
+#include <chrono>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -11,6 +14,9 @@ class FakeStatement : public db::Statement {
   explicit FakeStatement(FakeDriver* driver) : driver_(driver) {}
   absl::StatusOr<int64_t> Execute(absl::Span<const db::Value>) override {
     const int64_t n = ++driver_->executes;
+    if (const int us = driver_->execute_us.load(); us > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(us));
+    }
     const int every = driver_->fail_every.load();
     if (every > 0 && n % every == 0) {
       const int code = driver_->fail_code.load();

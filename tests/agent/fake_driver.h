@@ -21,6 +21,7 @@ class FakeDriver : public db::Driver {
   std::atomic<bool> refuse_connections{false};  // connect fails with 2002
   std::atomic<int> fail_every{0};               // every Nth execute fails with:
   std::atomic<int> fail_code{1213};  // this server code (1213: deadlock)
+  std::atomic<int> execute_us{0};    // every statement execute takes this long
   std::atomic<int64_t> connects{0};
   std::atomic<int64_t> open_connections{0};
   std::atomic<int64_t> executes{0};

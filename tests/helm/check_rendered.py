@@ -72,6 +72,7 @@ CASES = {
 }
 
 PORT = 7070
+HEALTH_PORT = 7071  # agents.healthPort's default
 READINESS_SERVICE = "rig.v1.AgentService"
 
 
@@ -203,18 +204,24 @@ def check_manifests(case_name, rendered, notes_path, opts):
     check(isinstance(tgp, int) and tgp > exp["grace"],
           f"terminationGracePeriodSeconds {tgp} is not longer than the shutdown grace {exp['grace']}s")
 
-    # Probes: native gRPC without TLS; TCP with TLS (the kubelet has no TLS).
+    # Probes: native gRPC on the agent port; with TLS (the kubelet has no
+    # TLS) on the plaintext health-only port the agent opens for them.
     live, ready = agent.get("livenessProbe", {}), agent.get("readinessProbe", {})
+    probe_port = HEALTH_PORT if exp["tls"] else PORT
+    health_args = [a for a in args if a.startswith("--health-listen")]
+    container_ports = {p.get("name"): p.get("containerPort") for p in agent.get("ports", [])}
     if exp["tls"]:
-        check(live.get("tcpSocket", {}).get("port") == PORT and "grpc" not in live,
-              f"with TLS the liveness probe must be a TCP probe on {PORT}: {live}")
-        check(ready.get("tcpSocket", {}).get("port") == PORT and "grpc" not in ready,
-              f"with TLS the readiness probe must be a TCP probe on {PORT}: {ready}")
+        check(health_args == [f"--health-listen=0.0.0.0:{HEALTH_PORT}"],
+              f"with TLS the agent must serve health on 0.0.0.0:{HEALTH_PORT}: {health_args}")
+        check(container_ports.get("health") == HEALTH_PORT,
+              f"with TLS the container must expose port health={HEALTH_PORT}: {container_ports}")
     else:
-        check(live.get("grpc") == {"port": PORT, "service": ""},
-              f"liveness probe is not grpc {{port: {PORT}, service: ''}}: {live}")
-        check(ready.get("grpc") == {"port": PORT, "service": READINESS_SERVICE},
-              f"readiness probe is not grpc {{port: {PORT}, service: {READINESS_SERVICE}}}: {ready}")
+        check(health_args == [], f"without TLS no --health-listen is needed: {health_args}")
+        check("health" not in container_ports, f"without TLS no health port: {container_ports}")
+    check(live.get("grpc") == {"port": probe_port, "service": ""},
+          f"liveness probe is not grpc {{port: {probe_port}, service: ''}}: {live}")
+    check(ready.get("grpc") == {"port": probe_port, "service": READINESS_SERVICE},
+          f"readiness probe is not grpc {{port: {probe_port}, service: {READINESS_SERVICE}}}: {ready}")
     for name, p in (("liveness", live), ("readiness", ready)):
         check(p.get("periodSeconds", 0) > 0 and p.get("timeoutSeconds", 0) > 0,
               f"{name} probe lacks periodSeconds/timeoutSeconds")

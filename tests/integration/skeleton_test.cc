@@ -14,6 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "rig/v1/agent.grpc.pb.h"
 #include "rig/v1/report.pb.h"
 #include "tests/support/certs.h"
 #include "tests/support/mariadb_server.h"
@@ -474,6 +477,54 @@ class SecureChannelTest : public SkeletonTest {
 
 std::string* SecureChannelTest::certs_ = nullptr;
 std::string* SecureChannelTest::skip_ = nullptr;
+
+TEST_F(SecureChannelTest, HealthListenServesOnlyTheHealthServiceInPlaintext) {
+  const int port = testing::PickFreePort();
+  const int health_port = testing::PickFreePort();
+  auto agent = Subprocess::Start(
+      {RIG_AGENT_BIN, "--listen", absl::StrCat("127.0.0.1:", port),
+       "--tls-cert", Cert("server.pem"), "--tls-key", Cert("server.key"),
+       "--health-listen", absl::StrCat("127.0.0.1:", health_port)},
+      {{"RIG_AUTH_TOKEN", "s3cret-token"}},
+      absl::StrCat(*dir_, "/health-", port, ".log"));
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  // What the kubelet does: plaintext grpc.health.v1 Check, no token.
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
+                                     grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto check = [&](const std::string& service) {
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    grpc::health::v1::HealthCheckResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(2));
+    ctx.set_wait_for_ready(true);
+    grpc::Status s = health->Check(&ctx, req, &resp);
+    return s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                        resp.status())
+                  : absl::StrCat("error ", s.error_code(), ": ",
+                                 s.error_message());
+  };
+  std::string live;
+  for (int i = 0; i < 50 && live != "SERVING"; ++i) {
+    live = check("");
+    if (live != "SERVING") absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(live, "SERVING") << testing::ReadFile((*agent)->log_path());
+  EXPECT_EQ(check("rig.v1.AgentService"), "SERVING");  // idle: ready
+  EXPECT_EQ(check("no.such.Service").substr(0, 7), "error 5");  // NOT_FOUND
+
+  // Nothing else is served there: no way around TLS and the token.
+  auto stub = rig::v1::AgentService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  rig::v1::AgentInfo info;
+  const grpc::Status s = stub->GetInfo(&ctx, rig::v1::GetInfoRequest(), &info);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED)
+      << s.error_message();
+  (*agent)->Terminate(absl::Seconds(10));
+}
 
 TEST_F(SecureChannelTest, TlsRunPasses) {
   auto r =
