@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/load.h"
+#include "common/cores.h"
 #include "common/logging.h"
 #include "common/proto_duration.h"
 #include "common/version.h"
@@ -60,7 +61,7 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   response->set_hostname(host);
-  response->set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+  response->set_cores(UsableCores());
   for (const WorkloadDef* def : workloads_->List()) {
     auto* w = response->add_workloads();
     w->set_name(def->name);

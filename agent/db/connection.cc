@@ -3,10 +3,12 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/error_context.h"
 
 namespace rig::db {
 namespace {
@@ -52,6 +54,25 @@ absl::StatusCode StatusCodeFor(int code) {
 int TimeoutSeconds(absl::Duration d) {
   return static_cast<int>(
       std::max<int64_t>(1, absl::ToInt64Seconds(d + absl::Milliseconds(999))));
+}
+
+absl::StatusOr<int64_t> SetUpSession(
+    Connection& connection,
+    const std::map<std::string, std::string>& session_vars) {
+  int64_t id = -1;
+  auto rows = connection.Query("SELECT CONNECTION_ID()");
+  if (!rows.ok()) return rows.status();
+  if (!rows->empty() && !(*rows)[0].empty() && (*rows)[0][0] &&
+      !absl::SimpleAtoi(*(*rows)[0][0], &id)) {
+    id = -1;
+  }
+  for (const auto& [name, value] : session_vars) {
+    auto r = connection.Execute(absl::StrCat("SET SESSION ", name, " = ", value));
+    if (!r.ok()) {
+      return Prefix(r.status(), absl::StrCat("session variable ", name));
+    }
+  }
+  return id;
 }
 
 ServerInfo ClassifyServer(absl::string_view version,

@@ -90,6 +90,14 @@ absl::StatusCode StatusCodeFor(int server_code);
 // rounded up so that 500ms is not 0 (which would mean "no timeout").
 int TimeoutSeconds(absl::Duration d);
 
+// For adapters, after the handshake: the server's id of the connection
+// (SELECT CONNECTION_ID(), not the handshake's 32-bit thread id: TiDB's ids
+// can be wider), then `session_vars` applied with SET SESSION. Errors name
+// the variable.
+absl::StatusOr<int64_t> SetUpSession(
+    Connection& connection,
+    const std::map<std::string, std::string>& session_vars);
+
 struct ServerInfo {
   std::string flavor;   // "tidb", "mariadb" or "mysql"
   std::string version;  // VERSION()

@@ -239,19 +239,9 @@ class MariaDbDriver : public Driver {
       return Prefix(s, where);
     }
     auto connection = std::make_unique<MariaDbConnection>(m);
-    // Asked, not taken from the handshake: TiDB's ids can exceed its 32 bits.
-    auto id_rows = connection->Query("SELECT CONNECTION_ID()");
-    if (!id_rows.ok()) return Prefix(id_rows.status(), where);
-    if (!id_rows->empty() && !(*id_rows)[0].empty() && (*id_rows)[0][0]) {
-      connection->set_id(std::stoll(*(*id_rows)[0][0]));
-    }
-    for (const auto& [name, value] : options.session_vars) {
-      auto r =
-          connection->Execute(absl::StrCat("SET SESSION ", name, " = ", value));
-      if (!r.ok()) {
-        return Prefix(r.status(), absl::StrCat("session variable ", name));
-      }
-    }
+    auto id = SetUpSession(*connection, options.session_vars);
+    if (!id.ok()) return Prefix(id.status(), where);
+    connection->set_id(*id);
     return std::unique_ptr<Connection>(std::move(connection));
   }
 

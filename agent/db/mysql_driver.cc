@@ -181,18 +181,13 @@ class MySqlDriver : public Driver {
                                  options.port, " as ", options.user));
     }
     auto connection = std::make_unique<MySqlConnection>(std::move(conn));
-    auto id_rows = connection->Query("SELECT CONNECTION_ID()");
-    if (!id_rows.ok()) return id_rows.status();
-    if (!id_rows->empty() && !(*id_rows)[0].empty() && (*id_rows)[0][0]) {
-      connection->set_id(std::stoll(*(*id_rows)[0][0]));
+    auto id = SetUpSession(*connection, options.session_vars);
+    if (!id.ok()) {
+      return Prefix(id.status(),
+                    absl::StrCat("cannot connect to ", options.host, ":",
+                                 options.port, " as ", options.user));
     }
-    for (const auto& [name, value] : options.session_vars) {
-      auto r =
-          connection->Execute(absl::StrCat("SET SESSION ", name, " = ", value));
-      if (!r.ok()) {
-        return Prefix(r.status(), absl::StrCat("session variable ", name));
-      }
-    }
+    connection->set_id(*id);
     return std::unique_ptr<Connection>(std::move(connection));
   }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/scenarios/scenario_base.h"
 #include "agent/state_machine.h"
 #include "common/error_context.h"
 #include "common/proto_duration.h"
@@ -56,21 +57,10 @@ class RoundEvents : public RunEvents {
 // scenario/tick: one check, passing unless options.fail.
 // scenario/slow: waits (until cancelled) for options.wait_ms, then checks.
 // scenario/broken: fails with a lock wait timeout (server code 1205).
-class TestScenario : public Workload {
+class TestScenario : public ScenarioWorkload {
  public:
   TestScenario(std::string kind, bool fail, int64_t wait_ms)
       : kind_(std::move(kind)), fail_(fail), wait_ms_(wait_ms) {}
-  absl::Status CreateSchema(db::Connection&, bool) override {
-    return absl::OkStatus();
-  }
-  absl::Status Load(db::Connection&, const LoadTask&) override {
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection&) const override {
-    return absl::UnimplementedError("no load");
-  }
-  absl::Status Cleanup(db::Connection&) override { return absl::OkStatus(); }
   std::vector<ScenarioStep> ScenarioSteps() const override {
     const std::string kind = kind_;
     const bool fail = fail_;
