@@ -924,8 +924,17 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
               {"time", "agent", "scenario", "round", "result", "took", "checks",
                "detail"},
               {true, false, false, true, false, true, true, false});
+  // Every round that did not pass; passed ones up to a limit (a long run
+  // with a short `every` has thousands; all are in the JSON report).
+  constexpr int kMaxPassedRows = 50;
+  int passed_rows = 0, passed_left_out = 0;
   for (const auto& rec : r.scenario_rounds()) {
     const rig::v1::ScenarioRound& round = rec.round();
+    if (round.status() == rig::v1::CHECK_STATUS_PASSED &&
+        passed_rows++ >= kMaxPassedRows) {
+      ++passed_left_out;
+      continue;
+    }
     table.Row({Seconds(round.start_offset_us()), H(rec.agent()),
                H(round.kind()), absl::StrCat(round.round()),
                CheckBadge(round.status()),
@@ -934,7 +943,14 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
                absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),
                             "</span>")});
   }
-  return out + table.Html() + "</section>\n";
+  out += table.Html();
+  if (passed_left_out > 0) {
+    absl::StrAppend(&out, "<p class=\"note rounds-left-out\">", passed_left_out,
+                    " more passed round", passed_left_out == 1 ? "" : "s",
+                    " not listed (every round is in the JSON report and on "
+                    "the charts).</p>\n");
+  }
+  return out + "</section>\n";
 }
 
 std::string Verification(const rig::v1::Report& r) {

@@ -310,6 +310,26 @@ TEST(HtmlReportTest, ScenarioRoundsAreOnTheTimelineAndListed) {
   EXPECT_TRUE(Has(html, "<section id=\"scenario-rounds\">"));
   EXPECT_TRUE(Has(html, "Scenarios alongside the load"));
 
+  // A long run: every failed round is listed, passed ones up to 50.
+  rig::v1::Report many = Synthetic();
+  for (int i = 0; i < 120; ++i) {
+    rig::v1::ScenarioRoundRecord* rec = many.add_scenario_rounds();
+    rec->set_agent("agent-1");
+    rec->mutable_round()->set_kind("scenario/isolation");
+    rec->mutable_round()->set_round(i + 1);
+    rec->mutable_round()->set_start_offset_us(5000000 + i * 200000LL);
+    rec->mutable_round()->set_end_offset_us(5100000 + i * 200000LL);
+    rec->mutable_round()->set_status(i == 100 ? rig::v1::CHECK_STATUS_FAILED
+                                               : rig::v1::CHECK_STATUS_PASSED);
+  }
+  const std::string long_html = RenderHtmlReport(many);
+  EXPECT_EQ(Count(long_html, "<rect class=\"scenario-round\""), 3 * 122);
+  EXPECT_TRUE(Has(long_html, "70 more passed rounds not listed"));
+  const size_t table_at = long_html.find("<section id=\"scenario-rounds\">");
+  ASSERT_NE(table_at, std::string::npos);
+  // Both failed rounds (Synthetic's and round 101) are in the table.
+  EXPECT_EQ(Count(long_html.substr(table_at), ">failed<"), 2);
+
   // Without rounds, neither bars nor the section.
   rig::v1::Report none = Synthetic();
   none.clear_scenario_rounds();
