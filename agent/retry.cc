@@ -36,11 +36,7 @@ Backoff::Options FromPolicy(const rig::v1::RetryPolicy& p) {
                                  Backoff::kDefaultInitialBackoff);
   o.max_backoff =
       PositiveOr(FromProto(p.max_backoff()), Backoff::kDefaultMaxBackoff);
-  if (p.jitter() < 0) {
-    o.jitter = 0;
-  } else if (p.jitter() > 0) {
-    o.jitter = p.jitter();
-  }
+  if (p.has_jitter()) o.jitter = std::max(0.0, p.jitter());
   if (p.multiplier() > 0) o.multiplier = p.multiplier();
   return o;
 }

@@ -43,9 +43,8 @@ class Backoff {
   };
 
   // Zero, unset or negative fields take the defaults above, except jitter:
-  // proto3 cannot tell an explicit 0 from unset, so 0 means the default 0.2
-  // and a negative jitter is how a plan asks for none. Jitter above 1 is
-  // clamped to 1.
+  // unset means the default 0.2, an explicit 0 (or a negative value) none.
+  // Jitter above 1 is clamped to 1.
   explicit Backoff(const rig::v1::RetryPolicy& policy);
   explicit Backoff(const Options& options);
 

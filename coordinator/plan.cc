@@ -43,7 +43,7 @@ const std::map<std::string, Range>& Ranges() {
       {"load.rate", {0, 1e9}},
       {"load.stages.rate", {0, 1e9}},
       {"resilience.retry.max_attempts", {1, 1000}},
-      {"resilience.retry.jitter", {-1, 1}},  // negative: no jitter
+      {"resilience.retry.jitter", {-1, 1}},  // 0 or negative: no jitter
       {"resilience.retry.multiplier", {1, 100}},
       {"resilience.circuit_breaker.failure_threshold", {1, 1e9}},
       {"resilience.circuit_breaker.failure_rate", {0, 1}},
@@ -497,7 +497,7 @@ void ApplyPlanDefaults(rig::v1::Plan& plan) {
   if (r->max_attempts() == 0) r->set_max_attempts(3);
   set_duration(r->mutable_initial_backoff(), absl::Milliseconds(50));
   set_duration(r->mutable_max_backoff(), absl::Seconds(2));
-  if (r->jitter() == 0) r->set_jitter(0.2);
+  if (!r->has_jitter()) r->set_jitter(0.2);  // an explicit 0 = none
   if (r->multiplier() == 0) r->set_multiplier(2);
   auto* cb = plan.mutable_resilience()->mutable_circuit_breaker();
   if (cb->failure_threshold() == 0) cb->set_failure_threshold(20);

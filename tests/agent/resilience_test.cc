@@ -214,14 +214,18 @@ TEST(BackoffTest, DelaysAreExactWithoutJitter) {
   EXPECT_EQ(backoff.max_attempts(), 5);
   EXPECT_EQ(backoff.Delay(0, rng), absl::Milliseconds(50));  // as attempt 1
 
-  // A plan asks for no jitter with a negative value (0 means the default).
-  rig::v1::RetryPolicy policy;
-  policy.set_jitter(-1);
-  const Backoff from_plan(policy);
-  for (int attempt = 1; attempt <= 10; ++attempt) {
-    EXPECT_EQ(from_plan.Delay(attempt, rng),
-              absl::Milliseconds(kExpectedMs[attempt - 1]))
-        << "attempt " << attempt;
+  // A plan asks for no jitter with 0 (a negative value too, as before
+  // `jitter` was optional).
+  for (double none : {0.0, -1.0}) {
+    rig::v1::RetryPolicy policy;
+    policy.set_jitter(none);
+    const Backoff from_plan(policy);
+    EXPECT_DOUBLE_EQ(from_plan.options().jitter, 0);
+    for (int attempt = 1; attempt <= 10; ++attempt) {
+      EXPECT_EQ(from_plan.Delay(attempt, rng),
+                absl::Milliseconds(kExpectedMs[attempt - 1]))
+          << "attempt " << attempt;
+    }
   }
 }
 

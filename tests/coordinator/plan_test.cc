@@ -75,6 +75,21 @@ TEST(PlanTest, AppliesDefaults) {
   EXPECT_EQ(FromProto(plan->load().report_interval()), absl::Seconds(1));
 }
 
+TEST(PlanTest, AnExplicitZeroJitterMeansNoneAndAbsentMeansTheDefault) {
+  auto zero = ParsePlan(
+      "workload: {kind: oltp_point_select}\n"
+      "resilience: {retry: {jitter: 0}}\n",
+      "plan.yaml");
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  ApplyPlanDefaults(*zero);
+  EXPECT_TRUE(zero->resilience().retry().has_jitter());
+  EXPECT_EQ(zero->resilience().retry().jitter(), 0);
+  auto absent = ParsePlan("workload: {kind: oltp_point_select}\n", "plan.yaml");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  ApplyPlanDefaults(*absent);
+  EXPECT_EQ(absent->resilience().retry().jitter(), 0.2);
+}
+
 TEST(PlanTest, UnknownKeyNamesKeyPathAndLine) {
   const std::string msg = ErrorOf(
       "workload: {kind: oltp_point_select}\n"
