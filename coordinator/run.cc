@@ -207,6 +207,11 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
         "no agents given (use --agents host:port,...)");
   }
   SetLogContext("run", run_id_);
+  if (const std::string& path = plan_.report().journal(); !path.empty()) {
+    auto journal = Journal::Open(path);
+    if (!journal.ok()) return journal.status();
+    journal_ = std::move(*journal);
+  }
   RIG_LOG(Info) << "run " << run_id_ << ": asking " << clients_.size()
                 << " agent(s) for their state";
   if (absl::Status s = CheckAgents(); !s.ok()) return s;
@@ -214,6 +219,17 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
 
   start_ = std::chrono::steady_clock::now();
   started_at_ = absl::Now();
+  {
+    rig::v1::JournalEntry e;
+    auto* started = e.mutable_run_started();
+    started->set_run_id(run_id_);
+    *started->mutable_plan() = plan_;
+    started->mutable_plan()->mutable_target()->clear_password();
+    *started->mutable_started_at() = ToTimestamp(started_at_);
+    for (const auto& c : clients_) started->add_agents(c->address());
+    std::lock_guard<std::mutex> lock(mu_);
+    JournalLocked(e);
+  }
   RIG_LOG(Info) << "run " << run_id_ << ": plan \"" << plan_.name() << "\", "
                 << plan_.workload().kind() << ", " << plan_.load().connections()
                 << " connections on " << clients_.size() << " agent(s)";
@@ -271,7 +287,19 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   heartbeats.join();
   for (auto& c : clients_) c->Join();
   std::lock_guard<std::mutex> lock(mu_);
-  return BuildReport();
+  rig::v1::Report report = BuildReport();
+  rig::v1::JournalEntry e;
+  auto* ended = e.mutable_run_ended();
+  ended->set_status(report.status());
+  ended->set_exit_code(report.exit_code());
+  ended->set_error(report.error());
+  *ended->mutable_total() = report.total();
+  JournalLocked(e);
+  return report;
+}
+
+void Coordinator::JournalLocked(const rig::v1::JournalEntry& entry) {
+  if (journal_ != nullptr) journal_->Write(entry);
 }
 
 int64_t Coordinator::RunLengthUs() const {
@@ -324,6 +352,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
           // in the report but would read as a throughput collapse here.
           const rig::v1::IntervalReport iv =
               aggregate_.Interval(m.interval().seq());
+          rig::v1::JournalEntry e;
+          *e.mutable_interval() = iv;
+          JournalLocked(e);
           const int64_t nominal_us = absl::ToInt64Microseconds(
               FromProto(plan_.load().report_interval(), absl::Seconds(1)));
           if (m.interval().end_offset_us() - m.interval().start_offset_us() >=
@@ -341,6 +372,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
           rig::v1::ErrorSampleRecord r;
           r.set_agent(name);
           *r.mutable_sample() = m.error_sample();
+          rig::v1::JournalEntry e;
+          *e.mutable_error_sample() = r;
+          JournalLocked(e);
           samples_.push_back(r);
         }
         break;
@@ -350,6 +384,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         *r.mutable_event() = m.breaker_event();
         r.set_offset_us(
             aggregate_.ToTimeline(agent, m.breaker_event().offset_us()));
+        rig::v1::JournalEntry e;
+        *e.mutable_breaker_event() = r;
+        JournalLocked(e);
         breaker_events_.push_back(r);
         break;
       }
@@ -362,6 +399,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         r.mutable_round()->set_end_offset_us(
             aggregate_.ToTimeline(agent, m.scenario_round().end_offset_us()));
         progress_line = RoundLine(r);
+        rig::v1::JournalEntry e;
+        *e.mutable_scenario_round() = r;
+        JournalLocked(e);
         rounds_.push_back(std::move(r));
         break;
       }
@@ -395,6 +435,11 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
             verification_.set_status(rig::v1::CHECK_STATUS_PASSED);
           }
         }
+        rig::v1::JournalEntry e;
+        e.mutable_agent_ended()->set_agent(name);
+        e.mutable_agent_ended()->set_final_state(r.final_state());
+        e.mutable_agent_ended()->set_error(a.error);
+        JournalLocked(e);
         if (r.final_state() == rig::v1::STATE_FAILED) {
           stop_reason = absl::StrCat("agent ", name, " failed: ", a.error);
         }
@@ -426,6 +471,13 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
                        status.ok() ? "stream closed" : status.ToString(), ")");
     }
     RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
+    rig::v1::JournalEntry e;
+    e.mutable_agent_ended()->set_agent(
+        a.info.name().empty() ? clients_[agent]->address() : a.info.name());
+    e.mutable_agent_ended()->set_final_state(a.state);
+    e.mutable_agent_ended()->set_lost(true);
+    e.mutable_agent_ended()->set_error(a.error);
+    JournalLocked(e);
     const rig::v1::AgentPolicy& policy = plan_.agents();
     if (policy.on_agent_loss() == rig::v1::AGENT_LOSS_POLICY_CONTINUE &&
         lost_ <= policy.max_lost_agents() && LiveAgentsLocked() > 0) {

@@ -25,6 +25,7 @@
 #include "common/channel_security.h"
 #include "coordinator/agent_client.h"
 #include "coordinator/aggregate.h"
+#include "coordinator/journal.h"
 #include "rig/v1/report.pb.h"
 
 namespace rig::coordinator {
@@ -78,6 +79,8 @@ class Coordinator : public SessionListener {
   void StopOthers(int except, const std::string& reason);
   void Progress(const std::string& line);
   rig::v1::Report BuildReport() const;
+  // Appends to the run journal, if there is one. Called with mu_ held.
+  void JournalLocked(const rig::v1::JournalEntry& entry);
   int LiveAgentsLocked() const;
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // Sends Advance for every barrier all live agents have reached.
@@ -100,6 +103,7 @@ class Coordinator : public SessionListener {
   std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::vector<rig::v1::ScenarioRoundRecord> rounds_;         // guarded by mu_
+  std::unique_ptr<Journal> journal_;  // plan report.journal; guarded by mu_
   std::string stop_reason_;                                  // guarded by mu_
   rig::v1::VerificationResult verification_;                 // guarded by mu_
   std::set<int> advanced_;                                   // guarded by mu_

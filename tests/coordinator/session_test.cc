@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "common/proto_duration.h"
 #include "coordinator/plan.h"
 #include "coordinator/run.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/agent/fake_driver.h"
 
@@ -208,6 +210,64 @@ TEST(SessionTest, DatabaseErrorFailsTheRunWithContext) {
       << report->agents(0).error();
   EXPECT_NE(report->agents(0).error().find("server code 2002"),
             std::string::npos);
+}
+
+TEST(SessionTest, TheJournalHasEveryMergedIntervalAsTheRunGoes) {
+  InProcessAgent a("a"), b("b");
+  const std::string path = ::testing::TempDir() + "/session-journal.jsonl";
+  rig::v1::Plan plan = TestPlan(2, "500ms");
+  plan.mutable_report()->set_journal(path);
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), b.address()};
+  coordinator::Coordinator coord(options, plan);
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->status(), rig::v1::RUN_STATUS_PASSED) << report->error();
+
+  std::ifstream in(path);
+  std::vector<rig::v1::JournalEntry> entries;
+  for (std::string line; std::getline(in, line);) {
+    rig::v1::JournalEntry e;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &e).ok())
+        << line;
+    entries.push_back(e);
+  }
+  ASSERT_GE(entries.size(), 4u);
+  ASSERT_TRUE(entries.front().has_run_started());
+  EXPECT_EQ(entries.front().run_started().run_id(), report->run_id());
+  EXPECT_EQ(entries.front().run_started().agents_size(), 2);
+  EXPECT_TRUE(entries.front().run_started().plan().target().password().empty());
+  ASSERT_TRUE(entries.back().has_run_ended());
+  EXPECT_EQ(entries.back().run_ended().status(), rig::v1::RUN_STATUS_PASSED);
+  EXPECT_EQ(entries.back().run_ended().total().counters().ops(),
+            report->total().counters().ops());
+  int intervals = 0, ended = 0;
+  int64_t ops = 0;
+  for (const auto& e : entries) {
+    intervals += e.has_interval();
+    if (e.has_interval()) ops += e.interval().counters().ops();
+    ended += e.has_agent_ended();
+  }
+  // Every interval of the report, with the same operations in total.
+  EXPECT_EQ(intervals, report->intervals_size());
+  EXPECT_EQ(ops, report->total().counters().ops());
+  EXPECT_EQ(ended, 2);
+}
+
+TEST(SessionTest, AnUnwritableJournalIsNamedBeforeAnyAgentIsAsked) {
+  InProcessAgent a("a");
+  rig::v1::Plan plan = TestPlan(1, "200ms");
+  plan.mutable_report()->set_journal("/nonexistent-dir/run.jsonl");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  coordinator::Coordinator coord(options, plan);
+  auto report = coord.Run();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find(
+                "cannot write the run journal /nonexistent-dir/run.jsonl"),
+            std::string::npos)
+      << report.status();
+  EXPECT_EQ(a.driver.connects.load(), 0);
 }
 
 TEST(SessionTest, BreakerEventsLandOnTheCoordinatorTimeline) {

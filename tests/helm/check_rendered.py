@@ -405,7 +405,8 @@ def check_job(kinds, exp, agent_selector, opts, notes_path):
             with open(planfile, "w") as f:
                 f.write(text)
             sets = [a for a in args if a.startswith("--set=")]
-            sets += ['--set=report.json=/reports/x/report.json', '--set=report.html=""']
+            sets += ['--set=report.json=/reports/x/report.json', '--set=report.html=""',
+                     '--set=report.journal=/reports/x/journal.jsonl']
             r = subprocess.run([opts.coordinator, "plan", "validate", planfile] + sets,
                                capture_output=True, text=True, timeout=60)
             check(r.returncode == 0, f"rig-coordinator plan validate of the rendered plan with {sets} failed: "
@@ -461,6 +462,11 @@ exit "$STUB_RC"
           f"script: JSON report not under REPORTS_DIR: {json_path}")
     html = [a for a in got if a.startswith("--set=report.html=")]
     check(html and html[0].endswith('/report.html"'), f"script: HTML report path {html}")
+    journal = [a for a in got if a.startswith("--set=report.journal=")]
+    expected_journal = json_path[0].replace("--set=report.json=", "--set=report.journal=")
+    expected_journal = expected_journal[: expected_journal.rfind("/")] + "/journal.jsonl"
+    check(journal == [expected_journal],
+          f"script: the run journal is not next to the JSON report: {journal} {json_path}")
 
     # HTML off: the plan's html path is overridden with an empty string.
     r = subprocess.run(argv, env=dict(base, REPORT_HTML="false", STUB_RC="0"), capture_output=True, text=True, timeout=60)

@@ -392,12 +392,15 @@ TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
   const int port = testing::PickFreePort();
   auto agent = StartAgent("a-orphan", port);
   ASSERT_TRUE(agent);
+  const std::string journal = absl::StrCat(*dir_, "/orphan.jsonl");
   const std::string plan = WritePlan(
       "orphan.yaml",
       absl::StrCat(TargetYaml(),
                    "workload: {kind: oltp_point_select, table_size: 1000}\n"
                    "load: {connections: 3, duration: 5m, "
-                   "report_interval: 200ms}\n"));
+                   "report_interval: 200ms}\n"
+                   "report: {journal: ",
+                   journal, "}\n"));
   const std::string log = absl::StrCat(*dir_, "/coordinator-orphan.log");
   auto coord = StartMeasuringCoordinator(
       {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, log);
@@ -412,6 +415,23 @@ TEST_F(SkeletonTest, KilledCoordinatorMakesAgentsFreeTheirConnections) {
   EXPECT_NE(
       testing::ReadFile(agent->log_path()).find("run ended in state Cancelled"),
       std::string::npos);
+  // Nothing the coordinator had merged is lost: the journal has the run's
+  // start and its intervals up to the kill, every line whole.
+  std::vector<std::string> lines =
+      absl::StrSplit(testing::ReadFile(journal), '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 2u);
+  int intervals = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    rig::v1::JournalEntry e;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[i], &e).ok())
+        << lines[i];
+    if (i == 0) {
+      EXPECT_TRUE(e.has_run_started()) << lines[i];
+    }
+    EXPECT_FALSE(e.has_run_ended());
+    intervals += e.has_interval();
+  }
+  EXPECT_GE(intervals, 1);
 }
 
 // TLS, mutual TLS and the bearer token between real processes.
