@@ -1,5 +1,6 @@
 #include "agent/alongside.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -106,16 +107,32 @@ void Alongside::Finish(absl::Duration grace) {
     }
     return true;
   };
-  if (!cv_.wait_for(lock, absl::ToChronoNanoseconds(grace), idle)) {
-    cancel_rounds_ = true;
-    for (RunContext* c : current_) {
-      if (c == nullptr) continue;
-      c->cancel.Cancel(absl::CancelledError(absl::StrCat(
-          "the load ended and the round did not finish within ",
-          absl::FormatDuration(grace))));
+  // Wait for the rounds in progress, in slices, so that the run being
+  // cancelled meanwhile (SIGTERM, the coordinator) cuts them at once.
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(grace);
+  absl::Status cut;
+  while (!idle()) {
+    if (ctx_.cancel.cancelled()) {
+      cut = ctx_.cancel.reason();
+      break;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      cut = absl::CancelledError(
+          absl::StrCat("the load ended and the round did not finish within ",
+                       absl::FormatDuration(grace)));
+      break;
+    }
+    cv_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(50)),
+                   idle);
   }
   cancel_rounds_ = true;
+  if (!cut.ok()) {
+    for (RunContext* c : current_) {
+      if (c != nullptr) c->cancel.Cancel(cut);
+    }
+  }
   lock.unlock();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
@@ -137,6 +154,7 @@ void Alongside::Loop(size_t index) {
       if (stopping_ || ctx_.cancel.cancelled()) return;
     }
     const auto started = std::chrono::steady_clock::now();
+    const int64_t started_us = ctx_.OffsetUs();
     next = started + absl::ToChronoNanoseconds(every);
 
     RunContext round_ctx(ctx_.run_id, assignment, ctx_.driver, ctx_.workloads,
@@ -151,18 +169,22 @@ void Alongside::Loop(size_t index) {
     (*workload)->SetAgent(assignment.agent_index(),
                           std::max(1, assignment.agent_count()));
     const std::vector<ScenarioStep> steps = (*workload)->ScenarioSteps();
+    if (steps.empty()) {  // Check() saw steps; a scenario changed its mind
+      RIG_LOG(Error) << spec.kind() << " has no steps on this agent";
+      return;
+    }
     StateRegistry registry;
     RegisterScenarioSteps(registry, steps, kCompleted);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (cancel_rounds_) return;
+      if (cancel_rounds_ || stopping_) return;  // no round after Finish
       current_[index] = &round_ctx;
     }
     rig::v1::AgentMessage m;
     rig::v1::ScenarioRound* r = m.mutable_scenario_round();
     r->set_kind(spec.kind());
     r->set_round(round);
-    r->set_start_offset_us(ctx_.OffsetUs());
+    r->set_start_offset_us(started_us);
     StateMachine(registry).Run(round_ctx, steps.front().state);
     r->set_end_offset_us(ctx_.OffsetUs());
     {

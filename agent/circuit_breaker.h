@@ -104,6 +104,11 @@ class CircuitBreaker {
   int64_t TakeOpenUs();
 
   bool enabled() const { return enabled_; }
+  // True when Acquire would admit at once without waiting (closed or
+  // disabled); a lock-free hint, it may change right after.
+  bool closed() const {
+    return !enabled_ || closed_.load(std::memory_order_acquire);
+  }
   const std::string& target() const { return target_; }
 
  private:

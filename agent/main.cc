@@ -141,6 +141,10 @@ int main(int argc, char** argv) {
   auto service = std::make_unique<rig::agent::AgentServiceImpl>(
       options, driver.get(), &rig::agent::WorkloadRegistry::Default(), &states);
   builder.RegisterService(service.get());
+  // Before anything is served: a run can only start once the server does,
+  // and on_busy keeps this in step from then on.
+  health_only_service.Set("", true);
+  health_only_service.Set(kReadinessService, true);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::StrCat("cannot listen on ", listen,
@@ -155,8 +159,6 @@ int main(int argc, char** argv) {
     // Not gRPC's default health service: ours (agent/health.h).
     health_builder.SetOption(
         std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
-    health_only_service.Set("", true);
-    health_only_service.Set(kReadinessService, !service->busy());
     health_builder.RegisterService(&health_only_service);
     int health_port = 0;
     health_builder.AddListeningPort(hl, grpc::InsecureServerCredentials(),

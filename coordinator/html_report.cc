@@ -937,7 +937,10 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
     }
     table.Row({Seconds(round.start_offset_us()), H(rec.agent()),
                H(round.kind()), absl::StrCat(round.round()),
-               CheckBadge(round.status()),
+               round.has_error() &&
+                       round.status() != rig::v1::CHECK_STATUS_FAILED
+                   ? Badge("error", "neutral")
+                   : CheckBadge(round.status()),
                Seconds(round.end_offset_us() - round.start_offset_us()),
                absl::StrCat(round.checks_size()),
                absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),

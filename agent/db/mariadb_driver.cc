@@ -38,7 +38,6 @@ class MariaDbStatement : public Statement {
   explicit MariaDbStatement(MYSQL_STMT* stmt)
       : stmt_(stmt),
         param_count_(mysql_stmt_param_count(stmt)),
-        returns_rows_(mysql_stmt_field_count(stmt) > 0),
         binds_(param_count_),
         ints_(param_count_),
         strings_(param_count_),
@@ -46,6 +45,24 @@ class MariaDbStatement : public Statement {
     std::memset(binds_.data(), 0, sizeof(MYSQL_BIND) * binds_.size());
   }
   ~MariaDbStatement() override { mysql_stmt_close(stmt_); }
+
+ private:
+  // The current result: its rows stored and counted, or the affected rows.
+  absl::StatusOr<int64_t> ReadResult() {
+    if (mysql_stmt_field_count(stmt_) == 0) {
+      return static_cast<int64_t>(mysql_stmt_affected_rows(stmt_));
+    }
+    if (mysql_stmt_store_result(stmt_) != 0) {
+      absl::Status s = StatementError(stmt_);
+      mysql_stmt_free_result(stmt_);
+      return s;
+    }
+    const int64_t rows = static_cast<int64_t>(mysql_stmt_num_rows(stmt_));
+    mysql_stmt_free_result(stmt_);
+    return rows;
+  }
+
+ public:
 
   absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) override {
     if (params.size() != param_count_) {
@@ -82,28 +99,30 @@ class MariaDbStatement : public Statement {
     }
     if (rebind && param_count_ > 0) {
       if (mysql_stmt_bind_param(stmt_, binds_.data()) != 0) {
+        bound_ = false;  // the library may hold the old binds: bind again
+        for (MYSQL_BIND& b : binds_) b.buffer_type = MYSQL_TYPE_NULL;
         return StatementError(stmt_);
       }
       bound_ = true;
     }
     if (mysql_stmt_execute(stmt_) != 0) return StatementError(stmt_);
-    if (!returns_rows_) {
-      return static_cast<int64_t>(mysql_stmt_affected_rows(stmt_));
+    // The count is the first result's: rows read, or rows affected. A CALL
+    // can return several results (its field count is known only now); all
+    // are read so the connection stays in step.
+    absl::StatusOr<int64_t> count = ReadResult();
+    while (mysql_stmt_more_results(stmt_)) {
+      const int next = mysql_stmt_next_result(stmt_);
+      if (next > 0) return StatementError(stmt_);
+      if (next < 0) break;
+      absl::StatusOr<int64_t> more = ReadResult();
+      if (!more.ok()) return more.status();
     }
-    if (mysql_stmt_store_result(stmt_) != 0) {
-      absl::Status s = StatementError(stmt_);
-      mysql_stmt_free_result(stmt_);
-      return s;
-    }
-    const int64_t rows = static_cast<int64_t>(mysql_stmt_num_rows(stmt_));
-    mysql_stmt_free_result(stmt_);
-    return rows;
+    return count;
   }
 
  private:
   MYSQL_STMT* const stmt_;
   const size_t param_count_;
-  const bool returns_rows_;
   bool bound_ = false;
   std::vector<MYSQL_BIND> binds_;
   std::vector<int64_t> ints_;
@@ -169,8 +188,16 @@ class MariaDbConnection : public Connection {
       rows.push_back(std::move(row));
     }
     mysql_free_result(res);
-    while (mysql_next_result(m_) == 0) {
-      if (MYSQL_RES* more = mysql_store_result(m_)) mysql_free_result(more);
+    // Further results (a procedure's) are read and dropped.
+    for (;;) {
+      const int next = mysql_next_result(m_);
+      if (next < 0) break;
+      if (next > 0) return ConnectionError(m_);
+      if (MYSQL_RES* more = mysql_store_result(m_)) {
+        mysql_free_result(more);
+      } else if (mysql_field_count(m_) != 0) {
+        return ConnectionError(m_);
+      }
     }
     return rows;
   }

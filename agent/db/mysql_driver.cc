@@ -26,6 +26,18 @@ absl::Status FromException(const sql::SQLException& e) {
                          {code, std::string(e.getSQLState())});
 }
 
+// Reads and drops the results after the first (a procedure's), so the
+// connection stays in step ("Commands out of sync" otherwise).
+void DrainResults(sql::Statement& stmt) {
+  for (int i = 0; i < 1000; ++i) {
+    if (stmt.getMoreResults()) {
+      std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
+      continue;
+    }
+    if (stmt.getUpdateCount() == static_cast<uint64_t>(-1)) return;
+  }
+}
+
 int64_t CountRows(sql::ResultSet* rs) {
   int64_t rows = 0;
   while (rs->next()) ++rows;
@@ -75,11 +87,15 @@ class MySqlConnection : public Connection {
   absl::StatusOr<int64_t> Execute(absl::string_view sql) override {
     try {
       std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+      int64_t count = 0;
       if (stmt->execute(std::string(sql))) {
         std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
-        return CountRows(rs.get());
+        count = CountRows(rs.get());
+      } else {
+        count = static_cast<int64_t>(stmt->getUpdateCount());
       }
-      return static_cast<int64_t>(stmt->getUpdateCount());
+      DrainResults(*stmt);
+      return count;
     } catch (const sql::SQLException& e) {
       return FromException(e);
     }
@@ -90,7 +106,10 @@ class MySqlConnection : public Connection {
       std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
       // executeQuery() throws without a message on a statement that returns
       // no result set; such a statement has no rows.
-      if (!stmt->execute(std::string(sql))) return std::vector<Row>();
+      if (!stmt->execute(std::string(sql))) {
+        DrainResults(*stmt);
+        return std::vector<Row>();
+      }
       std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
       const unsigned columns = rs->getMetaData()->getColumnCount();
       std::vector<Row> rows;
@@ -106,6 +125,8 @@ class MySqlConnection : public Connection {
         }
         rows.push_back(std::move(row));
       }
+      rs.reset();
+      DrainResults(*stmt);
       return rows;
     } catch (const sql::SQLException& e) {
       return FromException(e);

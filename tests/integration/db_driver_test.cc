@@ -197,6 +197,36 @@ TEST_P(DriverTest, PreparedStatementsRunManyTimesWithChangingParameters) {
   EXPECT_EQ(*n, 3);  // rows changed
 }
 
+TEST_P(DriverTest, AProcedureWithSeveralResultsLeavesTheConnectionInStep) {
+  auto c = Connect(Options());
+  ASSERT_NE(c, nullptr);
+  const std::string p = absl::StrCat("drv_proc_", GetParam());
+  ASSERT_TRUE(c->Execute("DROP PROCEDURE IF EXISTS " + p).ok());
+  ASSERT_TRUE(c->Execute(absl::StrCat("CREATE PROCEDURE ", p,
+                                      "() BEGIN SELECT 1 UNION SELECT 2; "
+                                      "SELECT 3; END"))
+                  .ok());
+  auto n = c->Execute("CALL " + p + "()");
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 2);  // the first result's rows
+  EXPECT_EQ(One(*c, "SELECT 'next'"), "next");
+  auto rows = c->Query("CALL " + p + "()");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->size(), 2u);
+  EXPECT_EQ(One(*c, "SELECT 'after query'"), "after query");
+  if (GetParam() == "mariadb") {
+    // Prepared, as the sql workload runs a user's CALL.
+    auto call = c->Prepare("CALL " + p + "()");
+    ASSERT_TRUE(call.ok()) << call.status();
+    for (int i = 0; i < 3; ++i) {
+      auto r = (*call)->Execute({});
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(*r, 2);
+      EXPECT_EQ(One(*c, "SELECT 'in step'"), "in step");
+    }
+  }
+}
+
 TEST_P(DriverTest, ServerErrorsCarryCodeSqlStateAndAUsefulStatusCode) {
   auto c = Connect(Options());
   ASSERT_NE(c, nullptr);

@@ -712,7 +712,7 @@ TEST_F(SkeletonTest, ScenariosRunAlongsideTheLoadOnOneTimeline) {
   }
   EXPECT_GE(rounds["local-1 scenario/isolation"], 3);
   EXPECT_GE(rounds["local-2 scenario/isolation"], 3);
-  EXPECT_GE(rounds["local-1 scenario/deadlock"], 2);
+  EXPECT_GE(rounds["local-1 scenario/deadlock"], 1);
   EXPECT_EQ(rounds.count("local-2 scenario/deadlock"), 0u);
 
   // The verdict folds the rounds into one check per scenario check.
