@@ -288,6 +288,14 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   for (auto& c : clients_) c->Join();
   std::lock_guard<std::mutex> lock(mu_);
   rig::v1::Report report = BuildReport();
+  // Intervals that not every agent sent (the last stub, an agent lost) never
+  // completed: they go in now, as in the report.
+  for (const auto& iv : report.intervals()) {
+    if (journaled_intervals_.count(iv.seq())) continue;
+    rig::v1::JournalEntry entry;
+    *entry.mutable_interval() = iv;
+    JournalLocked(entry);
+  }
   rig::v1::JournalEntry e;
   auto* ended = e.mutable_run_ended();
   ended->set_status(report.status());
@@ -355,6 +363,7 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
           rig::v1::JournalEntry e;
           *e.mutable_interval() = iv;
           JournalLocked(e);
+          journaled_intervals_.insert(iv.seq());
           const int64_t nominal_us = absl::ToInt64Microseconds(
               FromProto(plan_.load().report_interval(), absl::Seconds(1)));
           if (m.interval().end_offset_us() - m.interval().start_offset_us() >=

@@ -42,7 +42,9 @@ class MariaDbStatement : public Statement {
         ints_(param_count_),
         strings_(param_count_),
         lengths_(param_count_) {
-    std::memset(binds_.data(), 0, sizeof(MYSQL_BIND) * binds_.size());
+    if (!binds_.empty()) {
+      std::memset(binds_.data(), 0, sizeof(MYSQL_BIND) * binds_.size());
+    }
   }
   ~MariaDbStatement() override { mysql_stmt_close(stmt_); }
 
