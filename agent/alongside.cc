@@ -54,12 +54,13 @@ absl::Status Alongside::Check(const rig::v1::Plan& plan,
         absl::StrCat("alongside[", i, "] (", a.kind(), "): ");
     if (!absl::StartsWith(a.kind(), "scenario/")) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where, "kind must be a scenario (scenario/<name>); load workloads "
-                 "go in workload.kind"));
+          where,
+          "kind must be a scenario (scenario/<name>); load workloads "
+          "go in workload.kind"));
     }
     if (!kinds.insert(a.kind()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, "listed twice; both would use the same tables"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, "listed twice; both would use the same tables"));
     }
     if (a.every().seconds() < 0 || a.every().nanos() < 0) {
       return absl::InvalidArgumentError(
@@ -124,8 +125,8 @@ void Alongside::Finish(absl::Duration grace) {
                        absl::FormatDuration(grace)));
       break;
     }
-    cv_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(50)),
-                   idle);
+    cv_.wait_until(
+        lock, std::min(deadline, now + std::chrono::milliseconds(50)), idle);
   }
   cancel_rounds_ = true;
   if (!cut.ok()) {
@@ -206,7 +207,7 @@ void Alongside::Loop(size_t index) {
     }
     const bool errored = result.final_state() != rig::v1::STATE_COMPLETED;
     if (errored) *r->mutable_error() = result.error();
-    r->set_status(failed ? rig::v1::CHECK_STATUS_FAILED
+    r->set_status(failed                    ? rig::v1::CHECK_STATUS_FAILED
                   : errored || !any_checked ? rig::v1::CHECK_STATUS_SKIPPED
                                             : rig::v1::CHECK_STATUS_PASSED);
     if (failed || errored) {

@@ -54,8 +54,8 @@ class Alongside {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;         // guarded by mu_: no new rounds
-  bool cancel_rounds_ = false;    // guarded by mu_: cancel rounds at once
+  bool stopping_ = false;             // guarded by mu_: no new rounds
+  bool cancel_rounds_ = false;        // guarded by mu_: cancel rounds at once
   std::vector<RunContext*> current_;  // guarded by mu_: round in progress
 };
 

@@ -16,9 +16,9 @@ grpc::Status HealthService::Check(
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "unknown service " + request->service());
   }
-  response->set_status(it->second
-                           ? grpc::health::v1::HealthCheckResponse::SERVING
-                           : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  response->set_status(
+      it->second ? grpc::health::v1::HealthCheckResponse::SERVING
+                 : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   return grpc::Status::OK;
 }
 

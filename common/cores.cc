@@ -47,7 +47,8 @@ std::vector<std::string> Candidates(const std::string& mount,
 std::optional<double> QuotaV2(const std::string& root,
                               absl::string_view proc_cgroup) {
   const std::string mount = Join(root, "sys/fs/cgroup");
-  for (const std::string& dir : Candidates(mount, CgroupPath(proc_cgroup, ""))) {
+  for (const std::string& dir :
+       Candidates(mount, CgroupPath(proc_cgroup, ""))) {
     if (auto text = ReadFile(dir + "/cpu.max")) return ParseCpuMax(*text);
   }
   return std::nullopt;
@@ -55,7 +56,8 @@ std::optional<double> QuotaV2(const std::string& root,
 
 std::optional<double> QuotaV1(const std::string& root,
                               absl::string_view proc_cgroup) {
-  for (const char* mount_name : {"sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct"}) {
+  for (const char* mount_name :
+       {"sys/fs/cgroup/cpu", "sys/fs/cgroup/cpu,cpuacct"}) {
     const std::string mount = Join(root, mount_name);
     for (const std::string& dir :
          Candidates(mount, CgroupPath(proc_cgroup, "cpu"))) {
@@ -70,8 +72,8 @@ std::optional<double> QuotaV1(const std::string& root,
 }  // namespace
 
 std::optional<double> ParseCpuMax(absl::string_view text) {
-  std::vector<absl::string_view> parts = absl::StrSplit(
-      absl::StripAsciiWhitespace(text), ' ', absl::SkipEmpty());
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(absl::StripAsciiWhitespace(text), ' ', absl::SkipEmpty());
   if (parts.size() != 2) return std::nullopt;
   double quota = 0, period = 0;
   if (!absl::SimpleAtod(parts[0], &quota) ||
@@ -95,7 +97,8 @@ std::optional<double> ParseCfsQuota(absl::string_view quota_text,
 std::optional<std::string> CgroupPath(absl::string_view proc_self_cgroup,
                                       absl::string_view controller) {
   for (absl::string_view line : absl::StrSplit(proc_self_cgroup, '\n')) {
-    std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(':', 2));
+    std::vector<absl::string_view> f =
+        absl::StrSplit(line, absl::MaxSplits(':', 2));
     if (f.size() != 3) continue;
     if (controller.empty()) {
       if (f[0] == "0" && f[1].empty()) return std::string(f[2]);

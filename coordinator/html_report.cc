@@ -385,13 +385,12 @@ std::string RenderChart(const Chart& c, double t0, double t1,
     return kTop + ph - std::clamp(v / ytop, 0.0, 1.0) * ph;
   };
 
-  std::string out =
-      absl::StrCat("<figure class=\"chart\" id=\"chart-", c.name,
-                   "\"><figcaption>", H(c.title), "</figcaption>\n",
-                   absl::StrFormat("<svg viewBox=\"0 0 %g %g\" width=\"100%%\" "
-                                   "role=\"img\" aria-label=\"%s\">\n",
-                                   kWidth, kHeight + RoundLane(rounds),
-                                   H(c.title)));
+  std::string out = absl::StrCat(
+      "<figure class=\"chart\" id=\"chart-", c.name, "\"><figcaption>",
+      H(c.title), "</figcaption>\n",
+      absl::StrFormat("<svg viewBox=\"0 0 %g %g\" width=\"100%%\" "
+                      "role=\"img\" aria-label=\"%s\">\n",
+                      kWidth, kHeight + RoundLane(rounds), H(c.title)));
   absl::StrAppend(&out,
                   absl::StrFormat("<rect class=\"plot\" x=\"%g\" y=\"%g\" "
                                   "width=\"%g\" height=\"%g\"/>\n",
@@ -935,16 +934,16 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
       ++passed_left_out;
       continue;
     }
-    table.Row({Seconds(round.start_offset_us()), H(rec.agent()),
-               H(round.kind()), absl::StrCat(round.round()),
-               round.has_error() &&
-                       round.status() != rig::v1::CHECK_STATUS_FAILED
-                   ? Badge("error", "neutral")
-                   : CheckBadge(round.status()),
-               Seconds(round.end_offset_us() - round.start_offset_us()),
-               absl::StrCat(round.checks_size()),
-               absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),
-                            "</span>")});
+    table.Row(
+        {Seconds(round.start_offset_us()), H(rec.agent()), H(round.kind()),
+         absl::StrCat(round.round()),
+         round.has_error() && round.status() != rig::v1::CHECK_STATUS_FAILED
+             ? Badge("error", "neutral")
+             : CheckBadge(round.status()),
+         Seconds(round.end_offset_us() - round.start_offset_us()),
+         absl::StrCat(round.checks_size()),
+         absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),
+                      "</span>")});
   }
   out += table.Html();
   if (passed_left_out > 0) {

@@ -9,7 +9,8 @@
 
 namespace rig::coordinator {
 
-absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
+    const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -311,8 +311,8 @@ int main(int argc, char** argv) {
   }
   LocalAgents local_agents;
   if (*local > 0) {
-    auto started =
-        local_agents.Start(static_cast<int>(*local), settings->Get("db-driver"));
+    auto started = local_agents.Start(static_cast<int>(*local),
+                                      settings->Get("db-driver"));
     if (!started.ok()) {
       return Fail(started.status().code() == absl::StatusCode::kInvalidArgument
                       ? kExitUsage

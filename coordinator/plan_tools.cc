@@ -68,8 +68,8 @@ absl::Status CheckWorkload(
     }
   }
   if (absl::Status s = check_options(one, true); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(path, yaml, key + ".options"), ": ", s.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, yaml, key + ".options"), ": ", s.message()));
   }
   return absl::OkStatus();
 }
@@ -116,9 +116,9 @@ absl::Status ValidatePlanSemantics(
                        "use the same tables)"));
     }
     if (a.agents() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, yaml, key + ".agents"), ": \"", key,
-          ".agents\" must not be negative (0 = every agent)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, yaml, key + ".agents"), ": \"", key,
+                       ".agents\" must not be negative (0 = every agent)"));
     }
     rig::v1::Workload w;
     w.set_kind(a.kind());
@@ -216,7 +216,8 @@ std::string InitPlan(const rig::v1::WorkloadInfo& w) {
       "  error_classes: {}     # e.g. {1062: other}\n",
       absl::StartsWith(w.name(), "scenario/")
           ? ""
-          : "# Correctness scenarios repeated while the load runs, each on its\n"
+          : "# Correctness scenarios repeated while the load runs, each on "
+            "its\n"
             "# own connections and tables (see the README, Scenarios):\n"
             "# alongside:\n"
             "#   - {kind: scenario/isolation, every: 10s}\n"

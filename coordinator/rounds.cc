@@ -26,10 +26,9 @@ rig::v1::Check MakeCheck(const std::string& name, rig::v1::CheckStatus status,
   } else if (status == rig::v1::CHECK_STATUS_PASSED) {
     c.set_message(absl::StrCat(name, ": ", seen, " (expected ", expected, ")"));
   } else {
-    c.set_message(absl::StrCat(name, ": expected ", expected, ", saw ", seen,
-                               status == rig::v1::CHECK_STATUS_FAILED
-                                   ? " - FAILED"
-                                   : ""));
+    c.set_message(absl::StrCat(
+        name, ": expected ", expected, ", saw ", seen,
+        status == rig::v1::CHECK_STATUS_FAILED ? " - FAILED" : ""));
   }
   return c;
 }
@@ -98,26 +97,25 @@ std::vector<rig::v1::Check> SummarizeRounds(
         out.push_back(MakeCheck(prefix + name, rig::v1::CHECK_STATUS_SKIPPED,
                                 "", p.skip_reason));
       } else {
-        out.push_back(MakeCheck(prefix + name, rig::v1::CHECK_STATUS_PASSED,
-                                p.expected,
-                                absl::StrCat("held in ", p.passed, " of ",
-                                             judged, " rounds")));
+        out.push_back(MakeCheck(
+            prefix + name, rig::v1::CHECK_STATUS_PASSED, p.expected,
+            absl::StrCat("held in ", p.passed, " of ", judged, " rounds")));
       }
     }
     // The scenario ran at all: at least one round did its checks.
     std::string seen = absl::StrCat(total, " round", total == 1 ? "" : "s",
                                     ", ", complete, " complete");
     if (errored > 0) {
-      absl::StrAppend(&seen, ", ", errored, " ended in an error (first: ",
-                      At(*first_error), ": ",
+      absl::StrAppend(&seen, ", ", errored,
+                      " ended in an error (first: ", At(*first_error), ": ",
                       first_error->round().error().message(), ")");
     }
     // Every round skipped its checks (e.g. import_jobs on MariaDB): a skip,
     // not a failure; no round at all, or only errors: a failure.
     const rig::v1::CheckStatus status =
-        complete > 0                    ? rig::v1::CHECK_STATUS_PASSED
-        : total > 0 && errored == 0     ? rig::v1::CHECK_STATUS_SKIPPED
-                                        : rig::v1::CHECK_STATUS_FAILED;
+        complete > 0                ? rig::v1::CHECK_STATUS_PASSED
+        : total > 0 && errored == 0 ? rig::v1::CHECK_STATUS_SKIPPED
+                                    : rig::v1::CHECK_STATUS_FAILED;
     if (status == rig::v1::CHECK_STATUS_SKIPPED) {
       absl::StrAppend(&seen, ": every round skipped its checks");
     }

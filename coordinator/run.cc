@@ -123,10 +123,9 @@ absl::Status Coordinator::CheckAgents() {
     if (!missing.empty()) {
       std::vector<std::string> names;
       for (const auto& w : info.workloads()) names.push_back(w.name());
-      problems.push_back(
-          absl::StrCat("agent ", address, ": does not offer workload \"",
-                       missing, "\" (offers: ", absl::StrJoin(names, ", "),
-                       ")"));
+      problems.push_back(absl::StrCat(
+          "agent ", address, ": does not offer workload \"", missing,
+          "\" (offers: ", absl::StrJoin(names, ", "), ")"));
       continue;
     }
     agents_[i].info = info;
@@ -403,8 +402,8 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         rig::v1::ScenarioRoundRecord r;
         r.set_agent(name);
         *r.mutable_round() = m.scenario_round();
-        r.mutable_round()->set_start_offset_us(aggregate_.ToTimeline(
-            agent, m.scenario_round().start_offset_us()));
+        r.mutable_round()->set_start_offset_us(
+            aggregate_.ToTimeline(agent, m.scenario_round().start_offset_us()));
         r.mutable_round()->set_end_offset_us(
             aggregate_.ToTimeline(agent, m.scenario_round().end_offset_us()));
         progress_line = RoundLine(r);

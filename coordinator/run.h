@@ -104,13 +104,13 @@ class Coordinator : public SessionListener {
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::vector<rig::v1::ScenarioRoundRecord> rounds_;         // guarded by mu_
   std::unique_ptr<Journal> journal_;  // plan report.journal; guarded by mu_
-  std::set<int64_t> journaled_intervals_;                    // guarded by mu_
-  std::string stop_reason_;                                  // guarded by mu_
-  rig::v1::VerificationResult verification_;                 // guarded by mu_
-  std::set<int> advanced_;                                   // guarded by mu_
-  int lost_ = 0;                                             // guarded by mu_
-  bool heartbeats_stop_ = false;                             // guarded by mu_
-  bool started_ = false;                                     // guarded by mu_
+  std::set<int64_t> journaled_intervals_;     // guarded by mu_
+  std::string stop_reason_;                   // guarded by mu_
+  rig::v1::VerificationResult verification_;  // guarded by mu_
+  std::set<int> advanced_;                    // guarded by mu_
+  int lost_ = 0;                              // guarded by mu_
+  bool heartbeats_stop_ = false;              // guarded by mu_
+  bool started_ = false;                      // guarded by mu_
 };
 
 }  // namespace rig::coordinator

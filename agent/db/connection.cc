@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -67,7 +67,8 @@ absl::StatusOr<int64_t> SetUpSession(
     id = -1;
   }
   for (const auto& [name, value] : session_vars) {
-    auto r = connection.Execute(absl::StrCat("SET SESSION ", name, " = ", value));
+    auto r =
+        connection.Execute(absl::StrCat("SET SESSION ", name, " = ", value));
     if (!r.ok()) {
       return Prefix(r.status(), absl::StrCat("session variable ", name));
     }

@@ -25,7 +25,8 @@ absl::Status ConnectionError(MYSQL* m) {
 }
 
 absl::Status StatementError(MYSQL_STMT* s) {
-  return Error(mysql_stmt_errno(s), mysql_stmt_sqlstate(s), mysql_stmt_error(s));
+  return Error(mysql_stmt_errno(s), mysql_stmt_sqlstate(s),
+               mysql_stmt_error(s));
 }
 
 // A prepared statement (binary protocol). Parameters are bound once to
@@ -65,12 +66,11 @@ class MariaDbStatement : public Statement {
   }
 
  public:
-
   absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) override {
     if (params.size() != param_count_) {
       return absl::InvalidArgumentError(
-          absl::StrCat("the statement takes ", param_count_,
-                       " parameter(s), ", params.size(), " given"));
+          absl::StrCat("the statement takes ", param_count_, " parameter(s), ",
+                       params.size(), " given"));
     }
     bool rebind = !bound_;
     for (size_t i = 0; i < params.size(); ++i) {
@@ -239,11 +239,12 @@ class MariaDbDriver : public Driver {
 
   absl::StatusOr<std::unique_ptr<Connection>> Connect(
       const ConnectOptions& options) override {
-    const std::string where = absl::StrCat(
-        "cannot connect to ", options.host, ":", options.port, " as ",
-        options.user);
+    const std::string where =
+        absl::StrCat("cannot connect to ", options.host, ":", options.port,
+                     " as ", options.user);
     MYSQL* m = mysql_init(nullptr);
-    if (m == nullptr) return absl::ResourceExhaustedError(where + ": no memory");
+    if (m == nullptr)
+      return absl::ResourceExhaustedError(where + ": no memory");
     const unsigned connect_timeout = TimeoutSeconds(options.connect_timeout);
     const unsigned read_timeout = TimeoutSeconds(options.read_timeout);
     const unsigned write_timeout = TimeoutSeconds(options.write_timeout);

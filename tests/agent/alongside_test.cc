@@ -106,16 +106,16 @@ WorkloadRegistry& TestRegistry() {
     RegisterOltpWorkloads(*reg);
     for (const char* kind :
          {"scenario/tick", "scenario/slow", "scenario/broken"}) {
-      reg->Register(WorkloadDef{
-          kind,
-          "test double",
-          {Option("fail", "bool", "false", "fail the check"),
-           Option("wait_ms", "int", "0", "wait before the check")},
-          [kind](const rig::v1::Workload&, const Options& o)
-              -> absl::StatusOr<std::unique_ptr<Workload>> {
-            return std::make_unique<TestScenario>(kind, o.Bool("fail"),
-                                                  o.Int("wait_ms"));
-          }});
+      reg->Register(
+          WorkloadDef{kind,
+                      "test double",
+                      {Option("fail", "bool", "false", "fail the check"),
+                       Option("wait_ms", "int", "0", "wait before the check")},
+                      [kind](const rig::v1::Workload&, const Options& o)
+                          -> absl::StatusOr<std::unique_ptr<Workload>> {
+                        return std::make_unique<TestScenario>(
+                            kind, o.Bool("fail"), o.Int("wait_ms"));
+                      }});
     }
     return reg;
   }();
@@ -199,8 +199,7 @@ TEST_F(AlongsideTest, RoundsRepeatAtTheirIntervalWhileTheLoadRuns) {
     EXPECT_GE(r.end_offset_us(), r.start_offset_us());
     if (i > 0) {
       // Started on schedule, never before the previous round ended.
-      EXPECT_GE(r.start_offset_us() - rounds[i - 1].start_offset_us(),
-                190000);
+      EXPECT_GE(r.start_offset_us() - rounds[i - 1].start_offset_us(), 190000);
       EXPECT_GE(r.start_offset_us(), rounds[i - 1].end_offset_us());
     }
   }
@@ -211,12 +210,11 @@ TEST_F(AlongsideTest, RoundsRepeatAtTheirIntervalWhileTheLoadRuns) {
 
 TEST_F(AlongsideTest, AFailedCheckAndAnErrorAreReportedPerRound) {
   rig::v1::Assignment a = LoadAssignment(absl::Milliseconds(300));
-  SetOption(AddAlongside(a, "scenario/tick", absl::Seconds(10)), "fail",
-            [] {
-              google::protobuf::Value v;
-              v.set_bool_value(true);
-              return v;
-            }());
+  SetOption(AddAlongside(a, "scenario/tick", absl::Seconds(10)), "fail", [] {
+    google::protobuf::Value v;
+    v.set_bool_value(true);
+    return v;
+  }());
   AddAlongside(a, "scenario/broken", absl::Seconds(10));
   auto ctx = NewContext(a);
   StateRegistry registry = StateRegistry::Standard();

@@ -269,7 +269,9 @@ TEST_F(StateMachineTest, AnOperationStillRetryingWhenTheRunEndsIsNotAnError) {
   retry->set_max_attempts(1000000);  // never exhausted within the run
   *retry->mutable_initial_backoff() = ToProto(absl::Microseconds(10));
   *retry->mutable_max_backoff() = ToProto(absl::Microseconds(20));
-  a.mutable_plan()->mutable_resilience()->mutable_circuit_breaker()
+  a.mutable_plan()
+      ->mutable_resilience()
+      ->mutable_circuit_breaker()
       ->set_disabled(true);
   auto ctx = NewContext(a);
   EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);

@@ -19,11 +19,13 @@ TEST(CoresTest, ParsesCgroupFiles) {
   EXPECT_EQ(ParseCfsQuota("50000\n", "100000\n"), 0.5);
   EXPECT_EQ(ParseCfsQuota("-1\n", "100000\n"), std::nullopt);
   EXPECT_EQ(ParseCfsQuota("junk", "100000"), std::nullopt);
-  const char* v1 = "12:memory:/kubepods/pod1\n4:cpu,cpuacct:/kubepods/pod1/c1\n";
+  const char* v1 =
+      "12:memory:/kubepods/pod1\n4:cpu,cpuacct:/kubepods/pod1/c1\n";
   EXPECT_EQ(CgroupPath(v1, "cpu"), "/kubepods/pod1/c1");
   EXPECT_EQ(CgroupPath(v1, "cpuacct"), "/kubepods/pod1/c1");
   EXPECT_EQ(CgroupPath(v1, ""), std::nullopt);
-  EXPECT_EQ(CgroupPath("0::/kubepods.slice/pod2\n", ""), "/kubepods.slice/pod2");
+  EXPECT_EQ(CgroupPath("0::/kubepods.slice/pod2\n", ""),
+            "/kubepods.slice/pod2");
 }
 
 class CoresTreeTest : public ::testing::Test {
@@ -65,8 +67,8 @@ TEST_F(CoresTreeTest, CgroupV1QuotaCapsTheCpus) {
 TEST_F(CoresTreeTest, NoLimitMeansEveryCpu) {
   Write("proc/self/cgroup", "0::/\n");
   Write("sys/fs/cgroup/cpu.max", "max 100000\n");
-  EXPECT_EQ(UsableCores(root_),
-            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_EQ(UsableCores(root_), static_cast<int>(std::max(
+                                    1u, std::thread::hardware_concurrency())));
   EXPECT_GE(UsableCores(), 1);  // this machine, whatever it is
 }
 

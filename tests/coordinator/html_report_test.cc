@@ -320,7 +320,7 @@ TEST(HtmlReportTest, ScenarioRoundsAreOnTheTimelineAndListed) {
     rec->mutable_round()->set_start_offset_us(5000000 + i * 200000LL);
     rec->mutable_round()->set_end_offset_us(5100000 + i * 200000LL);
     rec->mutable_round()->set_status(i == 100 ? rig::v1::CHECK_STATUS_FAILED
-                                               : rig::v1::CHECK_STATUS_PASSED);
+                                              : rig::v1::CHECK_STATUS_PASSED);
   }
   const std::string long_html = RenderHtmlReport(many);
   EXPECT_EQ(Count(long_html, "<rect class=\"scenario-round\""), 3 * 122);

@@ -31,8 +31,8 @@ absl::Status CheckOptions(const rig::v1::Plan& p, bool whole) {
   }
   const agent::WorkloadDef* def = registry.Find(p.workload().kind());
   if (def == nullptr) return absl::OkStatus();
-  auto o = agent::Options::Create(def->name, def->options,
-                                  p.workload().options());
+  auto o =
+      agent::Options::Create(def->name, def->options, p.workload().options());
   return o.ok() ? absl::OkStatus() : o.status();
 }
 
@@ -50,13 +50,13 @@ constexpr char kLoad[] =
     "load: {connections: 2}\n";
 
 TEST(PlanToolsTest, AGoodPlanWithAlongsidePasses) {
-  EXPECT_EQ(Check(std::string(kLoad) +
-                  "alongside:\n"
-                  "  - kind: scenario/isolation\n"
-                  "    every: 5s\n"
-                  "    options: {rows: 20}\n"
-                  "  - {kind: scenario/deadlock, agents: 1}\n"),
-            "");
+  EXPECT_EQ(
+      Check(std::string(kLoad) + "alongside:\n"
+                                 "  - kind: scenario/isolation\n"
+                                 "    every: 5s\n"
+                                 "    options: {rows: 20}\n"
+                                 "  - {kind: scenario/deadlock, agents: 1}\n"),
+      "");
 }
 
 TEST(PlanToolsTest, UnknownWorkloadAndOptionNameTheirLine) {

@@ -59,8 +59,7 @@ TEST(RoundsTest, EveryRoundPassingIsOneCheckPerNamePlusRounds) {
       rounds.push_back(r);
     }
   }
-  const auto checks =
-      SummarizeRounds(Entries({"scenario/isolation"}), rounds);
+  const auto checks = SummarizeRounds(Entries({"scenario/isolation"}), rounds);
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].name(), "alongside scenario/isolation: snapshot kept");
   EXPECT_EQ(checks[0].status(), rig::v1::CHECK_STATUS_PASSED);
@@ -83,8 +82,7 @@ TEST(RoundsTest, AFailureNamesItsFirstRoundAndCounts) {
   AddCheck(bad2, "snapshot kept", rig::v1::CHECK_STATUS_FAILED, "SUM(v) = 0",
            "SUM(v) = 7");
   rounds = {ok, bad, bad2};
-  const auto checks =
-      SummarizeRounds(Entries({"scenario/isolation"}), rounds);
+  const auto checks = SummarizeRounds(Entries({"scenario/isolation"}), rounds);
   const auto* c = Find(checks, "alongside scenario/isolation: snapshot kept");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->status(), rig::v1::CHECK_STATUS_FAILED);
@@ -139,8 +137,7 @@ TEST(RoundsTest, EveryRoundSkippingIsASkipNotAFailure) {
   auto r = Round("a0", "scenario/import_jobs", 1, 1000000);
   AddCheck(r, "import jobs", rig::v1::CHECK_STATUS_SKIPPED, "", "");
   r.mutable_round()->set_status(rig::v1::CHECK_STATUS_SKIPPED);
-  const auto checks =
-      SummarizeRounds(Entries({"scenario/import_jobs"}), {r});
+  const auto checks = SummarizeRounds(Entries({"scenario/import_jobs"}), {r});
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].status(), rig::v1::CHECK_STATUS_SKIPPED);
   EXPECT_NE(checks[0].message().find("not TiDB"), std::string::npos)

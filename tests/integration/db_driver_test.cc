@@ -43,9 +43,10 @@ class DriverTest : public ::testing::TestWithParam<std::string> {
       return;
     }
     MariaDbServer::Options options;
-    options.extra_mysqld_options = {absl::StrCat("ssl-cert=", dir, "/server.pem"),
-                                    absl::StrCat("ssl-key=", dir, "/server.key"),
-                                    absl::StrCat("ssl-ca=", dir, "/ca.pem")};
+    options.extra_mysqld_options = {
+        absl::StrCat("ssl-cert=", dir, "/server.pem"),
+        absl::StrCat("ssl-key=", dir, "/server.key"),
+        absl::StrCat("ssl-ca=", dir, "/ca.pem")};
     auto started = MariaDbServer::Start(options);
     if (!started.ok()) {
       start_error = new std::string(started.status().ToString());
@@ -94,7 +95,8 @@ class DriverTest : public ::testing::TestWithParam<std::string> {
         ::testing::UnitTest::GetInstance()->current_test_info()->line());
     EXPECT_TRUE(c.Execute("DROP TABLE IF EXISTS " + name).ok());
     EXPECT_TRUE(
-        c.Execute(absl::StrCat("CREATE TABLE ", name, " (", columns, ")")).ok());
+        c.Execute(absl::StrCat("CREATE TABLE ", name, " (", columns, ")"))
+            .ok());
     return name;
   }
 
@@ -127,7 +129,8 @@ TEST_P(DriverTest, ConnectsWithItsIdAndSessionVariables) {
 TEST_P(DriverTest, ExecuteCountsAndQueryReturnsRowsWithNulls) {
   auto c = Connect(Options());
   ASSERT_NE(c, nullptr);
-  const std::string t = Table(*c, "id INT PRIMARY KEY, v VARCHAR(32) CHARACTER SET utf8mb4 NULL");
+  const std::string t =
+      Table(*c, "id INT PRIMARY KEY, v VARCHAR(32) CHARACTER SET utf8mb4 NULL");
   auto n = c->Execute(absl::StrCat("INSERT INTO ", t,
                                    " VALUES (1, 'a'), (2, NULL), (3, '日本')"));
   ASSERT_TRUE(n.ok()) << n.status();
@@ -138,8 +141,9 @@ TEST_P(DriverTest, ExecuteCountsAndQueryReturnsRowsWithNulls) {
   n = c->Execute(absl::StrCat("SELECT * FROM ", t));
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 3);  // rows read
-  ASSERT_TRUE(c->Execute(absl::StrCat("UPDATE ", t, " SET v = NULL WHERE id = 2"))
-                  .ok());
+  ASSERT_TRUE(
+      c->Execute(absl::StrCat("UPDATE ", t, " SET v = NULL WHERE id = 2"))
+          .ok());
   auto rows = c->Query(absl::StrCat("SELECT id, v FROM ", t, " ORDER BY id"));
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 3u);
@@ -159,11 +163,12 @@ TEST_P(DriverTest, PreparedStatementsRunManyTimesWithChangingParameters) {
   auto insert = c->Prepare(absl::StrCat("INSERT INTO ", t, " VALUES (?, ?)"));
   ASSERT_TRUE(insert.ok()) << insert.status();
   // Strings that grow past and shrink below the bound buffer's size.
-  const std::vector<std::string> values = {
-      "a", std::string(300, 'b'), "", std::string(5000, 'c'), "dd"};
+  const std::vector<std::string> values = {"a", std::string(300, 'b'), "",
+                                           std::string(5000, 'c'), "dd"};
   for (int64_t i = 1; i <= 100; ++i) {
     auto n = (*insert)->Execute(
-        {db::Value(i), db::Value(values[static_cast<size_t>(i) % values.size()])});
+        {db::Value(i),
+         db::Value(values[static_cast<size_t>(i) % values.size()])});
     ASSERT_TRUE(n.ok()) << i << ": " << n.status();
     EXPECT_EQ(*n, 1);
   }
@@ -181,11 +186,13 @@ TEST_P(DriverTest, PreparedStatementsRunManyTimesWithChangingParameters) {
     ASSERT_TRUE(n.ok()) << n.status();
     EXPECT_EQ(*n, 10);
   }
-  auto n = (*range)->Execute({db::Value(int64_t{200}), db::Value(int64_t{300})});
+  auto n =
+      (*range)->Execute({db::Value(int64_t{200}), db::Value(int64_t{300})});
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 0);
   // A parameter that changes type between executions.
-  n = (*range)->Execute({db::Value(std::string("95")), db::Value(int64_t{100})});
+  n = (*range)->Execute(
+      {db::Value(std::string("95")), db::Value(int64_t{100})});
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 6);
 
@@ -257,7 +264,8 @@ TEST_P(DriverTest, ServerErrorsCarryCodeSqlStateAndAUsefulStatusCode) {
   EXPECT_EQ(SqlState(missing.status()), "42S02");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
 
-  auto too_many = (*insert)->Execute({db::Value(int64_t{3}), db::Value(int64_t{4})});
+  auto too_many =
+      (*insert)->Execute({db::Value(int64_t{3}), db::Value(int64_t{4})});
   EXPECT_FALSE(too_many.ok());
   // The connection still works.
   EXPECT_EQ(One(*c, "SELECT 1"), "1");
@@ -271,8 +279,8 @@ TEST_P(DriverTest, ConnectErrorsNameServerAndUserButNotThePassword) {
   EXPECT_EQ(Code(wrong.status()), 1045);
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
   const std::string msg(wrong.status().message());
-  EXPECT_NE(msg.find(absl::StrCat("cannot connect to 127.0.0.1:", server->port(),
-                                  " as ", server->user())),
+  EXPECT_NE(msg.find(absl::StrCat("cannot connect to 127.0.0.1:",
+                                  server->port(), " as ", server->user())),
             std::string::npos)
       << msg;
   EXPECT_EQ(msg.find("definitely-wrong-pw"), std::string::npos) << msg;

@@ -532,7 +532,7 @@ TEST_F(SecureChannelTest, HealthListenServesOnlyTheHealthServiceInPlaintext) {
     if (live != "SERVING") absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(live, "SERVING") << testing::ReadFile((*agent)->log_path());
-  EXPECT_EQ(check("rig.v1.AgentService"), "SERVING");  // idle: ready
+  EXPECT_EQ(check("rig.v1.AgentService"), "SERVING");           // idle: ready
   EXPECT_EQ(check("no.such.Service").substr(0, 7), "error 5");  // NOT_FOUND
 
   // Nothing else is served there: no way around TLS and the token.
@@ -726,8 +726,8 @@ TEST_F(SkeletonTest, ScenariosRunAlongsideTheLoadOnOneTimeline) {
         saw_isolation ||
         check.name() ==
             "alongside scenario/isolation: uncommitted UPDATE invisible to B";
-    saw_rounds = saw_rounds ||
-                 check.name() == "alongside scenario/deadlock: rounds";
+    saw_rounds =
+        saw_rounds || check.name() == "alongside scenario/deadlock: rounds";
   }
   EXPECT_TRUE(saw_isolation) << run->stdout_text;
   EXPECT_TRUE(saw_rounds) << run->stdout_text;
