@@ -29,9 +29,10 @@
 // The window is judged when a failure is recorded: a success alone never
 // opens the breaker.
 //
-// Cost: while closed, Acquire is one atomic load and a success one atomic
-// add (no lock), so the breaker costs next to nothing per operation when the
-// target is healthy; failures and every other state take the lock.
+// Cost: while closed, Acquire is one atomic load and a success a clock read
+// and one atomic add (no lock), so the breaker costs next to nothing per
+// operation when the target is healthy; failures and every other state take
+// the lock.
 //
 // Thread-safe: many workers call Acquire/Record concurrently. on_event is
 // called without the breaker's lock held, in transition order, and never

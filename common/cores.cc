@@ -111,10 +111,9 @@ std::optional<std::string> CgroupPath(absl::string_view proc_self_cgroup,
   return std::nullopt;
 }
 
-int UsableCores(const std::string& root) {
-  int cpus = 0;
+int UsableCores(const std::string& root, int cpus) {
   cpu_set_t set;
-  if (root == "/" && sched_getaffinity(0, sizeof(set), &set) == 0) {
+  if (cpus <= 0 && sched_getaffinity(0, sizeof(set), &set) == 0) {
     cpus = CPU_COUNT(&set);
   }
   if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());

@@ -14,9 +14,10 @@
 
 namespace rig {
 
-// `root` is "/" except in tests (a fake tree with proc/self/cgroup and
-// sys/fs/cgroup/...). Never less than 1.
-int UsableCores(const std::string& root = "/");
+// Never less than 1. Tests pass a fake tree as `root` (proc/self/cgroup,
+// sys/fs/cgroup/...) and the CPU count to cap as `cpus` (0 = this
+// process's affinity mask).
+int UsableCores(const std::string& root = "/", int cpus = 0);
 
 // The quota of a cgroup v2 cpu.max ("200000 100000" -> 2.0; "max 100000" or
 // junk -> nullopt).

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "common/duration.h"
 #include "coordinator/report.h"
+#include "coordinator/rounds.h"
 
 namespace rig::coordinator {
 namespace {
@@ -170,27 +171,6 @@ std::string CheckBadge(rig::v1::CheckStatus s) {
 }
 
 // ---- tables ----
-
-// passed / failed / error / skipped: what a round of an alongside scenario
-// came to.
-std::string RoundResult(const rig::v1::ScenarioRound& round) {
-  switch (round.status()) {
-    case rig::v1::CHECK_STATUS_PASSED:
-      return "passed";
-    case rig::v1::CHECK_STATUS_FAILED:
-      return "failed";
-    default:
-      return round.has_error() ? "error" : "skipped";
-  }
-}
-
-// The first failed check of a round, else its error.
-std::string RoundDetail(const rig::v1::ScenarioRound& round) {
-  for (const auto& c : round.checks()) {
-    if (c.status() == rig::v1::CHECK_STATUS_FAILED) return c.message();
-  }
-  return round.has_error() ? round.error().message() : "";
-}
 
 // Cells are HTML already; callers escape report text with H().
 class Table {
@@ -937,9 +917,10 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
     table.Row(
         {Seconds(round.start_offset_us()), H(rec.agent()), H(round.kind()),
          absl::StrCat(round.round()),
-         round.has_error() && round.status() != rig::v1::CHECK_STATUS_FAILED
-             ? Badge("error", "neutral")
-             : CheckBadge(round.status()),
+         Badge(RoundResult(round),
+               round.status() == rig::v1::CHECK_STATUS_PASSED   ? "good"
+               : round.status() == rig::v1::CHECK_STATUS_FAILED ? "bad"
+                                                                : "neutral"),
          Seconds(round.end_offset_us() - round.start_offset_us()),
          absl::StrCat(round.checks_size()),
          absl::StrCat("<span class=\"msg\">", H(RoundDetail(round)),

@@ -35,6 +35,24 @@ rig::v1::Check MakeCheck(const std::string& name, rig::v1::CheckStatus status,
 
 }  // namespace
 
+std::string RoundResult(const rig::v1::ScenarioRound& round) {
+  switch (round.status()) {
+    case rig::v1::CHECK_STATUS_PASSED:
+      return "passed";
+    case rig::v1::CHECK_STATUS_FAILED:
+      return "failed";
+    default:
+      return round.has_error() ? "error" : "skipped";
+  }
+}
+
+std::string RoundDetail(const rig::v1::ScenarioRound& round) {
+  for (const auto& c : round.checks()) {
+    if (c.status() == rig::v1::CHECK_STATUS_FAILED) return c.message();
+  }
+  return round.has_error() ? round.error().message() : "";
+}
+
 std::vector<rig::v1::Check> SummarizeRounds(
     const google::protobuf::RepeatedPtrField<rig::v1::Alongside>& entries,
     const std::vector<rig::v1::ScenarioRoundRecord>& rounds) {

@@ -7,6 +7,7 @@
 // one check per scenario that at least one round got through its checks
 // without an error, so an alongside scenario that never ran cannot pass.
 
+#include <string>
 #include <vector>
 
 #include "google/protobuf/repeated_ptr_field.h"
@@ -14,6 +15,12 @@
 #include "rig/v1/report.pb.h"
 
 namespace rig::coordinator {
+
+// What a round came to: "passed", "failed", "error" (it ended in an error
+// before a check failed) or "skipped" (every check skipped).
+std::string RoundResult(const rig::v1::ScenarioRound& round);
+// The first failed check's message, else the error's; "" for a pass.
+std::string RoundDetail(const rig::v1::ScenarioRound& round);
 
 // One check per (kind, check name) in the order of `entries`, then of first
 // appearance. `rounds` are on the coordinator's timeline.

@@ -27,31 +27,15 @@ std::string NewRunId() {
       "-", absl::Hex(rd() & 0xffff, absl::kZeroPad4));
 }
 
-// "agent a0: scenario/isolation round 3 passed (5 checks, 0.21s)".
+// "agent a0: scenario/isolation round 3 passed (5 checks, 0.21s)", with
+// the first failed check or the error when there is one.
 std::string RoundLine(const rig::v1::ScenarioRoundRecord& r) {
   const rig::v1::ScenarioRound& round = r.round();
-  std::string what;
-  switch (round.status()) {
-    case rig::v1::CHECK_STATUS_PASSED:
-      what = "passed";
-      break;
-    case rig::v1::CHECK_STATUS_FAILED:
-      what = "FAILED";
-      for (const auto& c : round.checks()) {
-        if (c.status() == rig::v1::CHECK_STATUS_FAILED) {
-          what = absl::StrCat("FAILED: ", c.message());
-          break;
-        }
-      }
-      break;
-    default:
-      what = round.has_error()
-                 ? absl::StrCat("ended in an error: ", round.error().message())
-                 : "skipped its checks";
-  }
+  const std::string detail = RoundDetail(round);
   return absl::StrFormat(
-      "agent %s: %s round %d %s (%d checks, %.2fs)", r.agent(), round.kind(),
-      round.round(), what, round.checks_size(),
+      "agent %s: %s round %d %s%s (%d checks, %.2fs)", r.agent(), round.kind(),
+      round.round(), RoundResult(round), detail.empty() ? "" : ": " + detail,
+      round.checks_size(),
       (round.end_offset_us() - round.start_offset_us()) / 1e6);
 }
 

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "tests/support/process.h"
 
@@ -46,30 +45,33 @@ class CoresTreeTest : public ::testing::Test {
 
 TEST_F(CoresTreeTest, CgroupV2QuotaCapsTheCpus) {
   Write("proc/self/cgroup", "0::/kubepods.slice/pod\n");
+  Write("sys/fs/cgroup/kubepods.slice/pod/cpu.max", "150000 100000\n");
+  EXPECT_EQ(UsableCores(root_, 8), 2);  // 1.5 CPUs round up to two
+  EXPECT_EQ(UsableCores(root_, 1), 1);  // the affinity mask caps too
   Write("sys/fs/cgroup/kubepods.slice/pod/cpu.max", "50000 100000\n");
-  EXPECT_EQ(UsableCores(root_), 1);  // half a CPU rounds up to one
+  EXPECT_EQ(UsableCores(root_, 8), 1);  // half a CPU rounds up to one
 }
 
 TEST_F(CoresTreeTest, CgroupV2InsideAContainerReadsTheMountRoot) {
   // The container sees its own cgroup at the mount root.
   Write("proc/self/cgroup", "0::/\n");
-  Write("sys/fs/cgroup/cpu.max", "100000 100000\n");
-  EXPECT_EQ(UsableCores(root_), 1);
+  Write("sys/fs/cgroup/cpu.max", "300000 100000\n");
+  EXPECT_EQ(UsableCores(root_, 8), 3);
 }
 
 TEST_F(CoresTreeTest, CgroupV1QuotaCapsTheCpus) {
   Write("proc/self/cgroup", "4:cpu,cpuacct:/kubepods/pod/c\n");
-  Write("sys/fs/cgroup/cpu/kubepods/pod/c/cpu.cfs_quota_us", "100000\n");
+  Write("sys/fs/cgroup/cpu/kubepods/pod/c/cpu.cfs_quota_us", "400000\n");
   Write("sys/fs/cgroup/cpu/kubepods/pod/c/cpu.cfs_period_us", "100000\n");
-  EXPECT_EQ(UsableCores(root_), 1);
+  EXPECT_EQ(UsableCores(root_, 8), 4);
 }
 
 TEST_F(CoresTreeTest, NoLimitMeansEveryCpu) {
   Write("proc/self/cgroup", "0::/\n");
   Write("sys/fs/cgroup/cpu.max", "max 100000\n");
-  EXPECT_EQ(UsableCores(root_), static_cast<int>(std::max(
-                                    1u, std::thread::hardware_concurrency())));
-  EXPECT_GE(UsableCores(), 1);  // this machine, whatever it is
+  EXPECT_EQ(UsableCores(root_, 8), 8);
+  // No cgroup files at all (another OS layout): the CPUs as given.
+  EXPECT_EQ(UsableCores(root_ + "/nothing-here", 5), 5);
 }
 
 }  // namespace
