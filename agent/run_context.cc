@@ -80,17 +80,18 @@ int64_t RunContext::OffsetUs() const {
       .count();
 }
 
-void RunContext::Advance(rig::v1::State to) {
+void RunContext::Advance(rig::v1::State to, const std::string& barrier) {
   {
     std::lock_guard<std::mutex> lock(barrier_mu_);
-    advanced_.insert(static_cast<int>(to));
+    advanced_.emplace(static_cast<int>(to), barrier);
   }
   barrier_cv_.notify_all();
 }
 
-absl::Status RunContext::WaitForAdvance(rig::v1::State to) {
+absl::Status RunContext::WaitForAdvance(rig::v1::State to,
+                                        const std::string& barrier) {
   std::unique_lock<std::mutex> lock(barrier_mu_);
-  while (!advanced_.count(static_cast<int>(to))) {
+  while (!advanced_.count({static_cast<int>(to), barrier})) {
     if (cancel.cancelled()) return cancel.reason();
     // Short waits so a cancellation (signalled on another condition
     // variable) is seen promptly.
@@ -100,7 +101,8 @@ absl::Status RunContext::WaitForAdvance(rig::v1::State to) {
 }
 
 absl::Status RunContext::Barrier(rig::v1::State awaiting,
-                                 const std::string& message) {
+                                 const std::string& message,
+                                 const std::string& barrier) {
   const auto& barriers = assignment.barriers();
   if (std::find(barriers.begin(), barriers.end(), awaiting) == barriers.end()) {
     return absl::OkStatus();
@@ -113,9 +115,10 @@ absl::Status RunContext::Barrier(rig::v1::State awaiting,
   sc->set_to_name(state);
   sc->set_offset_us(OffsetUs());
   sc->set_awaiting(awaiting);
+  sc->set_barrier(barrier);
   sc->set_message(message);
   events->Send(m);
-  return WaitForAdvance(awaiting);
+  return WaitForAdvance(awaiting, barrier);
 }
 
 db::ConnectOptions RunContext::ConnectOptions() const {

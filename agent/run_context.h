@@ -77,14 +77,19 @@ struct RunContext {
   // Microseconds since the run started (monotonic).
   int64_t OffsetUs() const;
 
-  // Barriers. Advance() is called by the service when the coordinator says
-  // so; WaitForAdvance blocks until then or until the run is cancelled.
-  void Advance(rig::v1::State to);
-  absl::Status WaitForAdvance(rig::v1::State to);
-  // If the assignment lists `awaiting` as a barrier: tells the coordinator
-  // this agent is parked (StateChanged with `awaiting`) and waits for
-  // Advance. Otherwise returns at once.
-  absl::Status Barrier(rig::v1::State awaiting, const std::string& message);
+  // Barriers. A barrier is a state plus a name: the empty name is the one
+  // before entering the state, a named one sits inside it (e.g. "tables
+  // ready" in PREPARING). Advance() is called by the service when the
+  // coordinator says so; WaitForAdvance blocks until then or until the run is
+  // cancelled.
+  void Advance(rig::v1::State to, const std::string& barrier = "");
+  absl::Status WaitForAdvance(rig::v1::State to,
+                              const std::string& barrier = "");
+  // If the assignment lists `awaiting` as a barrier state: tells the
+  // coordinator this agent is parked (StateChanged with `awaiting` and
+  // `barrier`) and waits for Advance. Otherwise returns at once.
+  absl::Status Barrier(rig::v1::State awaiting, const std::string& message,
+                       const std::string& barrier = "");
 
   // Connection options from the plan's target.
   db::ConnectOptions ConnectOptions() const;
@@ -118,7 +123,7 @@ struct RunContext {
  private:
   std::mutex barrier_mu_;
   std::condition_variable barrier_cv_;
-  std::set<int> advanced_;  // guarded by barrier_mu_
+  std::set<std::pair<int, std::string>> advanced_;  // guarded by barrier_mu_
 };
 
 }  // namespace rig::agent

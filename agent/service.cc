@@ -138,7 +138,7 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     while (stream->Read(&m)) {
       last_heard_us.store(ctx.OffsetUs());
       if (m.has_advance()) {
-        ctx.Advance(m.advance().to_state());
+        ctx.Advance(m.advance().to_state(), m.advance().barrier());
       } else if (m.has_stop()) {
         ctx.cancel.Cancel(absl::CancelledError(
             absl::StrCat("stopped by the coordinator: ", m.stop().reason())));

@@ -114,14 +114,16 @@ class Preparing : public StateHandler {
     db::Connection& conn = *ctx.connections.front();
     ErrorContext where;
     where.connection = conn.id();
-    // One agent makes the schema; the others wait for it at a barrier.
+    // One agent makes the schema; the others wait for it at a barrier of its
+    // own: the one before PREPARING has already been released.
     if (ctx.assignment.agent_index() == 0) {
       where.operation = "create tables";
       absl::Status s = ctx.workload->CreateSchema(
           conn, w.prepare() == rig::v1::PREPARE_MODE_RECREATE);
       if (!s.ok()) return WithContext(s, where);
     }
-    if (absl::Status s = ctx.Barrier(rig::v1::STATE_PREPARING, "tables ready");
+    if (absl::Status s = ctx.Barrier(rig::v1::STATE_PREPARING, "tables ready",
+                                     "tables ready");
         !s.ok()) {
       return s;
     }

@@ -327,7 +327,7 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
         RIG_LOG(Debug) << "agent " << name << ": " << sc.from_name() << " -> "
                        << sc.to_name();
         if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
-          barriers_[sc.awaiting()].insert(agent);
+          barriers_[{sc.awaiting(), sc.barrier()}].insert(agent);
           MaybeAdvanceLocked();
         }
         break;
@@ -489,17 +489,24 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
 
 void Coordinator::MaybeAdvanceLocked() {
   if (!stop_reason_.empty()) return;
-  for (auto& [state, waiting] : barriers_) {
-    if (advanced_.count(state)) continue;
+  for (auto& [key, waiting] : barriers_) {
+    if (advanced_.count(key)) continue;
     int live_waiting = 0;
     for (int i : waiting) live_waiting += agents_[i].ended ? 0 : 1;
     const int live = LiveAgentsLocked();
     if (live == 0 || live_waiting < live) continue;
-    advanced_.insert(state);
-    RIG_LOG(Info) << "all agents ready: advancing to "
-                  << rig::v1::State_Name(static_cast<rig::v1::State>(state));
+    advanced_.insert(key);
+    const auto state = static_cast<rig::v1::State>(key.first);
+    if (key.second.empty()) {
+      RIG_LOG(Info) << "all agents ready: advancing to "
+                    << rig::v1::State_Name(state);
+    } else {
+      RIG_LOG(Info) << "all agents at \"" << key.second << "\" in "
+                    << rig::v1::State_Name(state) << ": going on";
+    }
     rig::v1::CoordinatorMessage adv;
-    adv.mutable_advance()->set_to_state(static_cast<rig::v1::State>(state));
+    adv.mutable_advance()->set_to_state(state);
+    adv.mutable_advance()->set_barrier(key.second);
     for (size_t i = 0; i < agents_.size(); ++i) {
       if (!agents_[i].ended) clients_[i]->Send(adv);
     }

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -97,9 +98,11 @@ class Coordinator : public SessionListener {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<AgentState> agents_;                           // guarded by mu_
-  RunAggregate aggregate_{0};                                // guarded by mu_
-  std::map<int, std::set<int>> barriers_;                    // guarded by mu_
+  std::vector<AgentState> agents_;  // guarded by mu_
+  RunAggregate aggregate_{0};       // guarded by mu_
+  // Agents parked at each barrier: (state, name inside it; "" = before it).
+  using BarrierKey = std::pair<int, std::string>;
+  std::map<BarrierKey, std::set<int>> barriers_;             // guarded by mu_
   std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
   std::vector<rig::v1::ScenarioRoundRecord> rounds_;         // guarded by mu_
@@ -107,7 +110,7 @@ class Coordinator : public SessionListener {
   std::set<int64_t> journaled_intervals_;     // guarded by mu_
   std::string stop_reason_;                   // guarded by mu_
   rig::v1::VerificationResult verification_;  // guarded by mu_
-  std::set<int> advanced_;                    // guarded by mu_
+  std::set<BarrierKey> advanced_;             // guarded by mu_
   int lost_ = 0;                              // guarded by mu_
   bool heartbeats_stop_ = false;              // guarded by mu_
   bool started_ = false;                      // guarded by mu_

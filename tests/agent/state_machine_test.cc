@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "agent/load.h"
 #include "common/proto_duration.h"
 #include "tests/agent/fake_driver.h"
@@ -168,6 +169,70 @@ TEST_F(StateMachineTest, CancelWhileWaitingAtBarrierEndsCancelled) {
   canceller.join();
   ctx->connections.clear();
   EXPECT_EQ(driver_.open_connections.load(), 0);
+}
+
+// Plays the coordinator's part at barriers for one agent: the barrier before
+// a state is released at once; the named one inside PREPARING ("tables
+// ready", after agent 0 made the schema) is held until the test releases it.
+class BarrierEvents : public RunEvents {
+ public:
+  explicit BarrierEvents(testing::FakeDriver* driver) : driver_(driver) {}
+  void Attach(RunContext* ctx) { ctx_ = ctx; }
+  void Send(const rig::v1::AgentMessage& m) override {
+    if (!m.has_state_changed() ||
+        m.state_changed().awaiting() == rig::v1::STATE_UNSPECIFIED) {
+      return;
+    }
+    const auto& sc = m.state_changed();
+    if (sc.barrier().empty()) {
+      ctx_->Advance(sc.awaiting());
+      return;
+    }
+    EXPECT_EQ(sc.awaiting(), rig::v1::STATE_PREPARING);
+    EXPECT_EQ(sc.barrier(), "tables ready");
+    executes_when_parked = driver_->executes.load();
+    parked_.set_value();
+  }
+  std::future<void> Parked() { return parked_.get_future(); }
+  int64_t executes_when_parked = -1;
+
+ private:
+  testing::FakeDriver* driver_;
+  RunContext* ctx_ = nullptr;
+  std::promise<void> parked_;
+};
+
+// The barrier inside PREPARING is one of its own: the one before PREPARING
+// has been released by then, and an agent that took that one for it loaded
+// rows before agent 0 had made the tables (seen in CI: 1146 on load).
+TEST_F(StateMachineTest, OtherAgentsLoadOnlyAfterTheTablesReadyBarrier) {
+  StateRegistry registry = StateRegistry::Standard();
+  rig::v1::Assignment a = SmallAssignment();
+  a.set_agent_index(1);
+  a.add_barriers(rig::v1::STATE_PREPARING);
+  a.add_barriers(rig::v1::STATE_WARMING_UP);
+  BarrierEvents events(&driver_);
+  auto ctx = std::make_unique<RunContext>(
+      "run-1", a, &driver_, &WorkloadRegistry::Default(), &events);
+  events.Attach(ctx.get());
+  std::future<void> parked = events.Parked();
+  std::thread coordinator([&] {
+    if (parked.wait_for(std::chrono::seconds(10)) !=
+        std::future_status::ready) {
+      ADD_FAILURE() << "the agent never parked at \"tables ready\"";
+      return;
+    }
+    // Held at the barrier: no row is loaded while agent 0 may still be
+    // making the tables.
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_EQ(driver_.executes.load(), events.executes_when_parked);
+    ctx->Advance(rig::v1::STATE_PREPARING, "tables ready");
+  });
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted)
+      << ctx->result.error().message();
+  coordinator.join();
+  // Then it loaded and ran.
+  EXPECT_GT(driver_.executes.load(), events.executes_when_parked);
 }
 
 TEST_F(StateMachineTest, ConnectFailureCarriesServerCode) {
