@@ -52,8 +52,7 @@ CircuitBreaker::CircuitBreaker(const rig::v1::CircuitBreakerPolicy& policy,
       open_for_(PositiveOr(FromProto(policy.open_for()), absl::Seconds(5))),
       half_open_probes_(PositiveOr(policy.half_open_probes(), 3)) {}
 
-bool CircuitBreaker::Acquire(const std::function<bool()>& cancelled) {
-  if (!enabled_ || closed_.load(std::memory_order_acquire)) return true;
+bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
   bool admitted = false;
   bool produced = false;  // we made a transition whose event is pending
   {
@@ -100,16 +99,9 @@ bool CircuitBreaker::Acquire(const std::function<bool()>& cancelled) {
 void CircuitBreaker::Record(bool success, bool counts,
                             absl::string_view detail) {
   if (!enabled_) return;
-  if (success && closed_.load(std::memory_order_acquire)) {
-    // The fast path: count the request in the current bucket. A success
-    // cannot open the breaker, so nothing needs judging.
-    const int64_t index = clock_->NowUs() / bucket_us_;
-    Bucket& b = buckets_[((index % kBuckets) + kBuckets) % kBuckets];
-    if (b.index.load(std::memory_order_acquire) == index) {
-      b.requests.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    // A new bucket starts: under the lock.
+  if (success && closed_.load(std::memory_order_acquire) &&
+      CountSuccessClosed(clock_->NowUs())) {
+    return;
   }
   bool produced = false;
   {

@@ -29,8 +29,9 @@
 // The window is judged when a failure is recorded: a success alone never
 // opens the breaker.
 //
-// Cost: while closed, Acquire is one atomic load and a success a clock read
-// and one atomic add (no lock), so the breaker costs next to nothing per
+// Cost: while closed, Acquire is one atomic load and a success one atomic
+// add (and a clock read unless the caller passes the time: RecordSuccess),
+// no lock, so the breaker costs next to nothing per
 // operation when the target is healthy; failures and every other state take
 // the lock.
 //
@@ -78,7 +79,10 @@ class CircuitBreaker {
   // every kCancelPoll. `cancelled` may be empty (never cancelled); it is
   // called without the breaker's lock held. Each true return must be
   // followed by exactly one Record().
-  bool Acquire(const std::function<bool()>& cancelled);
+  bool Acquire(const std::function<bool()>& cancelled) {
+    if (closed()) return true;  // inline: the hot path's common case
+    return AcquireSlow(cancelled);
+  }
 
   // The outcome of an operation Acquire admitted. `counts`: whether a
   // failure says the target is unhealthy (CountsForBreaker(class)); ignored
@@ -92,6 +96,17 @@ class CircuitBreaker {
   // stand in for a probe. Its outcome is as fresh as a probe's, so that is
   // harmless; outcomes recorded while open are dropped.
   void Record(bool success, bool counts, absl::string_view detail = {});
+
+  // Record(true, false) for a caller that has just read the time: `now_us`
+  // is the breaker's clock (Clock::NowUs()) at the operation's end. Saves
+  // the fast path's clock read.
+  void RecordSuccess(int64_t now_us) {
+    if (!enabled_) return;
+    if (closed_.load(std::memory_order_acquire) && CountSuccessClosed(now_us)) {
+      return;
+    }
+    Record(true, false);
+  }
 
   // CLOSED, OPEN or HALF_OPEN (CLOSED when disabled). Once open_for has
   // passed the breaker reports HALF_OPEN even if no Acquire has noticed yet.
@@ -133,6 +148,18 @@ class CircuitBreaker {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Open -> half-open once open_for has passed. True if it transitioned.
   bool MaybeHalfOpenLocked(int64_t now_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AcquireSlow(const std::function<bool()>& cancelled);
+  // The lock-free path of a success while closed: counts it in the bucket of
+  // now_us if that bucket is current (a success cannot open the breaker, so
+  // nothing needs judging). False: take the lock (Record), which starts a
+  // new bucket.
+  bool CountSuccessClosed(int64_t now_us) {
+    const int64_t index = now_us / bucket_us_;
+    Bucket& b = buckets_[((index % kBuckets) + kBuckets) % kBuckets];
+    if (b.index.load(std::memory_order_acquire) != index) return false;
+    b.requests.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
   void RecordClosedLocked(int64_t now_us, bool failure)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordHalfOpenLocked(int64_t now_us, bool failure,

@@ -103,7 +103,7 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
 bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
                               Rng& rng, const Clock::time_point* intended) {
   ThreadStats& stats = *stats_[index];
-  auto stopped = [this] { return stop_.load() || ctx_.cancel.cancelled(); };
+  const std::function<bool()>& stopped = stopped_fn_;
   const Clock::time_point first_begin = Clock::now();
   for (int attempt = 1;; ++attempt) {
     // A closed breaker admits at once (the common case): then the first
@@ -124,7 +124,7 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
     if (status.ok()) status = txn->Run(rng, result);
     const Clock::time_point end = Clock::now();
     if (status.ok()) {
-      breaker_->Record(true, false);
+      breaker_->RecordSuccess(MicrosBetween(ctx_.start, end));
       // Response time runs from the intended start (open model) or the
       // first attempt, so retries and waits are part of what users see.
       stats.RecordOp(MicrosBetween(intended ? *intended : first_begin, end),

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -83,6 +84,10 @@ class LoadRunner {
   std::vector<std::thread> workers_;
   std::thread reporter_;
   std::atomic<bool> stop_{false};  // set under stop_mu_, read anywhere
+  // stop_ or the run cancelled; made once (a std::function per operation
+  // cost ~20 instructions).
+  const std::function<bool()> stopped_fn_{
+      [this] { return stop_.load() || ctx_.cancel.cancelled(); }};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;          // wakes sleeping workers on Stop()
   Clock::time_point origin_;                 // the open model's time 0

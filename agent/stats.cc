@@ -50,7 +50,7 @@ void StatsDelta::Reset() {
 void ThreadStats::RecordError(int32_t code, const std::string& error_class,
                               int64_t queries,
                               const rig::v1::ErrorSample& sample) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<SpinLock> lock(mu_);
   current_.counters.errors++;
   current_.counters.queries += queries;
   current_.counters.errors_by_code[code]++;

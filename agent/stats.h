@@ -3,7 +3,8 @@
 // What one worker thread measures, and how the agent gathers it.
 //
 // Hot paths share nothing: each worker owns a ThreadStats and records into
-// it under its own (uncontended) mutex; the interval reporter swaps each
+// it under its own (uncontended) spin lock (common/spin_lock.h says why not
+// a mutex); the interval reporter swaps each
 // thread's current delta for an empty one at every interval boundary and
 // merges the deltas. Nothing is lost at a swap: a sample lands either in the
 // interval before it or in the one after.
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "common/histogram.h"
+#include "common/spin_lock.h"
 #include "rig/v1/agent.pb.h"
 
 namespace rig::agent {
@@ -50,7 +52,7 @@ class ThreadStats {
   // Records one finished operation.
   void RecordOp(int64_t response_us, int64_t service_us, int64_t queries,
                 int64_t rows) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<SpinLock> lock(mu_);
     current_.latency.Record(response_us);
     current_.service_latency.Record(service_us);
     current_.counters.ops++;
@@ -62,23 +64,23 @@ class ThreadStats {
                    int64_t queries, const rig::v1::ErrorSample& sample);
   // A failed attempt that will be retried.
   void RecordRetry(int64_t queries) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<SpinLock> lock(mu_);
     current_.counters.retries++;
     current_.counters.queries += queries;
   }
   void RecordReconnect() {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<SpinLock> lock(mu_);
     current_.counters.reconnects++;
   }
   // Moves the current delta into *out (which must be reset) and starts a new
   // one.
   void SwapInto(StatsDelta* out) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<SpinLock> lock(mu_);
     std::swap(current_, *out);
   }
 
  private:
-  std::mutex mu_;
+  SpinLock mu_;
   StatsDelta current_;  // guarded by mu_
 };
 

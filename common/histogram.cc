@@ -12,17 +12,8 @@
 namespace rig {
 namespace {
 
-// HdrHistogram derived constants for (lowest=1, highest=3.6e9, digits=3):
-//   largest value with single-unit resolution = 2 * 10^3 = 2000
-//   sub_bucket_count_magnitude = ceil(log2(2000)) = 11
-//   unit_magnitude = floor(log2(lowest)) = 0
-constexpr int kSubBucketHalfCountMagnitude = 10;
-constexpr int64_t kSubBucketMask = Histogram::kSubBucketCount - 1;
-// 64 - unit_magnitude - (sub_bucket_half_count_magnitude + 1).
-constexpr int kLeadingZeroCountBase = 64 - 0 - kSubBucketHalfCountMagnitude - 1;
-
 static_assert(Histogram::kSubBucketCount ==
-              1 << (kSubBucketHalfCountMagnitude + 1));
+              1 << (Histogram::kSubBucketHalfCountMagnitude + 1));
 static_assert(Histogram::kSubBucketHalfCount == Histogram::kSubBucketCount / 2);
 
 // HdrHistogram's buckets_needed_to_cover_value(highest).
@@ -122,15 +113,6 @@ absl::Status Corrupt(const std::string& what) {
 }  // namespace
 
 Histogram::Histogram() : counts_(kCountsLen, 0) {}
-
-int Histogram::CountsIndex(int64_t v) {
-  // HdrHistogram: get_bucket_index, get_sub_bucket_index, counts_index.
-  const uint64_t u = static_cast<uint64_t>(v) | kSubBucketMask;
-  const int bucket_index = kLeadingZeroCountBase - __builtin_clzll(u);
-  const int sub_bucket_index = static_cast<int>(v >> bucket_index);
-  return ((bucket_index + 1) << kSubBucketHalfCountMagnitude) +
-         (sub_bucket_index - kSubBucketHalfCount);
-}
 
 int64_t Histogram::ValueFromIndex(int index) {
   int bucket_index = (index >> kSubBucketHalfCountMagnitude) - 1;

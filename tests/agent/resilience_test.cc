@@ -437,6 +437,29 @@ TEST_F(CircuitBreakerTest, ASuccessNeverOpensItTheNextFailureDoes) {
             "10 of 16 requests failed in the last 10s (63%)");
 }
 
+// RecordSuccess(now) is Record(true, ...) with the caller's clock read: the
+// successes are in the window, also when the time given is in a bucket the
+// breaker has already left (it then takes the locked path).
+TEST_F(CircuitBreakerTest, RecordSuccessWithTheCallersTimeCountsInTheWindow) {
+  auto b = Make(SmallPolicy(/*threshold=*/2, /*min_requests=*/20,
+                            /*rate=*/0.5));
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(b->Acquire(nullptr));
+    b->RecordSuccess(clock_.NowUs());
+  }
+  const int64_t before = clock_.NowUs();
+  clock_.Advance(absl::Milliseconds(600));  // the next buckets
+  Fail(*b, 1);
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->RecordSuccess(before);  // read before the breaker moved on
+  Fail(*b, 8);
+  EXPECT_EQ(b->state(), kClosed);  // 9 of 19: too few requests
+  Fail(*b, 1);
+  EXPECT_EQ(b->state(), kOpen);
+  EXPECT_EQ(log_.last().reason(),
+            "10 of 20 requests failed in the last 10s (50%)");
+}
+
 TEST_F(CircuitBreakerTest, AcquireBlocksWhileOpenUntilOpenForPasses) {
   auto b = Make(SmallPolicy());
   Fail(*b, 2);
