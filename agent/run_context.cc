@@ -70,7 +70,8 @@ RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
       driver(driver_in),
       workloads(workloads_in),
       events(events_in),
-      start(std::chrono::steady_clock::now()) {}
+      start(std::chrono::steady_clock::now()),
+      run_verify(assignment.run_verify()) {}
 
 RunContext::~RunContext() = default;
 

@@ -106,6 +106,11 @@ struct RunContext {
   // changes are logged at debug level under this label.
   std::string log_label;
 
+  // Whether this agent runs the global verification: the assignment's
+  // choice, replaced by the coordinator's at the VERIFYING barrier (set by
+  // the service's reader before it releases the barrier).
+  std::atomic<bool> run_verify{false};
+
   // Owned by the state handlers, touched by one state at a time.
   std::string state;  // name of the current state
   std::unique_ptr<Workload> workload;

@@ -138,6 +138,10 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     while (stream->Read(&m)) {
       last_heard_us.store(ctx.OffsetUs());
       if (m.has_advance()) {
+        if (m.advance().to_state() == rig::v1::STATE_VERIFYING &&
+            m.advance().barrier().empty()) {
+          ctx.run_verify.store(m.advance().run_verify());
+        }
         ctx.Advance(m.advance().to_state(), m.advance().barrier());
       } else if (m.has_stop()) {
         ctx.cancel.Cancel(absl::CancelledError(

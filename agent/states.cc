@@ -13,6 +13,7 @@
 #include "agent/error_class.h"
 #include "agent/load.h"
 #include "agent/state_machine.h"
+#include "common/barriers.h"
 #include "common/error_context.h"
 #include "common/logging.h"
 #include "common/proto_duration.h"
@@ -122,8 +123,8 @@ class Preparing : public StateHandler {
           conn, w.prepare() == rig::v1::PREPARE_MODE_RECREATE);
       if (!s.ok()) return WithContext(s, where);
     }
-    if (absl::Status s = ctx.Barrier(rig::v1::STATE_PREPARING, "tables ready",
-                                     "tables ready");
+    if (absl::Status s =
+            ctx.Barrier(rig::v1::STATE_PREPARING, kTablesReady, kTablesReady);
         !s.ok()) {
       return s;
     }
@@ -214,8 +215,9 @@ class Running : public StateHandler {
 class Verifying : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
-    // A global check runs once, on the agent the coordinator chose.
-    if (!ctx.assignment.run_verify()) return std::string(kNext);
+    // A global check runs once, on the agent the coordinator chose (at the
+    // barrier before this state: another one if agent 0 was lost).
+    if (!ctx.run_verify.load()) return std::string(kNext);
     auto scope = ctx.driver->AttachThread();
     auto result = ctx.workload->Verify(*ctx.connections.front());
     if (!result.ok()) {

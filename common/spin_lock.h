@@ -6,7 +6,7 @@
 // Why not std::mutex: each load worker records every operation into its own
 // stats under a lock that only the interval reporter also takes (once per
 // interval, to swap the delta out). Uncontended, pthread_mutex_lock + unlock
-// cost ~55 instructions per operation under callgrind (bench/RESULTS.md);
+// cost ~60 instructions per operation under callgrind (bench/RESULTS.md);
 // this costs a handful. Not for anything that can block while holding it.
 // A waiter yields after a short spin, so a holder that was descheduled is
 // not starved. BasicLockable: use it with std::lock_guard.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/barriers.h"
 #include "common/logging.h"
 #include "common/proto_duration.h"
 #include "common/version.h"
@@ -489,14 +490,27 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
 
 void Coordinator::MaybeAdvanceLocked() {
   if (!stop_reason_.empty()) return;
+  auto live = [this](int i) {
+    return !agents_[i].ended && !agents_[i].has_result;
+  };
   for (auto& [key, waiting] : barriers_) {
     if (advanced_.count(key)) continue;
     int live_waiting = 0;
-    for (int i : waiting) live_waiting += agents_[i].ended ? 0 : 1;
-    const int live = LiveAgentsLocked();
-    if (live == 0 || live_waiting < live) continue;
-    advanced_.insert(key);
+    for (int i : waiting) live_waiting += live(i) ? 1 : 0;
+    const int live_agents = LiveAgentsLocked();
+    if (live_agents == 0 || live_waiting < live_agents) continue;
     const auto state = static_cast<rig::v1::State>(key.first);
+    if (state == rig::v1::STATE_PREPARING && key.second == kTablesReady &&
+        waiting.count(0) == 0) {
+      // Agent 0 makes the schema before it parks here; lost before that,
+      // the others would load into tables that do not exist.
+      StopOthers(-1, absl::StrCat("agent ", clients_[0]->address(),
+                                  " (agent 0, which creates the tables) was "
+                                  "lost before the tables were ready: ",
+                                  agents_[0].error));
+      return;
+    }
+    advanced_.insert(key);
     if (key.second.empty()) {
       RIG_LOG(Info) << "all agents ready: advancing to "
                     << rig::v1::State_Name(state);
@@ -504,11 +518,30 @@ void Coordinator::MaybeAdvanceLocked() {
       RIG_LOG(Info) << "all agents at \"" << key.second << "\" in "
                     << rig::v1::State_Name(state) << ": going on";
     }
+    // The global check runs once, on the first live agent: agent 0 unless
+    // it was lost (then the check still runs, elsewhere).
+    int verifier = -1;
+    if (state == rig::v1::STATE_VERIFYING && key.second.empty()) {
+      for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
+        if (live(i)) {
+          verifier = i;
+          break;
+        }
+      }
+      if (verifier > 0) {
+        RIG_LOG(Warning) << "agent " << clients_[verifier]->address()
+                         << " runs the verification in place of the lost "
+                            "agent "
+                         << clients_[0]->address();
+      }
+    }
     rig::v1::CoordinatorMessage adv;
     adv.mutable_advance()->set_to_state(state);
     adv.mutable_advance()->set_barrier(key.second);
     for (size_t i = 0; i < agents_.size(); ++i) {
-      if (!agents_[i].ended) clients_[i]->Send(adv);
+      if (agents_[i].ended) continue;
+      adv.mutable_advance()->set_run_verify(static_cast<int>(i) == verifier);
+      clients_[i]->Send(adv);
     }
   }
 }

@@ -37,7 +37,13 @@ class FakeConnection : public db::Connection {
     ++driver_->open_connections;
   }
   ~FakeConnection() override { --driver_->open_connections; }
-  absl::StatusOr<int64_t> Execute(absl::string_view) override { return 0; }
+  absl::StatusOr<int64_t> Execute(absl::string_view) override {
+    ++driver_->plain_executes;
+    if (const int us = driver_->plain_execute_us.load(); us > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(us));
+    }
+    return 0;
+  }
   absl::StatusOr<std::vector<db::Row>> Query(absl::string_view sql) override {
     if (absl::StrContains(sql, "VERSION()")) {
       return std::vector<db::Row>{

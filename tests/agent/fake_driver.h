@@ -22,9 +22,11 @@ class FakeDriver : public db::Driver {
   std::atomic<int> fail_every{0};               // every Nth execute fails with:
   std::atomic<int> fail_code{1213};  // this server code (1213: deadlock)
   std::atomic<int> execute_us{0};    // every statement execute takes this long
+  std::atomic<int> plain_execute_us{0};  // and every Connection::Execute
   std::atomic<int64_t> connects{0};
   std::atomic<int64_t> open_connections{0};
-  std::atomic<int64_t> executes{0};
+  std::atomic<int64_t> executes{0};        // prepared statements executed
+  std::atomic<int64_t> plain_executes{0};  // Connection::Execute calls
 
   absl::StatusOr<std::unique_ptr<db::Connection>> Connect(
       const db::ConnectOptions& options) override;

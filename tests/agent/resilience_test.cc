@@ -437,9 +437,11 @@ TEST_F(CircuitBreakerTest, ASuccessNeverOpensItTheNextFailureDoes) {
             "10 of 16 requests failed in the last 10s (63%)");
 }
 
-// RecordSuccess(now) is Record(true, ...) with the caller's clock read: the
-// successes are in the window, also when the time given is in a bucket the
-// breaker has already left (it then takes the locked path).
+// RecordSuccess(now) is Record(true, ...) with the caller's clock read, and
+// counts each success once: the first one of a bucket takes the locked path
+// (it starts the bucket), the rest the lock-free one; a time read before the
+// breaker moved to the next bucket (1 s wide here) counts in its own bucket,
+// which is still in the window.
 TEST_F(CircuitBreakerTest, RecordSuccessWithTheCallersTimeCountsInTheWindow) {
   auto b = Make(SmallPolicy(/*threshold=*/2, /*min_requests=*/20,
                             /*rate=*/0.5));
@@ -448,12 +450,12 @@ TEST_F(CircuitBreakerTest, RecordSuccessWithTheCallersTimeCountsInTheWindow) {
     b->RecordSuccess(clock_.NowUs());
   }
   const int64_t before = clock_.NowUs();
-  clock_.Advance(absl::Milliseconds(600));  // the next buckets
+  clock_.Advance(absl::Milliseconds(1200));  // the next bucket
   Fail(*b, 1);
   ASSERT_TRUE(b->Acquire(nullptr));
-  b->RecordSuccess(before);  // read before the breaker moved on
+  b->RecordSuccess(before);
   Fail(*b, 8);
-  EXPECT_EQ(b->state(), kClosed);  // 9 of 19: too few requests
+  EXPECT_EQ(b->state(), kClosed);  // 9 failures of 19 requests: too few
   Fail(*b, 1);
   EXPECT_EQ(b->state(), kOpen);
   EXPECT_EQ(log_.last().reason(),

@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "agent/service.h"
 #include "common/histogram.h"
 #include "common/proto_duration.h"
@@ -163,6 +164,78 @@ TEST(SessionTest, UnreachableAgentIsNamed) {
       << report.status();
   EXPECT_EQ(report.status().message().find(a.address()), std::string::npos)
       << "only the failing agent is named: " << report.status();
+}
+
+// An agent of an older protocol: GetInfo answers, nothing else.
+class OldProtocolAgent final : public rig::v1::AgentService::Service {
+ public:
+  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
+                       rig::v1::AgentInfo* info) override {
+    info->set_name("old");
+    info->set_version("0.0.9");
+    info->set_protocol_version(1);
+    return grpc::Status::OK;
+  }
+};
+
+TEST(SessionTest, AnAgentOfAnotherProtocolIsNamedAndNotStarted) {
+  InProcessAgent a("a");
+  OldProtocolAgent old_service;
+  int old_port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &old_port);
+  builder.RegisterService(&old_service);
+  std::unique_ptr<grpc::Server> old_server = builder.BuildAndStart();
+  ASSERT_NE(old_server, nullptr);
+  const std::string old_address = absl::StrCat("127.0.0.1:", old_port);
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), old_address};
+  options.connect_timeout = absl::Seconds(2);
+  coordinator::Coordinator coord(options, TestPlan(2, "300ms"));
+  auto report = coord.Run();
+  old_server->Shutdown();
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find(absl::StrCat(
+                "agent ", old_address,
+                ": speaks protocol 1 (version 0.0.9), this coordinator "
+                "speaks ",
+                static_cast<int>(rig::v1::PROTOCOL_VERSION_CURRENT))),
+            std::string::npos)
+      << report.status();
+  // Nothing was started on the agent that would have matched.
+  EXPECT_EQ(a.driver.connects.load(), 0);
+}
+
+// Agent 0 makes the tables; lost before they are ready, the run cannot go
+// on whatever the loss policy says: the others would load into nothing.
+TEST(SessionTest, LosingAgentZeroBeforeTheTablesAreReadyStopsTheRun) {
+  InProcessAgent a("a"), b("b");
+  a.driver.plain_execute_us = 2000000;  // CREATE TABLE takes 2 s
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), b.address()};
+  rig::v1::Plan plan = TestPlan(2, "1s");
+  plan.mutable_agents()->set_on_agent_loss(rig::v1::AGENT_LOSS_POLICY_CONTINUE);
+  plan.mutable_agents()->set_max_lost_agents(1);
+  coordinator::Coordinator coord(options, plan);
+  auto run = std::async(std::launch::async, [&] { return coord.Run(); });
+  // Agent a is making the tables (its first plain statement).
+  for (int i = 0; i < 500 && a.driver.plain_executes.load() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GT(a.driver.plain_executes.load(), 0);
+  a.server->Shutdown(std::chrono::system_clock::now());  // its sessions end
+  auto report = run.get();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_NE(report->error().find(absl::StrCat(
+                "agent ", a.address(),
+                " (agent 0, which creates the tables) was lost before the "
+                "tables were ready")),
+            std::string::npos)
+      << report->error();
+  // b never loaded a row.
+  EXPECT_EQ(b.driver.plain_executes.load(), 0);
 }
 
 TEST(SessionTest, PartialStartGoesOnWithTheAgentsThatAnswer) {

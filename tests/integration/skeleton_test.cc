@@ -94,7 +94,13 @@ class SkeletonTest : public ::testing::Test {
 
   // Starts three agents and a coordinator, SIGKILLs the third agent once the
   // run measures, and returns how the coordinator ended.
-  LossRun KillOneAgent(const std::string& policy_yaml, const std::string& tag) {
+  // Three agents run `workload_yaml` for 4 s; agent `victim` is SIGKILLed
+  // once the first interval is shown.
+  LossRun KillOneAgent(
+      const std::string& policy_yaml, const std::string& tag,
+      const std::string& workload_yaml =
+          "workload: {kind: oltp_point_select, table_size: 900}\n",
+      int victim = 2) {
     LossRun out;
     std::vector<std::unique_ptr<Subprocess>> agents;
     std::vector<std::string> addresses;
@@ -106,8 +112,7 @@ class SkeletonTest : public ::testing::Test {
     const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
     const std::string plan = WritePlan(
         tag + ".yaml",
-        absl::StrCat(TargetYaml(),
-                     "workload: {kind: oltp_point_select, table_size: 900}\n"
+        absl::StrCat(TargetYaml(), workload_yaml,
                      "load: {connections: 3, duration: 4s, "
                      "report_interval: 200ms}\n",
                      policy_yaml, "report: {json: ", report_path, "}\n"));
@@ -123,7 +128,7 @@ class SkeletonTest : public ::testing::Test {
       if (!(*coord)->Running()) break;
       absl::SleepFor(absl::Milliseconds(50));
     }
-    agents[2]->Signal(SIGKILL);
+    agents[victim]->Signal(SIGKILL);
     auto code = (*coord)->Wait(absl::Seconds(60));
     out.exit_code = code.ok() ? *code : -1;
     out.log = testing::ReadFile(log);
@@ -346,6 +351,34 @@ TEST_F(SkeletonTest, LostAgentWithContinuePolicyGivesADegradedReport) {
   EXPECT_EQ(r.report.total().counters().ops(),
             r.report.agents(0).summary().counters().ops() +
                 r.report.agents(1).summary().counters().ops() + lost_ops);
+}
+
+// Agent 0 runs the global check; lost during the run, another agent runs
+// it, so a degraded run is still verified.
+TEST_F(SkeletonTest, LosingAgentZeroStillVerifiesTheData) {
+  LossRun r = KillOneAgent(
+      "agents: {on_agent_loss: continue, max_lost_agents: 1}\n", "verify0",
+      "workload: {kind: bank, table_size: 30, prepare: recreate}\n",
+      /*victim=*/0);
+  EXPECT_EQ(r.exit_code, 0) << r.log;
+  EXPECT_EQ(r.report.status(), rig::v1::RUN_STATUS_PASSED) << r.report.error();
+  EXPECT_TRUE(r.report.degraded());
+  ASSERT_EQ(r.report.agents_size(), 3);
+  EXPECT_TRUE(r.report.agents(0).lost());
+  bool balance_checked = false;
+  for (const auto& check : r.report.verification().checks()) {
+    // Checks are named after the agent that made them: agent 1 here.
+    if (check.name() == "verify0-1: total balance") {
+      balance_checked = true;
+      EXPECT_EQ(check.status(), rig::v1::CHECK_STATUS_PASSED)
+          << check.message();
+    }
+  }
+  EXPECT_TRUE(balance_checked) << r.report.verification().DebugString();
+  EXPECT_EQ(r.report.verification().status(), rig::v1::CHECK_STATUS_PASSED);
+  EXPECT_NE(r.log.find("runs the verification in place of the lost agent"),
+            std::string::npos)
+      << r.log;
 }
 
 TEST_F(SkeletonTest, LostAgentWithAbortPolicyStopsTheRun) {
