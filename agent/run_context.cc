@@ -71,7 +71,8 @@ RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
       workloads(workloads_in),
       events(events_in),
       start(std::chrono::steady_clock::now()),
-      run_verify(assignment.run_verify()) {}
+      run_verify(assignment.run_verify()),
+      run_cleanup(assignment.agent_index() == 0) {}
 
 RunContext::~RunContext() = default;
 

@@ -106,10 +106,12 @@ struct RunContext {
   // changes are logged at debug level under this label.
   std::string log_label;
 
-  // Whether this agent runs the global verification: the assignment's
-  // choice, replaced by the coordinator's at the VERIFYING barrier (set by
-  // the service's reader before it releases the barrier).
+  // Whether this agent runs the once-per-run steps: the global verification
+  // (the assignment's run_verify) and the cleanup (agent 0). The
+  // coordinator's choice at the VERIFYING and REPORTING barriers replaces
+  // them (set by the service's reader before it releases the barrier).
   std::atomic<bool> run_verify{false};
+  std::atomic<bool> run_cleanup{false};
 
   // Owned by the state handlers, touched by one state at a time.
   std::string state;  // name of the current state

@@ -138,9 +138,12 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     while (stream->Read(&m)) {
       last_heard_us.store(ctx.OffsetUs());
       if (m.has_advance()) {
-        if (m.advance().to_state() == rig::v1::STATE_VERIFYING &&
-            m.advance().barrier().empty()) {
-          ctx.run_verify.store(m.advance().run_verify());
+        if (m.advance().barrier().empty()) {
+          if (m.advance().to_state() == rig::v1::STATE_VERIFYING) {
+            ctx.run_verify.store(m.advance().run_once());
+          } else if (m.advance().to_state() == rig::v1::STATE_REPORTING) {
+            ctx.run_cleanup.store(m.advance().run_once());
+          }
         }
         ctx.Advance(m.advance().to_state(), m.advance().barrier());
       } else if (m.has_stop()) {

@@ -247,8 +247,7 @@ class Reporting : public StateHandler {
       v->set_status(failed ? rig::v1::CHECK_STATUS_FAILED
                            : rig::v1::CHECK_STATUS_PASSED);
     }
-    if (ctx.assignment.plan().workload().cleanup() &&
-        ctx.assignment.agent_index() == 0) {
+    if (ctx.assignment.plan().workload().cleanup() && ctx.run_cleanup.load()) {
       auto scope = ctx.driver->AttachThread();
       if (absl::Status s = ctx.workload->Cleanup(*ctx.connections.front());
           !s.ok()) {

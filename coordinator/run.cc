@@ -518,20 +518,24 @@ void Coordinator::MaybeAdvanceLocked() {
       RIG_LOG(Info) << "all agents at \"" << key.second << "\" in "
                     << rig::v1::State_Name(state) << ": going on";
     }
-    // The global check runs once, on the first live agent: agent 0 unless
-    // it was lost (then the check still runs, elsewhere).
-    int verifier = -1;
-    if (state == rig::v1::STATE_VERIFYING && key.second.empty()) {
+    // The once-per-run steps (the global check, the cleanup) run on the
+    // first live agent: agent 0 unless it was lost (then still, elsewhere).
+    int once = -1;
+    if ((state == rig::v1::STATE_VERIFYING ||
+         state == rig::v1::STATE_REPORTING) &&
+        key.second.empty()) {
       for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
         if (live(i)) {
-          verifier = i;
+          once = i;
           break;
         }
       }
-      if (verifier > 0) {
-        RIG_LOG(Warning) << "agent " << clients_[verifier]->address()
-                         << " runs the verification in place of the lost "
-                            "agent "
+      if (once > 0) {
+        RIG_LOG(Warning) << "agent " << clients_[once]->address() << " runs "
+                         << (state == rig::v1::STATE_VERIFYING
+                                 ? "the verification"
+                                 : "the cleanup")
+                         << " in place of the lost agent "
                          << clients_[0]->address();
       }
     }
@@ -540,7 +544,7 @@ void Coordinator::MaybeAdvanceLocked() {
     adv.mutable_advance()->set_barrier(key.second);
     for (size_t i = 0; i < agents_.size(); ++i) {
       if (agents_[i].ended) continue;
-      adv.mutable_advance()->set_run_verify(static_cast<int>(i) == verifier);
+      adv.mutable_advance()->set_run_once(static_cast<int>(i) == once);
       clients_[i]->Send(adv);
     }
   }

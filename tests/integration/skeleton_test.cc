@@ -353,12 +353,14 @@ TEST_F(SkeletonTest, LostAgentWithContinuePolicyGivesADegradedReport) {
                 r.report.agents(1).summary().counters().ops() + lost_ops);
 }
 
-// Agent 0 runs the global check; lost during the run, another agent runs
-// it, so a degraded run is still verified.
+// Agent 0 runs the global check and the cleanup; lost during the run,
+// another agent runs them, so a degraded run is still verified and leaves no
+// tables behind.
 TEST_F(SkeletonTest, LosingAgentZeroStillVerifiesTheData) {
   LossRun r = KillOneAgent(
       "agents: {on_agent_loss: continue, max_lost_agents: 1}\n", "verify0",
-      "workload: {kind: bank, table_size: 30, prepare: recreate}\n",
+      "workload: {kind: bank, table_size: 30, prepare: recreate, "
+      "cleanup: true}\n",
       /*victim=*/0);
   EXPECT_EQ(r.exit_code, 0) << r.log;
   EXPECT_EQ(r.report.status(), rig::v1::RUN_STATUS_PASSED) << r.report.error();
@@ -379,6 +381,14 @@ TEST_F(SkeletonTest, LosingAgentZeroStillVerifiesTheData) {
   EXPECT_NE(r.log.find("runs the verification in place of the lost agent"),
             std::string::npos)
       << r.log;
+  EXPECT_NE(r.log.find("runs the cleanup in place of the lost agent"),
+            std::string::npos)
+      << r.log;
+  auto left = server_->Sql(
+      "SELECT COUNT(*) FROM information_schema.TABLES "
+      "WHERE TABLE_SCHEMA='rig' AND TABLE_NAME='bank_accounts'");
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->substr(0, left->find('\n')), "0");
 }
 
 TEST_F(SkeletonTest, LostAgentWithAbortPolicyStopsTheRun) {
