@@ -930,8 +930,17 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
   if (passed_left_out > 0) {
     absl::StrAppend(&out, "<p class=\"note rounds-left-out\">", passed_left_out,
                     " more passed round", passed_left_out == 1 ? "" : "s",
-                    " not listed (every round is in the JSON report and on "
-                    "the charts).</p>\n");
+                    " not listed (they are in the JSON report and on the "
+                    "charts).</p>\n");
+  }
+  if (r.scenario_rounds_omitted() > 0) {
+    absl::StrAppend(
+        &out, "<p class=\"note rounds-omitted\">", r.scenario_rounds_omitted(),
+        " more round", r.scenario_rounds_omitted() == 1 ? " is" : "s are",
+        " left out of this report, which keeps ", r.scenario_rounds_size(),
+        " (every round that did not pass, and passed ones spread over the "
+        "run). The verification counts every round; the run journal "
+        "(<code>report.journal</code>) lists each one.</p>\n");
   }
   return out + "</section>\n";
 }

@@ -143,4 +143,39 @@ std::vector<rig::v1::Check> SummarizeRounds(
   return out;
 }
 
+std::vector<rig::v1::ScenarioRoundRecord> RoundsForReport(
+    const std::vector<rig::v1::ScenarioRoundRecord>& rounds, size_t max,
+    int64_t* omitted) {
+  *omitted = 0;
+  if (rounds.size() <= max) return rounds;
+  std::vector<bool> keep(rounds.size(), false);
+  size_t kept = 0;
+  std::vector<size_t> passed;
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    if (rounds[i].round().status() == rig::v1::CHECK_STATUS_PASSED) {
+      passed.push_back(i);
+    } else if (kept < max) {
+      keep[i] = true;
+      ++kept;
+    }
+  }
+  const size_t room = max - kept;
+  if (room >= passed.size()) {
+    for (size_t i : passed) keep[i] = true;
+  } else {
+    // Evenly spread: the j-th of `room` picks passed[j * n / room], which
+    // starts at the first passed round and steps through to near the last.
+    for (size_t j = 0; j < room; ++j) {
+      keep[passed[j * passed.size() / room]] = true;
+    }
+  }
+  std::vector<rig::v1::ScenarioRoundRecord> out;
+  out.reserve(max);
+  for (size_t i = 0; i < rounds.size(); ++i) {
+    if (keep[i]) out.push_back(rounds[i]);
+  }
+  *omitted = static_cast<int64_t>(rounds.size() - out.size());
+  return out;
+}
+
 }  // namespace rig::coordinator

@@ -7,6 +7,8 @@
 // one check per scenario that at least one round got through its checks
 // without an error, so an alongside scenario that never ran cannot pass.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,5 +29,14 @@ std::string RoundDetail(const rig::v1::ScenarioRound& round);
 std::vector<rig::v1::Check> SummarizeRounds(
     const google::protobuf::RepeatedPtrField<rig::v1::Alongside>& entries,
     const std::vector<rig::v1::ScenarioRoundRecord>& rounds);
+
+// What of `rounds` goes into the report: all of them up to `max`; past that,
+// every round that did not pass (the first `max` of them) and passed rounds
+// evenly spread over the rest of the room, in their original order.
+// *omitted is how many were left out.
+inline constexpr size_t kMaxReportRounds = 2000;
+std::vector<rig::v1::ScenarioRoundRecord> RoundsForReport(
+    const std::vector<rig::v1::ScenarioRoundRecord>& rounds, size_t max,
+    int64_t* omitted);
 
 }  // namespace rig::coordinator

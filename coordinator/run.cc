@@ -631,7 +631,11 @@ rig::v1::Report Coordinator::BuildReport() const {
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
-  for (const auto& round : rounds_) *r.add_scenario_rounds() = round;
+  int64_t omitted = 0;
+  for (auto& round : RoundsForReport(rounds_, kMaxReportRounds, &omitted)) {
+    *r.add_scenario_rounds() = std::move(round);
+  }
+  r.set_scenario_rounds_omitted(omitted);
   rig::v1::VerificationResult verification = verification_;
   for (const auto& check : SummarizeRounds(plan_.alongside(), rounds_)) {
     *verification.add_checks() = check;

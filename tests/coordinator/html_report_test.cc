@@ -329,6 +329,12 @@ TEST(HtmlReportTest, ScenarioRoundsAreOnTheTimelineAndListed) {
   ASSERT_NE(table_at, std::string::npos);
   // Both failed rounds (Synthetic's and round 101) are in the table.
   EXPECT_EQ(Count(long_html.substr(table_at), ">failed<"), 2);
+  EXPECT_TRUE(Lacks(long_html, "left out of this report"));
+  // Rounds the coordinator left out of the report are said to be.
+  many.set_scenario_rounds_omitted(4000);
+  EXPECT_TRUE(Has(RenderHtmlReport(many),
+                  "4000 more rounds are left out of this report, which "
+                  "keeps 122"));
 
   // Without rounds, neither bars nor the section.
   rig::v1::Report none = Synthetic();

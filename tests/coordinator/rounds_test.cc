@@ -147,3 +147,66 @@ TEST(RoundsTest, EveryRoundSkippingIsASkipNotAFailure) {
 
 }  // namespace
 }  // namespace rig::coordinator
+
+namespace rig::coordinator {
+namespace {
+
+TEST(RoundsForReportTest, AllRoundsUpToTheLimit) {
+  std::vector<rig::v1::ScenarioRoundRecord> rounds;
+  for (int i = 1; i <= 5; ++i) rounds.push_back(Round("a0", "k", i, i));
+  int64_t omitted = -1;
+  auto out = RoundsForReport(rounds, 5, &omitted);
+  EXPECT_EQ(omitted, 0);
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[4].round().round(), 5);
+}
+
+// Past the limit: every round that did not pass, and passed ones spread
+// from the start of the run to its end, in time order.
+TEST(RoundsForReportTest,
+     PastTheLimitKeepsEveryRoundThatFailedAndSpreadsPassedOnes) {
+  std::vector<rig::v1::ScenarioRoundRecord> rounds;
+  for (int i = 0; i < 5000; ++i) {
+    auto r = Round("a0", "k", i, int64_t{i} * 1000000);
+    if (i % 500 == 7) {
+      AddCheck(r, "c", rig::v1::CHECK_STATUS_FAILED, "x", "y");
+    } else if (i == 4999) {
+      r.mutable_round()->set_status(rig::v1::CHECK_STATUS_UNSPECIFIED);
+      r.mutable_round()->mutable_error()->set_message("lost connection");
+    }
+    rounds.push_back(r);
+  }
+  int64_t omitted = -1;
+  auto out = RoundsForReport(rounds, 100, &omitted);
+  ASSERT_EQ(out.size(), 100u);
+  EXPECT_EQ(omitted, 4900);
+  int not_passed = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].round().status() != rig::v1::CHECK_STATUS_PASSED) ++not_passed;
+    if (i > 0) {
+      EXPECT_LT(out[i - 1].round().round(), out[i].round().round());
+    }
+  }
+  EXPECT_EQ(not_passed, 11);  // 10 failed + the error at the end
+  // Passed rounds cover the run: the first, and one in its last tenth.
+  EXPECT_EQ(out.front().round().round(), 0);
+  EXPECT_GT(out[out.size() - 2].round().round(), 4500);
+}
+
+TEST(RoundsForReportTest, MoreFailuresThanRoomKeepsTheFirstFailures) {
+  std::vector<rig::v1::ScenarioRoundRecord> rounds;
+  for (int i = 0; i < 30; ++i) {
+    auto r = Round("a0", "k", i, i);
+    if (i >= 10) AddCheck(r, "c", rig::v1::CHECK_STATUS_FAILED, "x", "y");
+    rounds.push_back(r);
+  }
+  int64_t omitted = -1;
+  auto out = RoundsForReport(rounds, 8, &omitted);
+  ASSERT_EQ(out.size(), 8u);
+  EXPECT_EQ(omitted, 22);
+  EXPECT_EQ(out.front().round().round(), 10);
+  EXPECT_EQ(out.back().round().round(), 17);
+}
+
+}  // namespace
+}  // namespace rig::coordinator
