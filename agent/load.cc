@@ -124,7 +124,7 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
     if (status.ok()) status = txn->Run(rng, result);
     const Clock::time_point end = Clock::now();
     if (status.ok()) {
-      breaker_->RecordSuccess(MicrosBetween(ctx_.start, end));
+      breaker_->RecordSuccess(clock_.UsAt(end));  // the breaker's clock
       // Response time runs from the intended start (open model) or the
       // first attempt, so retries and waits are part of what users see.
       stats.RecordOp(MicrosBetween(intended ? *intended : first_begin, end),

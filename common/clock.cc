@@ -18,9 +18,7 @@ int64_t CapUs(absl::Duration d) {
 }  // namespace
 
 int64_t SteadyClock::NowUs() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now() - origin_)
-      .count();
+  return UsAt(std::chrono::steady_clock::now());
 }
 
 void SteadyClock::WaitUntilUs(std::unique_lock<std::mutex>& lock,

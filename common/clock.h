@@ -48,6 +48,11 @@ class SteadyClock : public Clock {
       : origin_(origin) {}
 
   int64_t NowUs() const override;
+  // What NowUs() returned, or would have, at `t` (a time read already).
+  int64_t UsAt(std::chrono::steady_clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t - origin_)
+        .count();
+  }
   void WaitUntilUs(std::unique_lock<std::mutex>& lock,
                    std::condition_variable& cv, int64_t deadline_us,
                    absl::Duration max_wait) override;
