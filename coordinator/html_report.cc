@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/duration.h"
+#include "common/proto_duration.h"
 #include "coordinator/report.h"
 #include "coordinator/rounds.h"
 
@@ -596,8 +597,17 @@ std::string Charts(const rig::v1::Report& r) {
                AxisFormat::kPercent,
                {{"error_rate", "error rate", "#8c564b", {}}}};
 
+  // The stub of an interval left when the load stops (a few ms, its end
+  // after the workers were joined) is in the totals and the JSON, but
+  // plotted it reads as a collapse of throughput at the end.
+  const int64_t nominal_us = absl::ToInt64Microseconds(
+      FromProto(r.plan().load().report_interval(), absl::Seconds(1)));
+  const rig::v1::IntervalReport& last = *r.intervals().rbegin();
+  const int64_t last_us = last.end_offset_us() - last.start_offset_us();
+  const bool skip_last = r.intervals_size() > 1 && last_us < nominal_us / 2;
   double t0 = INFINITY, t1 = -INFINITY;
   for (const auto& iv : r.intervals()) {
+    if (skip_last && &iv == &last) break;
     const double t = iv.end_offset_us() / 1e6;
     t0 = std::min(t0, iv.start_offset_us() / 1e6);
     t1 = std::max(t1, t);
@@ -623,9 +633,18 @@ std::string Charts(const rig::v1::Report& r) {
   }
   if (!(t1 > t0)) t1 = t0 + 1;  // one zero-length interval: no zero span
 
-  return absl::StrCat(RenderChart(throughput, t0, t1, markers, rounds),
-                      RenderChart(latency, t0, t1, markers, rounds),
-                      RenderChart(errors, t0, t1, markers, rounds));
+  std::string out =
+      absl::StrCat(RenderChart(throughput, t0, t1, markers, rounds),
+                   RenderChart(latency, t0, t1, markers, rounds),
+                   RenderChart(errors, t0, t1, markers, rounds));
+  if (skip_last) {
+    absl::StrAppend(&out, "<p class=\"note partial-interval\">The last ",
+                    absl::StrFormat("%.3f", last_us / 1e6),
+                    " s (a partial interval as the load stopped, ",
+                    Grouped(last.counters().ops()),
+                    " ops) are in the totals but not plotted.</p>\n");
+  }
+  return out;
 }
 
 // ---- sections ----

@@ -498,6 +498,30 @@ TEST(HtmlReportTest, OneIntervalDoesNotDivideByZero) {
   EXPECT_EQ(rate[0].second, 0);
 }
 
+// The stub left when the load stops is not plotted (it would read as a
+// throughput collapse), and the page says so.
+TEST(HtmlReportTest, ThePartialLastIntervalIsNotPlotted) {
+  rig::v1::Report r = Synthetic(5);
+  const int64_t end = r.intervals(4).end_offset_us();
+  rig::v1::IntervalReport stub = Interval(5, end, 20000);
+  stub.mutable_counters()->set_ops(7);
+  *r.add_intervals() = stub;
+  const std::string html = RenderHtmlReport(r);
+  EXPECT_EQ(
+      Points(ParseBlock(html, "chart-throughput-data"), "ops_per_sec").size(),
+      5u);
+  EXPECT_EQ(Points(ParseBlock(html, "chart-latency-data"), "p99").size(), 5u);
+  EXPECT_TRUE(Has(html,
+                  "The last 0.020 s (a partial interval as the load stopped, "
+                  "7 ops) are in the totals but not plotted."));
+  // A full last interval is plotted, without the note.
+  const std::string full = RenderHtmlReport(Synthetic(5));
+  EXPECT_EQ(
+      Points(ParseBlock(full, "chart-throughput-data"), "ops_per_sec").size(),
+      5u);
+  EXPECT_TRUE(Lacks(full, "partial-interval"));
+}
+
 TEST(HtmlReportTest, LongRunsKeepEveryPointInTheDataBlocks) {
   const rig::v1::Report r = Synthetic(400);
   const std::string html = RenderHtmlReport(r);
