@@ -155,6 +155,11 @@ class Bank : public Workload {
         "FROM ",
         kTable));
     if (!rows.ok()) return rows.status();
+    if (rows->empty() || rows->front().size() < 3) {
+      return absl::DataLossError(absl::StrCat(
+          "verify: SELECT COUNT(*), SUM(balance), MIN(balance) FROM ", kTable,
+          " returned no row"));
+    }
     int64_t count = 0, sum = 0, min = 0;
     const db::Row& row = rows->at(0);
     (void)absl::SimpleAtoi(row[0].value_or("0"), &count);

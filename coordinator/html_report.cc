@@ -923,7 +923,7 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
                "detail"},
               {true, false, false, true, false, true, true, false});
   // Every round that did not pass; passed ones up to a limit (a long run
-  // with a short `every` has thousands; all are in the JSON report).
+  // with a short `every` has thousands; the JSON report has up to 2000).
   constexpr int kMaxPassedRows = 50;
   int passed_rows = 0, passed_left_out = 0;
   for (const auto& rec : r.scenario_rounds()) {
@@ -957,9 +957,12 @@ std::string ScenarioRounds(const rig::v1::Report& r) {
         &out, "<p class=\"note rounds-omitted\">", r.scenario_rounds_omitted(),
         " more round", r.scenario_rounds_omitted() == 1 ? " is" : "s are",
         " left out of this report, which keeps ", r.scenario_rounds_size(),
-        " (every round that did not pass, and passed ones spread over the "
-        "run). The verification counts every round; the run journal "
-        "(<code>report.journal</code>) lists each one.</p>\n");
+        " (the rounds that did not pass first, and passed ones spread over "
+        "the run). The verification counts every round",
+        r.plan().report().journal().empty()
+            ? "."
+            : "; the run journal (<code>report.journal</code>) lists each one.",
+        "</p>\n");
   }
   return out + "</section>\n";
 }

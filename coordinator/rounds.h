@@ -31,8 +31,8 @@ std::vector<rig::v1::Check> SummarizeRounds(
     const std::vector<rig::v1::ScenarioRoundRecord>& rounds);
 
 // What of `rounds` goes into the report: all of them up to `max`; past that,
-// every round that did not pass (the first `max` of them) and passed rounds
-// evenly spread over the rest of the room, in their original order.
+// the rounds that did not pass (the first `max` of them), then passed rounds
+// evenly spread over the room left, all in their original order.
 // *omitted is how many were left out.
 inline constexpr size_t kMaxReportRounds = 2000;
 std::vector<rig::v1::ScenarioRoundRecord> RoundsForReport(

@@ -504,10 +504,13 @@ void Coordinator::MaybeAdvanceLocked() {
         waiting.count(0) == 0) {
       // Agent 0 makes the schema before it parks here; lost before that,
       // the others would load into tables that do not exist.
-      StopOthers(-1, absl::StrCat("agent ", clients_[0]->address(),
-                                  " (agent 0, which creates the tables) was "
-                                  "lost before the tables were ready: ",
-                                  agents_[0].error));
+      const std::string reason = absl::StrCat(
+          "agent ", clients_[0]->address(),
+          " (agent 0, which creates the tables) was lost before the tables "
+          "were ready: ",
+          agents_[0].error);
+      RIG_LOG(Error) << "stopping the run: " << reason;
+      StopOthers(-1, reason);
       return;
     }
     advanced_.insert(key);
@@ -530,6 +533,7 @@ void Coordinator::MaybeAdvanceLocked() {
           break;
         }
       }
+      if (state == rig::v1::STATE_VERIFYING) verifier_ = once;
       if (once > 0) {
         RIG_LOG(Warning) << "agent " << clients_[once]->address() << " runs "
                          << (state == rig::v1::STATE_VERIFYING
@@ -628,6 +632,15 @@ rig::v1::Report Coordinator::BuildReport() const {
       all_completed = all_completed && a.state == rig::v1::STATE_COMPLETED;
     }
   }
+  // The global check's result comes with its agent's result.
+  std::string unverified;
+  if (verifier_ >= 0 && agents_[verifier_].lost) {
+    all_completed = false;
+    unverified = absl::StrCat(
+        "agent ", clients_[verifier_]->address(),
+        " was lost before it sent the result of the verification (the "
+        "global check): the data was not verified");
+  }
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
@@ -650,8 +663,9 @@ rig::v1::Report Coordinator::BuildReport() const {
   if (lost_ >= static_cast<int>(agents_.size())) all_completed = false;
   if (!all_completed) {
     r.set_status(rig::v1::RUN_STATUS_INCOMPLETE);
-    r.set_error(stop_reason_.empty() ? "not every agent completed its run"
-                                     : stop_reason_);
+    r.set_error(!stop_reason_.empty() ? stop_reason_
+                : !unverified.empty() ? unverified
+                                      : "not every agent completed its run");
   } else if (verification.status() == rig::v1::CHECK_STATUS_FAILED) {
     r.set_status(rig::v1::RUN_STATUS_VERIFICATION_FAILED);
     std::vector<std::string> failed;

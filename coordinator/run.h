@@ -112,8 +112,11 @@ class Coordinator : public SessionListener {
   rig::v1::VerificationResult verification_;  // guarded by mu_
   std::set<BarrierKey> advanced_;             // guarded by mu_
   int lost_ = 0;                              // guarded by mu_
-  bool heartbeats_stop_ = false;              // guarded by mu_
-  bool started_ = false;                      // guarded by mu_
+  // The agent told at the VERIFYING barrier to run the global check; -1
+  // before. Lost before its result came, the data was not verified.
+  int verifier_ = -1;             // guarded by mu_
+  bool heartbeats_stop_ = false;  // guarded by mu_
+  bool started_ = false;          // guarded by mu_
 };
 
 }  // namespace rig::coordinator

@@ -335,6 +335,11 @@ TEST(HtmlReportTest, ScenarioRoundsAreOnTheTimelineAndListed) {
   EXPECT_TRUE(Has(RenderHtmlReport(many),
                   "4000 more rounds are left out of this report, which "
                   "keeps 122"));
+  EXPECT_TRUE(Lacks(RenderHtmlReport(many), "report.journal"));
+  many.mutable_plan()->mutable_report()->set_journal("/reports/journal.jsonl");
+  EXPECT_TRUE(Has(RenderHtmlReport(many),
+                  "the run journal (<code>report.journal</code>) lists each "
+                  "one"));
 
   // Without rounds, neither bars nor the section.
   rig::v1::Report none = Synthetic();

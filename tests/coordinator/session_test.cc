@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "agent/service.h"
+#include "agent/workload.h"
 #include "common/histogram.h"
 #include "common/proto_duration.h"
 #include "coordinator/plan.h"
@@ -22,13 +25,15 @@ namespace rig {
 namespace {
 
 struct InProcessAgent {
-  explicit InProcessAgent(const std::string& name)
+  explicit InProcessAgent(const std::string& name,
+                          const agent::WorkloadRegistry* workloads =
+                              &agent::WorkloadRegistry::Default())
       : states(agent::StateRegistry::Standard()) {
     agent::AgentOptions options;
     options.name = name;
     options.close_grace = absl::Seconds(2);
-    service = std::make_unique<agent::AgentServiceImpl>(
-        options, &driver, &agent::WorkloadRegistry::Default(), &states);
+    service = std::make_unique<agent::AgentServiceImpl>(options, &driver,
+                                                        workloads, &states);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
@@ -236,6 +241,88 @@ TEST(SessionTest, LosingAgentZeroBeforeTheTablesAreReadyStopsTheRun) {
       << report->error();
   // b never loaded a row.
   EXPECT_EQ(b.driver.plain_executes.load(), 0);
+}
+
+// oltp_point_select whose global check takes 1.5 s and passes; `verifying`
+// counts the checks begun.
+std::atomic<int> verifying{0};
+class SlowVerify : public agent::Workload {
+ public:
+  explicit SlowVerify(std::unique_ptr<agent::Workload> inner)
+      : inner_(std::move(inner)) {}
+  absl::Status CreateSchema(db::Connection& c, bool drop) override {
+    return inner_->CreateSchema(c, drop);
+  }
+  absl::Status Load(db::Connection& c, const agent::LoadTask& t) override {
+    return inner_->Load(c, t);
+  }
+  absl::StatusOr<std::unique_ptr<agent::Transaction>> Bind(
+      db::Connection& c) const override {
+    return inner_->Bind(c);
+  }
+  absl::StatusOr<rig::v1::VerificationResult> Verify(db::Connection&) override {
+    ++verifying;
+    absl::SleepFor(absl::Milliseconds(1500));
+    rig::v1::VerificationResult v;
+    auto* c = v.add_checks();
+    c->set_name("slow");
+    c->set_status(rig::v1::CHECK_STATUS_PASSED);
+    v.set_status(rig::v1::CHECK_STATUS_PASSED);
+    return v;
+  }
+  absl::Status Cleanup(db::Connection& c) override {
+    return inner_->Cleanup(c);
+  }
+
+ private:
+  std::unique_ptr<agent::Workload> inner_;
+};
+
+// The agent chosen to run the global check is lost while it runs: the run
+// is not passed as verified, whatever the loss policy says.
+TEST(SessionTest, LosingTheVerifierWhileItVerifiesLeavesTheRunUnverified) {
+  static agent::WorkloadRegistry* registry = [] {
+    auto* r = new agent::WorkloadRegistry(agent::WorkloadRegistry::Default());
+    agent::WorkloadDef def;
+    def.name = "slow_verify";
+    def.description = "oltp_point_select with a slow global check";
+    def.make = [](const rig::v1::Workload& config, const agent::Options&)
+        -> absl::StatusOr<std::unique_ptr<agent::Workload>> {
+      rig::v1::Workload inner_config = config;
+      inner_config.set_kind("oltp_point_select");
+      auto inner = agent::WorkloadRegistry::Default().Make(inner_config);
+      if (!inner.ok()) return inner.status();
+      return std::unique_ptr<agent::Workload>(
+          new SlowVerify(std::move(*inner)));
+    };
+    r->Register(def);
+    return r;
+  }();
+  InProcessAgent a("a", registry), b("b", registry);
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address(), b.address()};
+  rig::v1::Plan plan = TestPlan(2, "300ms");
+  plan.mutable_workload()->set_kind("slow_verify");
+  plan.mutable_agents()->set_on_agent_loss(rig::v1::AGENT_LOSS_POLICY_CONTINUE);
+  plan.mutable_agents()->set_max_lost_agents(1);
+  verifying = 0;
+  coordinator::Coordinator coord(options, plan);
+  auto run = std::async(std::launch::async, [&] { return coord.Run(); });
+  for (int i = 0; i < 1000 && verifying.load() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(verifying.load(), 1);  // one agent verifies: agent 0
+  a.server->Shutdown(std::chrono::system_clock::now());
+  auto report = run.get();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_NE(report->error().find(absl::StrCat(
+                "agent ", a.address(),
+                " was lost before it sent the result of the verification")),
+            std::string::npos)
+      << report->error();
+  EXPECT_TRUE(report->agents(0).lost());
+  EXPECT_EQ(verifying.load(), 1);
 }
 
 TEST(SessionTest, PartialStartGoesOnWithTheAgentsThatAnswer) {
