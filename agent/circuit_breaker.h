@@ -31,9 +31,8 @@
 //
 // Cost: while closed, Acquire is one atomic load and a success one atomic
 // add (and a clock read unless the caller passes the time: RecordSuccess),
-// no lock, so the breaker costs next to nothing per
-// operation when the target is healthy; failures and every other state take
-// the lock.
+// with no lock, so the breaker costs next to nothing per operation when the
+// target is healthy; failures and every other state take the lock.
 //
 // Thread-safe: many workers call Acquire/Record concurrently. on_event is
 // called without the breaker's lock held, in transition order, and never

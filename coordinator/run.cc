@@ -306,10 +306,23 @@ int64_t Coordinator::RunLengthUs() const {
   return total;
 }
 
+bool Coordinator::LiveLocked(int agent) const {
+  return !agents_[agent].ended && !agents_[agent].has_result;
+}
+
 int Coordinator::LiveAgentsLocked() const {
   int n = 0;
-  for (const auto& a : agents_) n += a.ended || a.has_result ? 0 : 1;
+  for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
+    n += LiveLocked(i) ? 1 : 0;
+  }
   return n;
+}
+
+int Coordinator::FirstLiveLocked() const {
+  for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
+    if (LiveLocked(i)) return i;
+  }
+  return -1;
 }
 
 void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& m) {
@@ -490,13 +503,10 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
 
 void Coordinator::MaybeAdvanceLocked() {
   if (!stop_reason_.empty()) return;
-  auto live = [this](int i) {
-    return !agents_[i].ended && !agents_[i].has_result;
-  };
   for (auto& [key, waiting] : barriers_) {
     if (advanced_.count(key)) continue;
     int live_waiting = 0;
-    for (int i : waiting) live_waiting += live(i) ? 1 : 0;
+    for (int i : waiting) live_waiting += LiveLocked(i) ? 1 : 0;
     const int live_agents = LiveAgentsLocked();
     if (live_agents == 0 || live_waiting < live_agents) continue;
     const auto state = static_cast<rig::v1::State>(key.first);
@@ -522,25 +532,20 @@ void Coordinator::MaybeAdvanceLocked() {
                     << rig::v1::State_Name(state) << ": going on";
     }
     // The once-per-run steps (the global check, the cleanup) run on the
-    // first live agent: agent 0 unless it was lost (then still, elsewhere).
+    // first live agent: agent 0 unless it is gone (then still, elsewhere).
     int once = -1;
     if ((state == rig::v1::STATE_VERIFYING ||
          state == rig::v1::STATE_REPORTING) &&
         key.second.empty()) {
-      for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
-        if (live(i)) {
-          once = i;
-          break;
-        }
-      }
+      once = FirstLiveLocked();
       if (state == rig::v1::STATE_VERIFYING) verifier_ = once;
       if (once > 0) {
         RIG_LOG(Warning) << "agent " << clients_[once]->address() << " runs "
                          << (state == rig::v1::STATE_VERIFYING
                                  ? "the verification"
                                  : "the cleanup")
-                         << " in place of the lost agent "
-                         << clients_[0]->address();
+                         << " in place of agent " << clients_[0]->address()
+                         << ", which is gone";
       }
     }
     rig::v1::CoordinatorMessage adv;

@@ -82,7 +82,10 @@ class Coordinator : public SessionListener {
   rig::v1::Report BuildReport() const;
   // Appends to the run journal, if there is one. Called with mu_ held.
   void JournalLocked(const rig::v1::JournalEntry& entry);
+  // Live: neither ended nor done (a result sent). Called with mu_ held.
+  bool LiveLocked(int agent) const;
   int LiveAgentsLocked() const;
+  int FirstLiveLocked() const;  // -1 if none
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // Sends Advance for every barrier all live agents have reached.
   void MaybeAdvanceLocked();
