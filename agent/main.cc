@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
+#include "agent/flags.h"
 #include "agent/health.h"
 #include "agent/service.h"
 #include "common/channel_security.h"
@@ -23,43 +24,6 @@
 #include "grpcpp/grpcpp.h"
 
 namespace {
-
-const std::vector<rig::SettingSpec>& Specs() {
-  static const auto* specs = [] {
-    auto* s = new std::vector<rig::SettingSpec>{
-        {"listen", "RIG_AGENT_LISTEN", "127.0.0.1:7070",
-         "Address to serve on (host:port; port 0 picks a free one). Use "
-         "0.0.0.0:7070 to accept coordinators from other hosts."},
-        {"name", "RIG_AGENT_NAME", "",
-         "Name of this agent in reports and logs (default: hostname:port)."},
-        {"shutdown-grace", "RIG_SHUTDOWN_GRACE", "20s",
-         "On SIGTERM/SIGINT: how long the active run may take to report its "
-         "result before the server closes."},
-        {"tls-cert", "RIG_TLS_CERT", "",
-         "Serve TLS with this certificate (PEM); needs --tls-key."},
-        {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
-        {"tls-ca", "RIG_TLS_CA", "",
-         "CA (PEM) that client certificates must be signed by."},
-        {"tls-require-client-cert", "RIG_TLS_REQUIRE_CLIENT_CERT", "false",
-         "Mutual TLS: refuse coordinators without a certificate from --tls-ca.",
-         true},
-        {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
-         "File holding the bearer token coordinators must send (or set "
-         "RIG_AUTH_TOKEN)."},
-        {"health-listen", "RIG_HEALTH_LISTEN", "",
-         "Also serve the gRPC health service alone, in plaintext, on this "
-         "address (host:port): for Kubernetes probes when --tls-cert is set, "
-         "since the kubelet's gRPC probes cannot speak TLS. Nothing else is "
-         "served there. Empty = off."},
-        {"db-driver", "RIG_DB_DRIVER", rig::db::kDefaultDriver,
-         "Database client library: mariadb (MariaDB Connector/C, the "
-         "default; needed for target.tls) or cppconn (mysqlcppconn)."},
-    };
-    for (auto& spec : rig::CommonSettingSpecs()) s->push_back(spec);
-    return s;
-  }();
-  return *specs;
-}
 
 constexpr char kUsage[] =
     "Usage: rig-agent [--listen HOST:PORT] [settings]\n\n"
@@ -83,10 +47,10 @@ int main(int argc, char** argv) {
   // SIGINT / SIGTERM are taken by a waiter thread (before any thread starts).
   sigset_t signals = rig::BlockTerminationSignals();
 
-  auto settings = rig::Settings::Resolve(Specs(), argc, argv);
+  auto settings = rig::Settings::Resolve(rig::agent::AgentFlags(), argc, argv);
   if (!settings.ok()) return Fail(std::string(settings.status().message()));
   if (settings->help_requested()) {
-    std::cout << rig::Settings::Help(kUsage, Specs());
+    std::cout << rig::Settings::Help(kUsage, rig::agent::AgentFlags());
     return 0;
   }
   if (*settings->GetBool("version")) {

@@ -61,7 +61,7 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   response->set_hostname(host);
-  response->set_cores(UsableCores());
+  response->set_cores(options_.cores > 0 ? options_.cores : UsableCores());
   for (const WorkloadDef* def : workloads_->List()) {
     auto* w = response->add_workloads();
     w->set_name(def->name);

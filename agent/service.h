@@ -26,6 +26,9 @@ struct AgentOptions {
   absl::Duration close_grace = absl::Seconds(10);
   // Called with true when a run starts and false when it ends (readiness).
   std::function<void(bool busy)> on_busy;
+  // The CPUs reported in GetInfo (agents.weight_by_cores); 0: the ones this
+  // process may use (UsableCores()).
+  int cores = 0;
 };
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {

@@ -12,6 +12,25 @@
 
 namespace rig::coordinator {
 
+std::vector<std::string> AgentAddresses(const addrinfo* list, int port) {
+  std::set<std::string> addresses;
+  for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET,
+                &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr,
+                text, sizeof(text));
+      addresses.insert(absl::StrCat(text, ":", port));
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6,
+                &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr,
+                text, sizeof(text));
+      addresses.insert(absl::StrCat("[", text, "]:", port));
+    }
+  }
+  return std::vector<std::string>(addresses.begin(), addresses.end());
+}
+
 absl::StatusOr<std::vector<std::string>> ResolveAgents(
     const std::string& spec) {
   const size_t colon = spec.rfind(':');
@@ -34,26 +53,13 @@ absl::StatusOr<std::vector<std::string>> ResolveAgents(
     return absl::UnavailableError(absl::StrCat("--agents-dns: cannot resolve ",
                                                name, ": ", gai_strerror(rc)));
   }
-  std::set<std::string> addresses;
-  for (addrinfo* a = result; a != nullptr; a = a->ai_next) {
-    char text[INET6_ADDRSTRLEN] = {};
-    if (a->ai_family == AF_INET) {
-      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr,
-                text, sizeof(text));
-      addresses.insert(absl::StrCat(text, ":", port));
-    } else if (a->ai_family == AF_INET6) {
-      inet_ntop(AF_INET6,
-                &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
-                sizeof(text));
-      addresses.insert(absl::StrCat("[", text, "]:", port));
-    }
-  }
+  std::vector<std::string> addresses = AgentAddresses(result, port);
   freeaddrinfo(result);
   if (addresses.empty()) {
     return absl::NotFoundError(
         absl::StrCat("--agents-dns: ", name, " has no addresses"));
   }
-  return std::vector<std::string>(addresses.begin(), addresses.end());
+  return addresses;
 }
 
 }  // namespace rig::coordinator

@@ -8,10 +8,16 @@
 
 #include "absl/status/statusor.h"
 
+struct addrinfo;
+
 namespace rig::coordinator {
 
 // "name:port" -> {"10.0.0.5:7070", "[fd00::5]:7070", ...}, sorted, without
 // duplicates. Errors name the name and the resolver's reason.
 absl::StatusOr<std::vector<std::string>> ResolveAgents(const std::string& spec);
+
+// Every IPv4 and IPv6 address of a getaddrinfo() answer as "host:port",
+// sorted, without duplicates (one per socket type comes back otherwise).
+std::vector<std::string> AgentAddresses(const addrinfo* list, int port);
 
 }  // namespace rig::coordinator

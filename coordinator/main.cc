@@ -30,6 +30,7 @@
 #include "common/settings.h"
 #include "common/version.h"
 #include "coordinator/discovery.h"
+#include "coordinator/flags.h"
 #include "coordinator/html_report.h"
 #include "coordinator/plan.h"
 #include "coordinator/plan_tools.h"
@@ -41,48 +42,6 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitIncomplete = 4;
-
-const std::vector<rig::SettingSpec>& Specs() {
-  static const auto* specs = [] {
-    auto* s = new std::vector<rig::SettingSpec>{
-        {"plan", "RIG_PLAN", "",
-         "The plan file (YAML). May also be given as the first argument."},
-        {"agents", "RIG_AGENTS", "",
-         "Agents to run on, host:port[,host:port...].", false, true, true},
-        {"agents-dns", "RIG_AGENTS_DNS", "",
-         "Find agents by DNS: every address of name:port (a Kubernetes "
-         "headless Service)."},
-        {"local", "RIG_LOCAL_AGENTS", "0",
-         "Run this many agents inside the coordinator (one machine, no "
-         "rig-agent needed)."},
-        {"db-driver", "RIG_DB_DRIVER", rig::db::kDefaultDriver,
-         "For --local agents: database client library, mariadb (MariaDB "
-         "Connector/C) or cppconn (mysqlcppconn)."},
-        {"set", "", "",
-         "Override a plan key, e.g. --set load.duration=30s (repeatable).",
-         false, true},
-        {"workload", "RIG_WORKLOAD", "oltp_point_select",
-         "For `plan init`: the workload the new plan runs."},
-        {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
-         "How long to wait for each agent to answer GetInfo."},
-        {"run-id", "RIG_RUN_ID", "",
-         "Run id (default: generated from the time)."},
-        {"tls-ca", "RIG_TLS_CA", "",
-         "Connect to agents over TLS, trusting this CA (PEM)."},
-        {"tls-cert", "RIG_TLS_CERT", "",
-         "Client certificate (PEM) for mutual TLS; needs --tls-key."},
-        {"tls-key", "RIG_TLS_KEY", "", "The private key of --tls-cert (PEM)."},
-        {"tls-server-name", "RIG_TLS_SERVER_NAME", "",
-         "Name the agents' certificates carry, if not their address."},
-        {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
-         "File holding the bearer token sent to agents (or set "
-         "RIG_AUTH_TOKEN)."},
-    };
-    for (auto& spec : rig::CommonSettingSpecs()) s->push_back(spec);
-    return s;
-  }();
-  return *specs;
-}
 
 constexpr char kUsage[] =
     "Usage: rig-coordinator [--plan] PLAN.yaml --agents HOST:PORT[,...] "
@@ -259,10 +218,12 @@ int main(int argc, char** argv) {
   // SIGINT / SIGTERM are taken by a waiter thread (before any thread starts).
   sigset_t signals = rig::BlockTerminationSignals();
 
-  auto settings = rig::Settings::Resolve(Specs(), argc, argv);
+  auto settings =
+      rig::Settings::Resolve(rig::coordinator::CoordinatorFlags(), argc, argv);
   if (!settings.ok()) return Fail(kExitUsage, settings.status().message());
   if (settings->help_requested()) {
-    std::cout << rig::Settings::Help(kUsage, Specs(), kEpilog);
+    std::cout << rig::Settings::Help(
+        kUsage, rig::coordinator::CoordinatorFlags(), kEpilog);
     return 0;
   }
   if (*settings->GetBool("version")) {

@@ -268,6 +268,16 @@ class MariaDbDriver : public Driver {
       mysql_close(m);
       return Prefix(s, where);
     }
+    // MYSQL_OPT_SSL_ENFORCE does not refuse a server that offers no TLS
+    // (seen with Debian 12's Connector/C against have_ssl=DISABLED): check
+    // that the session is encrypted before anything is sent on it.
+    if (options.tls && mysql_get_ssl_cipher(m) == nullptr) {
+      mysql_close(m);
+      return absl::FailedPreconditionError(absl::StrCat(
+          where,
+          ": target.tls is set but the server does not offer TLS (its "
+          "have_ssl is not YES); the connection was closed unused"));
+    }
     auto connection = std::make_unique<MariaDbConnection>(m);
     auto id = SetUpSession(*connection, options.session_vars);
     if (!id.ok()) return Prefix(id.status(), where);

@@ -14,8 +14,7 @@ std::string ErrorOf(const std::string& yaml,
   return plan.ok() ? "" : std::string(plan.status().message());
 }
 
-TEST(PlanTest, ParsesTheDesignExample) {
-  auto plan = ParsePlan(R"(
+constexpr char kDesignExample[] = R"(
 name: point-select-smoke
 target: {host: 127.0.0.1, port: 4000, user: root, password_env: RIG_DB_PASSWORD,
          database: rig, tls: false, session_vars: {tidb_txn_mode: pessimistic}}
@@ -29,11 +28,65 @@ resilience:
 thresholds: ["p99 < 50ms", "error_rate < 0.01"]
 report: {json: report.json, html: report.html}
 agents: {on_agent_loss: continue, max_lost_agents: 1}
-workload_extra_is_not_here: 1
-)",
-                        "plan.yaml");
-  ASSERT_FALSE(plan.ok());  // the last key is unknown
-  EXPECT_EQ(plan.status().message().substr(0, 13), "plan.yaml:15:");
+)";
+
+TEST(PlanTest, ParsesTheDesignExample) {
+  auto plan = ParsePlan(kDesignExample, "plan.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->name(), "point-select-smoke");
+  const auto& t = plan->target();
+  EXPECT_EQ(t.host(), "127.0.0.1");
+  EXPECT_EQ(t.port(), 4000);
+  EXPECT_EQ(t.user(), "root");
+  EXPECT_EQ(t.password_env(), "RIG_DB_PASSWORD");
+  EXPECT_EQ(t.database(), "rig");
+  EXPECT_FALSE(t.tls());
+  EXPECT_EQ(t.session_vars().at("tidb_txn_mode"), "pessimistic");
+  const auto& w = plan->workload();
+  EXPECT_EQ(w.kind(), "oltp_point_select");
+  EXPECT_EQ(w.tables(), 4);
+  EXPECT_EQ(w.table_size(), 10000);
+  EXPECT_EQ(w.options().fields().at("range_size").number_value(), 100);
+  EXPECT_EQ(w.options().fields().at("name").string_value(), "x");
+  const auto& l = plan->load();
+  EXPECT_EQ(l.connections(), 64);
+  EXPECT_EQ(l.duration().seconds(), 90);
+  EXPECT_EQ(l.warmup().seconds(), 5);
+  ASSERT_EQ(l.stages_size(), 2);
+  EXPECT_EQ(l.stages(0).duration().seconds(), 30);
+  EXPECT_EQ(l.stages(0).rate(), 2000);
+  EXPECT_EQ(l.stages(1).duration().nanos(), 250000000);
+  EXPECT_EQ(l.stages(1).rate(), 8000);
+  const auto& r = plan->resilience();
+  EXPECT_EQ(r.retry().max_attempts(), 3);
+  EXPECT_EQ(r.retry().initial_backoff().nanos(), 50000000);
+  EXPECT_EQ(r.retry().max_backoff().seconds(), 2);
+  EXPECT_DOUBLE_EQ(r.retry().jitter(), 0.2);
+  EXPECT_EQ(r.circuit_breaker().failure_threshold(), 20);
+  EXPECT_EQ(r.circuit_breaker().window().seconds(), 10);
+  EXPECT_EQ(r.circuit_breaker().open_for().seconds(), 5);
+  EXPECT_EQ(r.circuit_breaker().half_open_probes(), 3);
+  EXPECT_EQ(r.error_classes().at(1062), "other");
+  ASSERT_EQ(plan->thresholds_size(), 2);
+  EXPECT_EQ(plan->thresholds(0), "p99 < 50ms");
+  EXPECT_EQ(plan->thresholds(1), "error_rate < 0.01");
+  EXPECT_EQ(plan->report().json(), "report.json");
+  EXPECT_EQ(plan->report().html(), "report.html");
+  EXPECT_EQ(plan->agents().on_agent_loss(),
+            rig::v1::AGENT_LOSS_POLICY_CONTINUE);
+  EXPECT_EQ(plan->agents().max_lost_agents(), 1);
+}
+
+TEST(PlanTest, AnUnknownKeyInTheDesignExampleIsNamedWithItsLine) {
+  auto plan =
+      ParsePlan(std::string(kDesignExample) + "workload_extra_is_not_here: 1\n",
+                "plan.yaml");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message().substr(0, 13), "plan.yaml:15:")
+      << plan.status();
+  EXPECT_NE(plan.status().message().find("workload_extra_is_not_here"),
+            std::string::npos)
+      << plan.status();
 }
 
 TEST(PlanTest, ConvertsTypesDurationsAndEnums) {

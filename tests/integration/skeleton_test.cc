@@ -13,11 +13,14 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "agent/flags.h"
+#include "coordinator/flags.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "rig/v1/agent.grpc.pb.h"
 #include "rig/v1/report.pb.h"
+#include "tests/integration/real_rig.h"
 #include "tests/support/certs.h"
 #include "tests/support/mariadb_server.h"
 #include "tests/support/process.h"
@@ -25,199 +28,7 @@
 namespace rig {
 namespace {
 
-using testing::MariaDbServer;
-using testing::Subprocess;
-
-// What a run with one agent SIGKILLed mid-run ended with.
-struct LossRun {
-  int exit_code = -1;
-  rig::v1::Report report;
-  std::string log;
-};
-
-class SkeletonTest : public ::testing::Test {
- public:
-  static void SetUpTestSuite() {
-    // A failure here must fail every test, not skip it (gtest reports
-    // tests of a suite whose set-up failed as skipped), so it is kept and
-    // asserted in SetUp.
-    auto server = MariaDbServer::Start();
-    if (!server.ok()) {
-      start_error_ = new std::string(server.status().ToString());
-      return;
-    }
-    server_ = server->release();
-    auto dir = testing::MakeTempDir("rig-skeleton-");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_ = new std::string(*dir);
-  }
-  static void TearDownTestSuite() {
-    if (server_ == nullptr) return;
-    const pid_t pid = server_->pid();
-    const std::string db_dir = server_->dir();
-    delete server_;
-    server_ = nullptr;
-    // The harness leaves nothing behind.
-    EXPECT_FALSE(testing::ProcessExists(pid));
-    EXPECT_NE(access(db_dir.c_str(), F_OK), 0) << db_dir << " still exists";
-    testing::RemoveTree(*dir_);
-    delete dir_;
-  }
-
-  std::unique_ptr<Subprocess> StartAgent(const std::string& name, int port) {
-    auto agent =
-        Subprocess::Start({RIG_AGENT_BIN, "--listen",
-                           absl::StrCat("127.0.0.1:", port), "--name", name},
-                          {}, absl::StrCat(*dir_, "/", name, ".log"));
-    EXPECT_TRUE(agent.ok()) << agent.status();
-    return agent.ok() ? std::move(*agent) : nullptr;
-  }
-
-  std::string WritePlan(const std::string& file, const std::string& body) {
-    const std::string path = absl::StrCat(*dir_, "/", file);
-    std::ofstream(path) << body;
-    return path;
-  }
-
-  std::string TargetYaml() const {
-    return absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
-                        ", user: ", server_->user(),
-                        ", database: ", server_->database(), "}\n");
-  }
-
-  absl::StatusOr<testing::CommandResult> Coordinator(
-      std::vector<std::string> args, const std::string& password) {
-    args.insert(args.begin(), RIG_COORDINATOR_BIN);
-    return testing::RunCommand(args, absl::Seconds(120),
-                               {{"RIG_DB_PASSWORD", password}});
-  }
-
-  // Starts three agents and a coordinator, SIGKILLs the third agent once the
-  // run measures, and returns how the coordinator ended.
-  // Three agents run `workload_yaml` for 4 s; agent `victim` is SIGKILLed
-  // once the first interval is shown.
-  LossRun KillOneAgent(
-      const std::string& policy_yaml, const std::string& tag,
-      const std::string& workload_yaml =
-          "workload: {kind: oltp_point_select, table_size: 900}\n",
-      int victim = 2) {
-    LossRun out;
-    std::vector<std::unique_ptr<Subprocess>> agents;
-    std::vector<std::string> addresses;
-    for (int i = 0; i < 3; ++i) {
-      const int port = testing::PickFreePort();
-      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), port));
-      addresses.push_back(absl::StrCat("127.0.0.1:", port));
-    }
-    const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
-    const std::string plan = WritePlan(
-        tag + ".yaml",
-        absl::StrCat(TargetYaml(), workload_yaml,
-                     "load: {connections: 3, duration: 4s, "
-                     "report_interval: 200ms}\n",
-                     policy_yaml, "report: {json: ", report_path, "}\n"));
-    const std::string log = absl::StrCat(*dir_, "/coordinator-", tag, ".log");
-    auto coord = Subprocess::Start(
-        {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrJoin(addresses, ",")},
-        {{"RIG_DB_PASSWORD", server_->password()}}, log);
-    EXPECT_TRUE(coord.ok()) << coord.status();
-    if (!coord.ok()) return out;
-    for (int i = 0;
-         i < 600 && testing::ReadFile(log).find("ops/s") == std::string::npos;
-         ++i) {
-      if (!(*coord)->Running()) break;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    agents[victim]->Signal(SIGKILL);
-    auto code = (*coord)->Wait(absl::Seconds(60));
-    out.exit_code = code.ok() ? *code : -1;
-    out.log = testing::ReadFile(log);
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    testing::ReadFile(report_path), &out.report)
-                    .ok())
-        << out.log;
-    return out;
-  }
-
-  // One agent and a coordinator running a 5-minute point-select plan (to be
-  // interrupted), measuring when this returns; the report goes to
-  // DIR/TAG.json.
-  struct LongRun {
-    std::unique_ptr<Subprocess> agent;
-    std::unique_ptr<Subprocess> coordinator;
-    std::string report_path;
-    std::string log;
-  };
-  absl::StatusOr<LongRun> StartLongRun(const std::string& tag) {
-    LongRun run;
-    const int port = testing::PickFreePort();
-    run.agent = StartAgent("a-" + tag, port);
-    if (run.agent == nullptr) return absl::InternalError("agent did not start");
-    run.report_path = absl::StrCat(*dir_, "/", tag, ".json");
-    const std::string plan = WritePlan(
-        tag + ".yaml",
-        absl::StrCat(TargetYaml(),
-                     "workload: {kind: oltp_point_select, table_size: 1000}\n"
-                     "load: {connections: 2, duration: 5m, "
-                     "report_interval: 200ms}\n"
-                     "report: {json: ",
-                     run.report_path, "}\n"));
-    run.log = absl::StrCat(*dir_, "/coordinator-", tag, ".log");
-    auto coord = StartMeasuringCoordinator(
-        {plan, "--agents", absl::StrCat("127.0.0.1:", port)}, run.log);
-    if (!coord.ok()) return coord.status();
-    run.coordinator = std::move(*coord);
-    return run;
-  }
-
-  // Starts rig-coordinator with `args` (logging to `log`) and waits, bounded
-  // (30 s), until its run measures (a progress line with ops/s).
-  absl::StatusOr<std::unique_ptr<Subprocess>> StartMeasuringCoordinator(
-      std::vector<std::string> args, const std::string& log) {
-    args.insert(args.begin(), RIG_COORDINATOR_BIN);
-    auto coord = Subprocess::Start(
-        args, {{"RIG_DB_PASSWORD", server_->password()}}, log);
-    if (!coord.ok()) return coord.status();
-    for (int i = 0; i < 600; ++i) {
-      if (testing::ReadFile(log).find("ops/s") != std::string::npos) {
-        return coord;
-      }
-      if (!(*coord)->Running()) break;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return absl::DeadlineExceededError(absl::StrCat(
-        "the run did not start measuring: ", testing::ReadFile(log)));
-  }
-
-  // Connections of the rig user on the server, once the count settles: the
-  // server notices a closed connection asynchronously (bounded: 5 s).
-  static int RigConnections() {
-    int n = -1;
-    for (int i = 0; i < 50; ++i) {
-      auto out = server_->Sql(
-          "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-          "WHERE USER='rig'");
-      if (!out.ok()) return -1;
-      n = std::stoi(*out);
-      if (n == 0) break;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return n;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr)
-        << "private MariaDB did not start: " << *start_error_;
-  }
-
-  static MariaDbServer* server_;
-  static std::string* start_error_;
-  static std::string* dir_;
-};
-
-MariaDbServer* SkeletonTest::server_ = nullptr;
-std::string* SkeletonTest::start_error_ = nullptr;
-std::string* SkeletonTest::dir_ = nullptr;
+class SkeletonTest : public RealRigTest {};
 
 TEST_F(SkeletonTest, TwoAgentsRunPointSelectAndTheReportAddsUp) {
   const int port1 = testing::PickFreePort();
@@ -866,28 +677,49 @@ TEST_F(SkeletonTest, WrongPasswordFailsWithServerCodeAndNoPassword) {
             std::string::npos);
 }
 
-TEST_F(SkeletonTest, HelpListsEveryFlagWithDefaultAndVariable) {
-  auto agent =
-      testing::RunCommand({RIG_AGENT_BIN, "--help"}, absl::Seconds(10));
-  ASSERT_TRUE(agent.ok());
-  EXPECT_EQ(agent->exit_code, 0);
-  for (const char* s :
-       {"--listen", "RIG_AGENT_LISTEN", "default: 127.0.0.1:7070", "--name",
-        "RIG_AGENT_NAME", "--shutdown-grace", "--log-level", "RIG_LOG_LEVEL",
-        "--log-format", "--log-file", "RIG_LOG_FILE", "--config", "RIG_CONFIG",
-        "-v"}) {
-    EXPECT_NE(agent->stdout_text.find(s), std::string::npos) << s;
+// Every flag of each binary's table, with its default and variable, as
+// --help prints it: a flag added to the table and not to the help, or the
+// other way round, fails here.
+void ExpectHelpListsEveryFlag(const std::string& binary,
+                              const std::vector<SettingSpec>& flags) {
+  auto help = testing::RunCommand({binary, "--help"}, absl::Seconds(10));
+  ASSERT_TRUE(help.ok()) << help.status();
+  EXPECT_EQ(help->exit_code, 0);
+  const std::string& out = help->stdout_text;
+  ASSERT_GT(flags.size(), 10u);
+  for (const SettingSpec& f : flags) {
+    const size_t at =
+        out.find(absl::StrCat("  --", f.name, f.is_bool ? "" : " VALUE"));
+    ASSERT_NE(at, std::string::npos) << binary << ": --" << f.name;
+    // The rest of this flag's entry: up to the next flag.
+    const std::string entry = out.substr(at, out.find("\n  --", at + 1) - at);
+    const std::string def = f.secret                  ? "(none)"
+                            : f.default_value.empty() ? "(empty)"
+                                                      : f.default_value;
+    EXPECT_NE(entry.find("default: " + def), std::string::npos)
+        << binary << ": --" << f.name << "\n"
+        << entry;
+    if (!f.env.empty()) {
+      EXPECT_NE(entry.find("env: " + f.env), std::string::npos)
+          << binary << ": --" << f.name << "\n"
+          << entry;
+    }
+    if (f.alias != 0) {
+      EXPECT_NE(entry.find(absl::StrCat(", -", std::string(1, f.alias))),
+                std::string::npos)
+          << entry;
+    }
   }
+}
+
+TEST_F(SkeletonTest, HelpListsEveryFlagWithDefaultAndVariable) {
+  ExpectHelpListsEveryFlag(RIG_AGENT_BIN, agent::AgentFlags());
+  ExpectHelpListsEveryFlag(RIG_COORDINATOR_BIN,
+                           coordinator::CoordinatorFlags());
   auto coord =
       testing::RunCommand({RIG_COORDINATOR_BIN, "--help"}, absl::Seconds(10));
   ASSERT_TRUE(coord.ok());
-  EXPECT_EQ(coord->exit_code, 0);
-  for (const char* s :
-       {"--plan", "RIG_PLAN", "--agents", "RIG_AGENTS", "--set",
-        "--connect-timeout", "default: 5s", "--run-id", "--log-level",
-        "--log-file", "--config", "Exit codes"}) {
-    EXPECT_NE(coord->stdout_text.find(s), std::string::npos) << s;
-  }
+  EXPECT_NE(coord->stdout_text.find("Exit codes"), std::string::npos);
   auto bad =
       testing::RunCommand({RIG_AGENT_BIN, "--lisen=x"}, absl::Seconds(10));
   ASSERT_TRUE(bad.ok());

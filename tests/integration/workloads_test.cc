@@ -238,6 +238,67 @@ TEST_F(WorkloadsTest, OpenModelReachesTheTargetRate) {
   EXPECT_GE(response->ValueAtPercentile(50), service->ValueAtPercentile(50));
 }
 
+// Coordinated omission: a stall far longer than the arrival interval. The
+// arrivals keep their schedule, so every operation due during the stall waits
+// for it and its response time (from the intended start) says so; its service
+// time (from the moment a connection sent it) does not. Measuring from the
+// actual start would make both tails equal and fail this test.
+TEST_F(WorkloadsTest, AStallShowsInResponseTimeButNotInServiceTime) {
+  CollectEvents events;
+  rig::v1::RunResult r;
+  std::thread run([&] {
+    r = RunInProcess(
+        "workload: {kind: oltp_point_select, tables: 1, table_size: 1000, "
+        "prepare: recreate}\n"
+        "load: {rate: 400, duration: 4s, report_interval: 500ms}\n",
+        2, ", read_timeout: 20s", &events);
+  });
+  ASSERT_TRUE(events.WaitForOps(std::chrono::seconds(60)));
+  // 1.5 s with the table locked: ~600 arrivals fall into the stall, while
+  // each of the 2 connections is stuck in one statement.
+  const std::string lock =
+      Sql("LOCK TABLES rig.sbtest1 WRITE; SELECT SLEEP(1.5); UNLOCK TABLES");
+  run.join();
+  ASSERT_EQ(lock, "0");
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_EQ(r.counters().errors(), 0);
+  auto response = Histogram::Decode(r.latency());
+  auto service = Histogram::Decode(r.service_latency());
+  ASSERT_TRUE(response.ok() && service.ok());
+  ASSERT_EQ(response->count(), service->count());
+  ASSERT_GT(response->count(), 1000) << "400/s for 4 s";
+  // A quarter or more of the operations waited for the lock from their
+  // intended start: the response tail holds the stall...
+  EXPECT_GT(response->ValueAtPercentile(90), 300000)
+      << "response p90 " << response->ValueAtPercentile(90) << "us";
+  // ...and the service tail does not: only the statements sent before the
+  // lock (2 of > 1,000) took long to answer.
+  EXPECT_LT(service->ValueAtPercentile(99), 100000)
+      << "service p99 " << service->ValueAtPercentile(99) << "us";
+  EXPECT_GT(response->ValueAtPercentile(99),
+            10 * service->ValueAtPercentile(99));
+  // The typical operation is untouched either way.
+  EXPECT_LT(service->ValueAtPercentile(50), 20000);
+  EXPECT_GE(service->max(), 1000000) << "the 2 blocked statements";
+}
+
+// target.tls from the plan reaches the connection: a server without TLS
+// (the suite's private MariaDB has none) must be refused, not used in
+// plaintext.
+TEST_F(WorkloadsTest, TlsAgainstAServerWithoutTlsFailsTheRun) {
+  ASSERT_EQ(Sql("SELECT @@have_ssl"), "DISABLED");
+  const rig::v1::RunResult r = RunInProcess(
+      "workload: {kind: oltp_point_select, table_size: 100}\n"
+      "load: {duration: 500ms}\n",
+      1, ", tls: true");
+  EXPECT_EQ(r.final_state(), rig::v1::STATE_FAILED);
+  EXPECT_EQ(r.error().state(), rig::v1::STATE_CONNECTING)
+      << r.error().DebugString();
+  EXPECT_NE(r.error().message().find("does not offer TLS"), std::string::npos)
+      << r.error().message();
+  EXPECT_EQ(r.counters().ops(), 0);
+}
+
 TEST_F(WorkloadsTest, DatabaseOutageOpensTheBreakerAndTheRunRecovers) {
   CollectEvents events;
   rig::v1::RunResult result;
