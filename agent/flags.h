@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "common/settings.h"
+#include "common/config/settings.h"
 
 namespace rig::agent {
 

@@ -12,14 +12,14 @@
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
 #include "agent/flags.h"
-#include "agent/health.h"
-#include "agent/service.h"
-#include "common/channel_security.h"
-#include "common/cli.h"
-#include "common/grpc_keepalive.h"
-#include "common/logging.h"
-#include "common/settings.h"
-#include "common/version.h"
+#include "agent/server/health.h"
+#include "agent/server/service.h"
+#include "common/base/logging.h"
+#include "common/base/version.h"
+#include "common/config/cli.h"
+#include "common/config/settings.h"
+#include "common/net/channel_security.h"
+#include "common/net/grpc_keepalive.h"
 #include "grpcpp/ext/health_check_service_server_builder_option.h"
 #include "grpcpp/grpcpp.h"
 
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> health_only;
   if (const std::string hl = settings->Get("health-listen"); !hl.empty()) {
     grpc::ServerBuilder health_builder;  // the health service only
-    // Not gRPC's default health service: ours (agent/health.h).
+    // Not gRPC's default health service: ours (agent/server/health.h).
     health_builder.SetOption(
         std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
     health_builder.RegisterService(&health_only_service);

@@ -1,7 +1,7 @@
 #include "coordinator/flags.h"
 
 #include "agent/db/drivers.h"
-#include "common/cli.h"
+#include "common/config/cli.h"
 
 namespace rig::coordinator {
 

@@ -17,26 +17,26 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "agent/db/drivers.h"
-#include "agent/error_class.h"
-#include "agent/service.h"
-#include "agent/workload.h"
-#include "common/channel_security.h"
-#include "common/cli.h"
-#include "common/duration.h"
-#include "common/error_context.h"
-#include "common/grpc_keepalive.h"
-#include "common/logging.h"
-#include "common/proto_duration.h"
-#include "common/settings.h"
-#include "common/version.h"
-#include "coordinator/discovery.h"
+#include "agent/resilience/error_class.h"
+#include "agent/server/service.h"
+#include "agent/workloads/workload.h"
+#include "common/base/duration.h"
+#include "common/base/error_context.h"
+#include "common/base/logging.h"
+#include "common/base/proto_duration.h"
+#include "common/base/version.h"
+#include "common/config/cli.h"
+#include "common/config/settings.h"
+#include "common/net/channel_security.h"
+#include "common/net/grpc_keepalive.h"
 #include "coordinator/flags.h"
-#include "coordinator/html_report.h"
-#include "coordinator/plan.h"
 #include "coordinator/plan_tools.h"
-#include "coordinator/report.h"
-#include "coordinator/run.h"
-#include "coordinator/thresholds.h"
+#include "coordinator/report/html.h"
+#include "coordinator/report/report.h"
+#include "coordinator/results/thresholds.h"
+#include "coordinator/session/coordinator.h"
+#include "coordinator/session/discovery.h"
+#include "plan/plan.h"
 
 namespace {
 
@@ -338,25 +338,26 @@ int main(int argc, char** argv) {
   if (tty) std::fprintf(stderr, "\n");
   if (!report.ok()) return Fail(kExitIncomplete, report.status().message());
 
-  std::cout << rig::coordinator::FormatSummary(*report);
+  // The files first: they must not depend on a terminal still being there.
   const std::string& json_path = report->plan().report().json();
   if (!json_path.empty()) {
     if (auto s = rig::coordinator::WriteJsonReport(*report, json_path);
         !s.ok()) {
-      Fail(kExitIncomplete, s.message());
-      return kExitIncomplete;
+      std::cout << rig::coordinator::FormatSummary(*report);
+      return Fail(kExitIncomplete, s.message());
     }
-    std::cout << "JSON report: " << json_path << "\n";
   }
   const std::string& html_path = report->plan().report().html();
   if (!html_path.empty()) {
     if (auto s = rig::coordinator::WriteHtmlReport(*report, html_path);
         !s.ok()) {
-      Fail(kExitIncomplete, s.message());
-      return kExitIncomplete;
+      std::cout << rig::coordinator::FormatSummary(*report);
+      return Fail(kExitIncomplete, s.message());
     }
-    std::cout << "HTML report: " << html_path << "\n";
   }
+  std::cout << rig::coordinator::FormatSummary(*report);
+  if (!json_path.empty()) std::cout << "JSON report: " << json_path << "\n";
+  if (!html_path.empty()) std::cout << "HTML report: " << html_path << "\n";
   std::cout.flush();
   return report->exit_code();
 }

@@ -6,8 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "coordinator/plan.h"
-#include "coordinator/thresholds.h"
+#include "common/base/sql_identifier.h"
+#include "coordinator/results/thresholds.h"
+#include "plan/plan.h"
 
 namespace rig::coordinator {
 namespace {
@@ -89,6 +90,14 @@ absl::Status ValidatePlanSemantics(
                                      path, workloads, check_options);
       !s.ok()) {
     return s;
+  }
+  for (const auto& [name, value] : plan.target().session_vars()) {
+    if (!IsPlainIdentifier(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, "target.session_vars." + name),
+          ": \"target.session_vars\" key \"", name,
+          "\" is not a variable name (letters, digits and _ only)"));
+    }
   }
   std::set<std::string> alongside_kinds;
   for (int i = 0; i < plan.alongside_size(); ++i) {

@@ -8,7 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "common/error_context.h"
+#include "common/base/error_context.h"
+#include "common/base/sql_identifier.h"
 
 namespace rig::db {
 namespace {
@@ -67,6 +68,13 @@ absl::StatusOr<int64_t> SetUpSession(
     id = -1;
   }
   for (const auto& [name, value] : session_vars) {
+    // The value is an SQL expression by design (documented); the name is
+    // not: "autocommit = 1, GLOBAL max_connections" must not pass as one.
+    if (!IsPlainIdentifier(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "session variable \"", name,
+          "\" is not a variable name (letters, digits and _ only)"));
+    }
     auto r =
         connection.Execute(absl::StrCat("SET SESSION ", name, " = ", value));
     if (!r.ok()) {

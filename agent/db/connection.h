@@ -1,13 +1,15 @@
 #pragma once
 
 // The database as the agent sees it: a connection that executes SQL and
-// prepared statements, made by a Driver. The MySQL adapter (mysql_driver.h)
-// is the only implementation that talks to a server; tests use fakes.
+// prepared statements, made by a Driver. Two implementations talk to a
+// server: MariaDB Connector/C (mariadb_driver.h, the default) and
+// mysqlcppconn (mysql_driver.h); engine tests use a fake
+// (tests/agent/db/fake_driver.h).
 //
 // A Connection is used by one thread at a time. A Statement belongs to the
 // Connection that prepared it and must be destroyed before it. Errors are
 // absl::Status values carrying the server code and SQLSTATE
-// (common/error_context.h); no exception leaves an implementation.
+// (common/base/error_context.h); no exception leaves an implementation.
 
 #include <cstdint>
 #include <map>

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "common/error_context.h"
+#include "common/base/error_context.h"
 
 namespace rig::db {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/error_context.h"
+#include "common/base/error_context.h"
 
 namespace rig::db {
 namespace {

@@ -4,9 +4,10 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "agent/run_context.h"
+#include "agent/engine/run_context.h"
 #include "agent/scenarios/scenario_base.h"
-#include "agent/workload.h"
+#include "agent/workloads/workload.h"
+#include "common/base/sql_identifier.h"
 
 namespace rig::agent {
 namespace {
@@ -34,7 +35,8 @@ class Connectivity : public ScenarioWorkload {
                              : std::string(one.status().message()));
            const std::string db = ctx.assignment.plan().target().database();
            t0 = Clock::now();
-           auto use = (*conn)->Execute(absl::StrCat("USE `", db, "`"));
+           auto use =
+               (*conn)->Execute(absl::StrCat("USE ", QuoteIdentifier(db)));
            AddCheck(ctx, absl::StrCat("USE ", db), use.ok(),
                     "the database is usable",
                     use.ok() ? absl::StrCat("ok in ", Millis(Clock::now() - t0))

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "agent/retry.h"
+#include "agent/resilience/retry.h"
 #include "agent/scenarios/scenario_base.h"
-#include "common/status_macros.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {

@@ -15,8 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/scenarios/scenario_base.h"
-#include "common/duration.h"
-#include "common/status_macros.h"
+#include "common/base/duration.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 
@@ -67,6 +67,13 @@ absl::StatusOr<std::vector<ImportJob>> ParseImportJobs(
     };
     ImportJob job;
     job.id = get("job_id");
+    // Spliced into SHOW IMPORT JOB <id>: a number, or nothing at all.
+    int64_t id_number = 0;
+    if (!absl::SimpleAtoi(job.id, &id_number) || id_number < 0) {
+      return absl::DataLossError(absl::StrCat("SHOW IMPORT JOBS row ", r + 1,
+                                              ": Job_ID \"", job.id,
+                                              "\" is not a number"));
+    }
     job.data_source = get("data_source");
     job.target_table = get("target_table");
     job.phase = get("phase");

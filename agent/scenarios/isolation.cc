@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/scenarios/scenario_base.h"
-#include "common/status_macros.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/scenarios/scenario_base.h"
+#include "common/base/sql_identifier.h"
 
 namespace rig::agent {
 namespace {
@@ -44,7 +45,8 @@ ChainResult RunChain(RunContext& ctx) {
   absl::StrAppend(&r.seen, "; SELECT 1 = 1 in ", Millis(Clock::now() - t0));
   const std::string db = ctx.assignment.plan().target().database();
   t0 = Clock::now();
-  if (auto use = (*conn)->Execute(absl::StrCat("USE `", db, "`")); !use.ok()) {
+  if (auto use = (*conn)->Execute(absl::StrCat("USE ", QuoteIdentifier(db)));
+      !use.ok()) {
     absl::StrAppend(&r.seen, "; USE ", db, " failed: ", Describe(use.status()));
     return r;
   }

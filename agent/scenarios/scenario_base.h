@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "agent/run_context.h"
-#include "agent/workload.h"
-#include "common/error_context.h"
+#include "agent/engine/run_context.h"
+#include "agent/workloads/workload.h"
+#include "common/base/error_context.h"
 
 namespace rig::agent {
 

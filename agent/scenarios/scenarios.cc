@@ -1,7 +1,7 @@
 // The registry of correctness scenarios (workload.kind: scenario/<name>).
 // Each scenario file defines a Register*Scenario function called here.
 
-#include "agent/workload.h"
+#include "agent/workloads/workload.h"
 
 namespace rig::agent {
 

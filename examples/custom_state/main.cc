@@ -12,9 +12,9 @@
 #include <mutex>
 
 #include "agent/db/mariadb_driver.h"
-#include "agent/state_machine.h"
-#include "common/histogram.h"
-#include "coordinator/plan.h"
+#include "agent/engine/state_machine.h"
+#include "common/stats/histogram.h"
+#include "plan/plan.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/workload.h"
-#include "coordinator/plan.h"
+#include "agent/workloads/workload.h"
+#include "plan/plan.h"
 
 namespace rig::coordinator {
 namespace {
@@ -138,6 +138,21 @@ TEST(PlanToolsTest, AlongsideErrorsNameTheEntryAndLine) {
                       0),
             0u)
       << msg;
+}
+
+// session_vars values are SQL expressions (documented); their names go into
+// SET SESSION as they are, so only a plain name passes.
+TEST(PlanToolsTest, SessionVariableNamesArePlainIdentifiers) {
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target: {session_vars: {tidb_txn_mode: pessimistic, "
+                  "autocommit: 1}}\n"),
+            "");
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target:\n  session_vars:\n"
+                  "    'autocommit = 1, GLOBAL max_connections': 5\n"),
+            "plan.yaml:5: \"target.session_vars\" key \"autocommit = 1, "
+            "GLOBAL max_connections\" is not a variable name (letters, digits "
+            "and _ only)");
 }
 
 TEST(PlanToolsTest, KeyLineStepsIntoLists) {

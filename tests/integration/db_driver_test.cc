@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
-#include "common/error_context.h"
+#include "common/base/error_context.h"
 #include "tests/support/certs.h"
 #include "tests/support/mariadb_server.h"
 

@@ -1,9 +1,10 @@
 // Heartbeats both ways between real processes. A SIGKILL breaks the stream at
 // once and proves nothing about heartbeats; a frozen peer (SIGSTOP) keeps its
 // TCP connection open and answers nothing, as a hung process or a cut network
-// does. gRPC keepalive would notice only after 15 s (common/grpc_keepalive.h);
-// the heartbeat timeout here is 1.5 s, so a loss seen within a few seconds
-// and named "heartbeat timeout" / "coordinator lost" is the heartbeats' doing.
+// does. gRPC keepalive would notice only after 15 s
+// (common/net/grpc_keepalive.h); the heartbeat timeout here is 1.5 s, so a loss
+// seen within a few seconds and named "heartbeat timeout" / "coordinator lost"
+// is the heartbeats' doing.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -28,8 +29,8 @@ class LivenessTest : public RealRigTest {
 };
 
 TEST_F(LivenessTest, AFrozenAgentIsLostAfterTheHeartbeatTimeout) {
-  const int port = testing::PickFreePort();
-  auto agent = StartAgent("frozen", port);
+  int port = 0;
+  auto agent = StartAgent("frozen", &port);
   ASSERT_TRUE(agent);
   const std::string report_path = absl::StrCat(*dir_, "/frozen.json");
   const std::string plan = WritePlan(
@@ -68,8 +69,8 @@ TEST_F(LivenessTest, AFrozenAgentIsLostAfterTheHeartbeatTimeout) {
 }
 
 TEST_F(LivenessTest, AFrozenCoordinatorMakesTheAgentEndItsRun) {
-  const int port = testing::PickFreePort();
-  auto agent = StartAgent("orphaned", port);
+  int port = 0;
+  auto agent = StartAgent("orphaned", &port);
   ASSERT_TRUE(agent);
   const std::string plan = WritePlan(
       "orphaned.yaml",

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -65,13 +66,35 @@ class RealRigTest : public ::testing::Test {
     delete dir_;
   }
 
-  std::unique_ptr<Subprocess> StartAgent(const std::string& name, int port) {
+  // Starts rig-agent on 127.0.0.1 port 0 (the kernel picks a free port,
+  // so parallel tests never race for one) and sets *port to the port it
+  // bound, read from its "listening on" log line (bounded: 30 s).
+  std::unique_ptr<Subprocess> StartAgent(
+      const std::string& name, int* port,
+      const std::vector<std::string>& extra_flags = {},
+      const testing::EnvVars& env = {}) {
+    std::vector<std::string> argv = {RIG_AGENT_BIN, "--listen", "127.0.0.1:0",
+                                     "--name", name};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     auto agent =
-        Subprocess::Start({RIG_AGENT_BIN, "--listen",
-                           absl::StrCat("127.0.0.1:", port), "--name", name},
-                          {}, absl::StrCat(*dir_, "/", name, ".log"));
+        Subprocess::Start(argv, env, absl::StrCat(*dir_, "/", name, ".log"));
     EXPECT_TRUE(agent.ok()) << agent.status();
-    return agent.ok() ? std::move(*agent) : nullptr;
+    if (!agent.ok()) return nullptr;
+    *port = 0;
+    const std::string marker = " listening on 127.0.0.1:";
+    for (int i = 0; i < 600 && *port == 0; ++i) {
+      const std::string log = testing::ReadFile((*agent)->log_path());
+      const size_t at = log.find(marker);
+      if (at != std::string::npos) {
+        *port = std::atoi(log.c_str() + at + marker.size());
+        break;
+      }
+      if (!(*agent)->Running()) break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_GT(*port, 0) << name << " did not say where it listens: "
+                        << testing::ReadFile((*agent)->log_path());
+    return *port > 0 ? std::move(*agent) : nullptr;
   }
 
   std::string WritePlan(const std::string& file, const std::string& body) {
@@ -106,8 +129,8 @@ class RealRigTest : public ::testing::Test {
     std::vector<std::unique_ptr<Subprocess>> agents;
     std::vector<std::string> addresses;
     for (int i = 0; i < 3; ++i) {
-      const int port = testing::PickFreePort();
-      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), port));
+      int port = 0;
+      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), &port));
       addresses.push_back(absl::StrCat("127.0.0.1:", port));
     }
     const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
@@ -151,8 +174,8 @@ class RealRigTest : public ::testing::Test {
   };
   absl::StatusOr<LongRun> StartLongRun(const std::string& tag) {
     LongRun run;
-    const int port = testing::PickFreePort();
-    run.agent = StartAgent("a-" + tag, port);
+    int port = 0;
+    run.agent = StartAgent("a-" + tag, &port);
     if (run.agent == nullptr) return absl::InternalError("agent did not start");
     run.report_path = absl::StrCat(*dir_, "/", tag, ".json");
     const std::string plan = WritePlan(

@@ -4,16 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent/db/mysql_driver.h"
-#include "agent/state_machine.h"
-#include "common/histogram.h"
-#include "coordinator/plan.h"
+#include "agent/engine/state_machine.h"
+#include "common/stats/histogram.h"
+#include "plan/plan.h"
 #include "tests/support/in_process_agent.h"
 
 namespace rig {
@@ -30,7 +32,10 @@ class CollectEvents : public agent::RunEvents {
       interval_list_.push_back(m.interval());
       cv_.notify_all();
     }
-    if (m.has_breaker_event()) breaker_events_.push_back(m.breaker_event());
+    if (m.has_breaker_event()) {
+      breaker_events_.push_back(m.breaker_event());
+      cv_.notify_all();
+    }
     if (m.has_error_sample() && samples_.size() < 5) {
       samples_.push_back(m.error_sample().context().message());
     }
@@ -41,6 +46,17 @@ class CollectEvents : public agent::RunEvents {
     return cv_.wait_for(lock, timeout, [this] {
       for (const auto& iv : interval_list_) {
         if (iv.counters().ops() > 0) return true;
+      }
+      return false;
+    });
+  }
+  // Waits (bounded) for a breaker transition from -> to.
+  bool WaitForBreaker(rig::v1::BreakerState from, rig::v1::BreakerState to,
+                      std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] {
+      for (const auto& e : breaker_events_) {
+        if (e.from() == from && e.to() == to) return true;
       }
       return false;
     });
@@ -69,6 +85,15 @@ class CollectEvents : public agent::RunEvents {
   std::vector<std::string> samples_;
 };
 
+// Joins a run's thread however the test leaves (an ASSERT returns early; a
+// joinable std::thread destroyed would end the process).
+struct JoinOnExit {
+  std::thread& thread;
+  ~JoinOnExit() {
+    if (thread.joinable()) thread.join();
+  }
+};
+
 class WorkloadsTest : public testing::MariaDbTest {
  protected:
   // Runs `body` (plan YAML without target) on one in-process agent.
@@ -83,34 +108,98 @@ class WorkloadsTest : public testing::MariaDbTest {
   }
 };
 
-class OltpWorkloadTest : public WorkloadsTest,
-                         public ::testing::WithParamInterface<const char*> {};
+// What each sysbench workload sends per operation, as sysbench's Lua
+// scripts do with their default options, in the server's own counters
+// (SHOW GLOBAL STATUS Com_*; a prepared statement's execution counts under
+// its statement's name as well as Com_stmt_execute).
+struct OltpShape {
+  const char* kind;
+  std::map<std::string, int> per_op;  // Com_<name> -> statements per op
+};
 
-TEST_P(OltpWorkloadTest, RunsWithoutErrors) {
+void PrintTo(const OltpShape& shape, std::ostream* os) { *os << shape.kind; }
+
+const OltpShape kOltpShapes[] = {
+    {"oltp_point_select", {{"select", 1}}},
+    {"oltp_read_only", {{"begin", 1}, {"select", 14}, {"commit", 1}}},
+    {"oltp_read_write",
+     {{"begin", 1},
+      {"select", 14},
+      {"update", 2},
+      {"delete", 1},
+      {"insert", 1},
+      {"commit", 1}}},
+    {"oltp_write_only",
+     {{"begin", 1},
+      {"update", 2},
+      {"delete", 1},
+      {"insert", 1},
+      {"commit", 1}}},
+    {"oltp_insert", {{"insert", 1}}},
+    {"oltp_update_index", {{"update", 1}}},
+    {"oltp_update_non_index", {{"update", 1}}},
+    {"oltp_delete", {{"delete", 1}}},
+};
+
+class OltpWorkloadTest : public WorkloadsTest,
+                         public ::testing::WithParamInterface<OltpShape> {
+ protected:
+  std::map<std::string, int64_t> ComCounters() {
+    std::map<std::string, int64_t> out;
+    for (absl::string_view line :
+         absl::StrSplit(Sql("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                            "('Com_select', 'Com_insert', 'Com_update', "
+                            "'Com_delete', 'Com_begin', 'Com_commit', "
+                            "'Com_rollback')"),
+                        '\n', absl::SkipEmpty())) {
+      std::vector<std::string> kv = absl::StrSplit(line, '\t');
+      if (kv.size() == 2) {
+        out[absl::AsciiStrToLower(kv[0].substr(4))] = std::stoll(kv[1]);
+      }
+    }
+    return out;
+  }
+};
+
+TEST_P(OltpWorkloadTest, SendsItsStatementsPerOperationAsTheServerCountsThem) {
+  const OltpShape& shape = GetParam();
+  const std::string workload = absl::StrCat("workload: {kind: ", shape.kind,
+                                            ", tables: 2, table_size: 2000");
+  // The tables first (loading counts INSERTs), then the measured run on
+  // them. One connection: no deadlock, so no retried statement.
+  Run(workload + ", prepare: recreate}\nload: {duration: 100ms}\n", 1);
+  const auto before = ComCounters();
   std::string samples;
   const rig::v1::RunResult r =
-      Run(absl::StrCat("workload: {kind: ", GetParam(),
-                       ", tables: 2, table_size: 2000, prepare: recreate}\n"
-                       "load: {duration: 2s, report_interval: 500ms}\n"
-                       // Deadlocks between write transactions are expected;
-                       // enough retries let every operation succeed.
-                       "resilience: {retry: {max_attempts: 20}}\n"),
-          4, &samples);
-  EXPECT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
-  EXPECT_GT(r.counters().ops(), 0);
-  EXPECT_GE(r.counters().queries(), r.counters().ops());
-  EXPECT_EQ(r.counters().errors(), 0) << samples << r.counters().DebugString();
+      Run(workload + ", prepare: skip}\nload: {duration: 2s}\n", 1, &samples);
+  const auto after = ComCounters();
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_EQ(r.counters().errors(), 0) << samples;
   EXPECT_EQ(r.server().flavor(), "mariadb");
+  const int64_t ops = r.counters().ops();
+  ASSERT_GT(ops, 200);
+  int per_op_total = 0;
+  for (const auto& [name, count] : after) {
+    const int64_t delta = count - before.at(name);
+    const auto it = shape.per_op.find(name);
+    const int expected = it == shape.per_op.end() ? 0 : it->second;
+    per_op_total += expected;
+    // A few statements beside the operations: the session's set-up, an
+    // operation cut short when the load stops.
+    EXPECT_NEAR(static_cast<double>(delta) / ops, expected, 0.02)
+        << "Com_" << name << ": " << delta << " for " << ops << " ops";
+  }
+  // Our own count of statements agrees (the operation cut short when the
+  // load stops may add some of its statements).
+  EXPECT_GE(r.counters().queries(), per_op_total * ops);
+  EXPECT_LE(r.counters().queries(), per_op_total * (ops + 1));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sysbench, OltpWorkloadTest,
-    ::testing::Values("oltp_point_select", "oltp_read_only", "oltp_read_write",
-                      "oltp_write_only", "oltp_insert", "oltp_update_index",
-                      "oltp_update_non_index", "oltp_delete"),
-    [](const ::testing::TestParamInfo<const char*>& info) {
-      return std::string(info.param);
-    });
+INSTANTIATE_TEST_SUITE_P(Sysbench, OltpWorkloadTest,
+                         ::testing::ValuesIn(kOltpShapes),
+                         [](const ::testing::TestParamInfo<OltpShape>& info) {
+                           return std::string(info.param.kind);
+                         });
 
 TEST_F(WorkloadsTest, ReadWriteTransactionHasSysbenchShape) {
   // 10 point selects, 4 ranges, 2 updates, delete + insert, BEGIN/COMMIT:
@@ -191,6 +280,39 @@ TEST_F(WorkloadsTest, BankWithoutLockingReadsLosesUpdatesAndFailsVerification) {
   EXPECT_TRUE(total_failed);
 }
 
+// The other half of bank's invariant: money moved so that the total holds but
+// an account went below zero is caught by its own check.
+TEST_F(WorkloadsTest, BankCatchesANegativeBalanceWhenTheTotalHolds) {
+  CollectEvents events;
+  rig::v1::RunResult r;
+  std::thread run([&] {
+    r = RunInProcess(
+        "workload: {kind: bank, table_size: 10, prepare: recreate}\n"
+        "load: {duration: 2s}\n",
+        2, "", &events);
+  });
+  JoinOnExit join{run};
+  ASSERT_TRUE(events.WaitForOps(std::chrono::seconds(60)));
+  // A billion out of one account into another: transfers of at most one
+  // account's balance cannot bring it back in the time left.
+  Sql("BEGIN; UPDATE rig.bank_accounts SET balance = balance - 1000000000 "
+      "WHERE id = 1; UPDATE rig.bank_accounts SET balance = balance + "
+      "1000000000 WHERE id = 2; COMMIT");
+  join.thread.join();
+  ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+  EXPECT_EQ(r.verification().status(), rig::v1::CHECK_STATUS_FAILED);
+  std::map<std::string, rig::v1::Check> by_name;
+  for (const auto& c : r.verification().checks()) by_name[c.name()] = c;
+  ASSERT_EQ(by_name.count("total balance"), 1u);
+  ASSERT_EQ(by_name.count("no negative balance"), 1u);
+  EXPECT_EQ(by_name["total balance"].status(), rig::v1::CHECK_STATUS_PASSED)
+      << by_name["total balance"].message();
+  EXPECT_EQ(by_name["no negative balance"].status(),
+            rig::v1::CHECK_STATUS_FAILED);
+  EXPECT_EQ(by_name["no negative balance"].expected(), "minimum >= 0");
+  EXPECT_EQ(by_name["no negative balance"].seen().substr(0, 1), "-");
+}
+
 TEST_F(WorkloadsTest, SqlWorkloadRunsUserStatements) {
   const rig::v1::RunResult r = Run(R"yaml(
 workload:
@@ -253,12 +375,13 @@ TEST_F(WorkloadsTest, AStallShowsInResponseTimeButNotInServiceTime) {
         "load: {rate: 400, duration: 4s, report_interval: 500ms}\n",
         2, ", read_timeout: 20s", &events);
   });
+  JoinOnExit join{run};
   ASSERT_TRUE(events.WaitForOps(std::chrono::seconds(60)));
   // 1.5 s with the table locked: ~600 arrivals fall into the stall, while
   // each of the 2 connections is stuck in one statement.
   const std::string lock =
       Sql("LOCK TABLES rig.sbtest1 WRITE; SELECT SLEEP(1.5); UNLOCK TABLES");
-  run.join();
+  join.thread.join();
   ASSERT_EQ(lock, "0");
   ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
   EXPECT_EQ(r.counters().errors(), 0);
@@ -303,24 +426,28 @@ TEST_F(WorkloadsTest, DatabaseOutageOpensTheBreakerAndTheRunRecovers) {
   CollectEvents events;
   rig::v1::RunResult result;
   std::thread run([&] {
-    result = Run(
+    result = RunInProcess(
         "workload: {kind: oltp_point_select, table_size: 1000, prepare: "
         "recreate}\n"
         "load: {duration: 14s, report_interval: 500ms}\n"
-        "target: {connect_timeout: 1s, read_timeout: 2s}\n"
         "resilience:\n"
         "  retry: {max_attempts: 2, initial_backoff: 20ms, max_backoff: "
         "200ms}\n"
         "  circuit_breaker: {failure_threshold: 5, min_requests: 5, "
         "failure_rate: 0.5, window: 2s, open_for: 1s, half_open_probes: 2}\n",
-        4, nullptr, &events);
+        4, ", connect_timeout: 1s, read_timeout: 2s", &events);
   });
+  JoinOnExit join{run};
   ASSERT_TRUE(events.WaitForOps(std::chrono::seconds(60)));
   ASSERT_TRUE(server_->Stop().ok());
-  // The outage: long enough for the breaker to open and probe in vain.
-  absl::SleepFor(absl::Seconds(3));
+  // The outage lasts until the breaker has opened and a probe has failed
+  // (HALF_OPEN -> OPEN), however long that takes on a busy machine.
+  const bool probed_in_vain = events.WaitForBreaker(
+      rig::v1::BREAKER_STATE_HALF_OPEN, rig::v1::BREAKER_STATE_OPEN,
+      std::chrono::seconds(30));
   const absl::Status restarted = server_->Restart();
-  run.join();
+  EXPECT_TRUE(probed_in_vain) << "no failed probe within 30 s";
+  join.thread.join();
   ASSERT_TRUE(restarted.ok()) << restarted;
 
   // The run went on to the end: no thread died, nothing hung.

@@ -3,8 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "agent/db/mariadb_driver.h"
-#include "agent/state_machine.h"
-#include "coordinator/plan.h"
+#include "agent/engine/state_machine.h"
+#include "plan/plan.h"
 
 namespace rig::testing {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "agent/db/connection.h"
-#include "agent/run_context.h"
+#include "agent/engine/run_context.h"
 #include "rig/v1/agent.pb.h"
 #include "tests/support/mariadb_server.h"
 

@@ -1,0 +1,142 @@
+#include "agent/engine/run_context.h"
+
+#include <algorithm>
+
+#include "agent/engine/state_machine.h"
+#include "agent/load/runner.h"
+#include "agent/scenarios/alongside.h"
+#include "common/base/proto_duration.h"
+
+namespace rig::agent {
+namespace {
+
+const std::pair<const char*, rig::v1::State> kStates[] = {
+    {kInitializing, rig::v1::STATE_INITIALIZING},
+    {kConnecting, rig::v1::STATE_CONNECTING},
+    {kPreparing, rig::v1::STATE_PREPARING},
+    {kWarmingUp, rig::v1::STATE_WARMING_UP},
+    {kRunning, rig::v1::STATE_RUNNING},
+    {kVerifying, rig::v1::STATE_VERIFYING},
+    {kReporting, rig::v1::STATE_REPORTING},
+    {kCompleted, rig::v1::STATE_COMPLETED},
+    {kFailed, rig::v1::STATE_FAILED},
+    {kCancelled, rig::v1::STATE_CANCELLED},
+};
+
+}  // namespace
+
+rig::v1::State StateEnum(const std::string& name) {
+  for (const auto& [n, e] : kStates) {
+    if (name == n) return e;
+  }
+  return rig::v1::STATE_CUSTOM;
+}
+
+std::string StateName(rig::v1::State state) {
+  for (const auto& [n, e] : kStates) {
+    if (state == e) return n;
+  }
+  return "";
+}
+
+void Cancellation::Cancel(absl::Status reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_.load()) return;
+    reason_ = std::move(reason);
+    cancelled_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+absl::Status Cancellation::reason() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reason_;
+}
+
+bool Cancellation::WaitFor(absl::Duration d) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoNanoseconds(d),
+                      [this] { return cancelled_.load(); });
+}
+
+RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
+                       db::Driver* driver_in,
+                       const WorkloadRegistry* workloads_in,
+                       RunEvents* events_in)
+    : run_id(std::move(run_id_in)),
+      assignment(std::move(assignment_in)),
+      agent_name(assignment.agent_name()),
+      driver(driver_in),
+      workloads(workloads_in),
+      events(events_in),
+      start(std::chrono::steady_clock::now()),
+      run_verify(assignment.run_verify()),
+      run_cleanup(assignment.agent_index() == 0) {}
+
+RunContext::~RunContext() = default;
+
+int64_t RunContext::OffsetUs() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void RunContext::Advance(rig::v1::State to, const std::string& barrier) {
+  {
+    std::lock_guard<std::mutex> lock(barrier_mu_);
+    advanced_.emplace(static_cast<int>(to), barrier);
+  }
+  barrier_cv_.notify_all();
+}
+
+absl::Status RunContext::WaitForAdvance(rig::v1::State to,
+                                        const std::string& barrier) {
+  std::unique_lock<std::mutex> lock(barrier_mu_);
+  while (!advanced_.count({static_cast<int>(to), barrier})) {
+    if (cancel.cancelled()) return cancel.reason();
+    // Short waits so a cancellation (signalled on another condition
+    // variable) is seen promptly.
+    barrier_cv_.wait_for(lock, std::chrono::milliseconds(20));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunContext::Barrier(rig::v1::State awaiting,
+                                 const std::string& message,
+                                 const std::string& barrier) {
+  const auto& barriers = assignment.barriers();
+  if (std::find(barriers.begin(), barriers.end(), awaiting) == barriers.end()) {
+    return absl::OkStatus();
+  }
+  rig::v1::AgentMessage m;
+  auto* sc = m.mutable_state_changed();
+  sc->set_from(StateEnum(state));
+  sc->set_to(StateEnum(state));
+  sc->set_from_name(state);
+  sc->set_to_name(state);
+  sc->set_offset_us(OffsetUs());
+  sc->set_awaiting(awaiting);
+  sc->set_barrier(barrier);
+  sc->set_message(message);
+  events->Send(m);
+  return WaitForAdvance(awaiting, barrier);
+}
+
+db::ConnectOptions RunContext::ConnectOptions() const {
+  const rig::v1::Target& t = assignment.plan().target();
+  db::ConnectOptions o;
+  o.host = t.host();
+  o.port = t.port();
+  o.user = t.user();
+  o.password = t.password();
+  o.database = t.database();
+  o.connect_timeout = FromProto(t.connect_timeout(), absl::Seconds(5));
+  o.read_timeout = FromProto(t.read_timeout(), absl::Seconds(30));
+  o.write_timeout = FromProto(t.write_timeout(), absl::Seconds(30));
+  for (const auto& [k, v] : t.session_vars()) o.session_vars[k] = v;
+  o.tls = t.tls();
+  return o;
+}
+
+}  // namespace rig::agent

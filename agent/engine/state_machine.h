@@ -1,0 +1,92 @@
+#pragma once
+
+// The agent's state machine: a registry of state handlers and the engine
+// that runs them.
+//
+// A handler has Enter / Execute / Exit; Execute returns the name of the next
+// state. The registry says which transitions each state may take, and a
+// state may have a time limit. Users add states by registering handlers and
+// changing a transition list (examples/custom_state); the engine is not
+// touched. Failed and Cancelled are reachable from every state.
+//
+// A missing handler, a transition the registry does not allow or a handler
+// that overruns its limit ends the run in Failed with an error that names the
+// state and the transition. The engine never waits without a bound:
+// handlers wait through RunContext::cancel, which the watchdog trips.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/engine/run_context.h"
+
+namespace rig::agent {
+
+// Returned by Execute: "go on to my first registered successor".
+inline constexpr char kNext[] = "";
+
+class StateHandler {
+ public:
+  virtual ~StateHandler() = default;
+  virtual absl::Status Enter(RunContext& /*ctx*/) { return absl::OkStatus(); }
+  // Does the state's work and names the next state; kNext ("") means the
+  // first state of this state's registered transitions, so a state can be
+  // inserted after another by changing the registry alone.
+  virtual absl::StatusOr<std::string> Execute(RunContext& ctx) = 0;
+  // Always called after Enter succeeded, even if Execute failed.
+  virtual void Exit(RunContext& /*ctx*/) {}
+  // The longest the state may take (Enter + Execute + Exit).
+  virtual absl::Duration TimeLimit(const RunContext& /*ctx*/) const {
+    return absl::InfiniteDuration();
+  }
+};
+
+class StateRegistry {
+ public:
+  // The standard states: Initializing -> Connecting -> Preparing ->
+  // WarmingUp -> Running -> (Verifying ->) Reporting -> Completed.
+  static StateRegistry Standard();
+
+  // Adds or replaces the handler of `name` and the states it may go to.
+  void Register(const std::string& name, std::shared_ptr<StateHandler> handler,
+                std::vector<std::string> next);
+  // Replaces the allowed transitions of an existing state.
+  absl::Status SetTransitions(const std::string& name,
+                              std::vector<std::string> next);
+  // Overrides the handler's own time limit.
+  absl::Status SetTimeLimit(const std::string& name, absl::Duration limit);
+
+  struct Entry {
+    std::shared_ptr<StateHandler> handler;
+    std::vector<std::string> next;
+    absl::Duration limit = absl::InfiniteDuration();  // Infinite = handler's
+  };
+  const Entry* Find(const std::string& name) const;
+
+ private:
+  std::map<std::string, Entry> entries_;
+};
+
+// Registers a scenario's steps (workload.h) as states of their own, each
+// going on to the next and the last to `after`.
+void RegisterScenarioSteps(StateRegistry& registry,
+                           const std::vector<ScenarioStep>& steps,
+                           const std::string& after);
+
+class StateMachine {
+ public:
+  explicit StateMachine(const StateRegistry& registry) : registry_(registry) {}
+
+  // Runs from `initial` until Completed, Failed or Cancelled and returns the
+  // final state's name. Sends StateChanged for every transition; on failure
+  // ctx.result.error says why.
+  std::string Run(RunContext& ctx, const std::string& initial = kInitializing);
+
+ private:
+  const StateRegistry& registry_;
+};
+
+}  // namespace rig::agent

@@ -1,0 +1,287 @@
+// The standard state handlers of a run (docs/design.md, "The state machine"):
+// Initializing -> Connecting -> Preparing -> WarmingUp -> Running ->
+// Verifying -> Reporting -> Completed.
+//
+// Where several agents must agree, the coordinator lists barriers in the
+// assignment: inside Preparing (the schema exists before anyone loads),
+// before WarmingUp (everyone loaded before anyone runs), before Verifying
+// (everyone stopped before the data is checked) and before Reporting
+// (checks done before the tables are dropped).
+
+#include "absl/strings/str_cat.h"
+#include "agent/engine/state_machine.h"
+#include "agent/load/runner.h"
+#include "agent/resilience/error_class.h"
+#include "agent/scenarios/alongside.h"
+#include "common/base/check_status.h"
+#include "common/base/error_context.h"
+#include "common/base/logging.h"
+#include "common/base/proto_duration.h"
+#include "plan/barriers.h"
+
+namespace rig::agent {
+namespace {
+
+// Runs one step of a scenario as a state of its own.
+class ScenarioStepHandler : public StateHandler {
+ public:
+  explicit ScenarioStepHandler(ScenarioStep step) : step_(std::move(step)) {}
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto scope = ctx.driver->AttachThread();
+    if (absl::Status s = step_.run(ctx); !s.ok()) return s;
+    return std::string(kNext);
+  }
+  absl::Duration TimeLimit(const RunContext&) const override {
+    return step_.time_limit;
+  }
+
+ private:
+  const ScenarioStep step_;
+};
+
+class Initializing : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    const rig::v1::Plan& plan = ctx.assignment.plan();
+    if (ctx.assignment.connections() <= 0) {
+      return absl::InvalidArgumentError(
+          "assignment has no connections (load.connections must be at least "
+          "the number of agents)");
+    }
+    if (auto classifier =
+            ErrorClassifier::Create(plan.resilience().error_classes());
+        !classifier.ok()) {
+      return classifier.status();
+    }
+    auto workload = ctx.workloads->Make(plan.workload());
+    if (!workload.ok()) return workload.status();
+    if (absl::Status s = Alongside::Check(plan, *ctx.workloads); !s.ok()) {
+      return s;
+    }
+    ctx.workload = std::move(*workload);
+    ctx.workload->SetAgent(ctx.assignment.agent_index(),
+                           std::max(1, ctx.assignment.agent_count()));
+    const std::vector<ScenarioStep> steps = ctx.workload->ScenarioSteps();
+    if (!steps.empty() && ctx.base_states != nullptr) {
+      // Connecting -> the scenario's states -> Reporting.
+      ctx.run_states = std::make_unique<StateRegistry>(*ctx.base_states);
+      RegisterScenarioSteps(*ctx.run_states, steps, kReporting);
+      absl::Status s =
+          ctx.run_states->SetTransitions(kConnecting, {steps.front().state});
+      if (!s.ok()) return s;
+    }
+    return std::string(kNext);
+  }
+};
+
+class Connecting : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto scope = ctx.driver->AttachThread();
+    const db::ConnectOptions options = ctx.ConnectOptions();
+    for (int i = 0; i < ctx.assignment.connections(); ++i) {
+      if (ctx.cancel.cancelled()) return ctx.cancel.reason();
+      auto conn = ctx.driver->Connect(options);
+      if (!conn.ok()) {
+        ErrorContext where;
+        where.operation = "connect";
+        where.connection = i;
+        return WithContext(conn.status(), where);
+      }
+      ctx.connections.push_back(std::move(*conn));
+    }
+    auto server = db::DetectServer(*ctx.connections.front());
+    if (!server.ok()) return server.status();
+    ctx.server = *server;
+    RIG_LOG(Info) << ctx.connections.size() << " connections to "
+                  << options.host << ":" << options.port << " ("
+                  << server->flavor << " " << server->version << ")";
+    return std::string(kNext);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    // Connections are made one after another, each bounded by the connect
+    // timeout; the margin covers slow handshakes.
+    return ctx.ConnectOptions().connect_timeout *
+               std::max(1, ctx.assignment.connections()) +
+           absl::Seconds(30);
+  }
+};
+
+class Preparing : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    const rig::v1::Workload& w = ctx.assignment.plan().workload();
+    if (w.prepare() == rig::v1::PREPARE_MODE_SKIP) return std::string(kNext);
+    auto scope = ctx.driver->AttachThread();
+    db::Connection& conn = *ctx.connections.front();
+    ErrorContext where;
+    where.connection = conn.id();
+    // One agent makes the schema; the others wait for it at a barrier of its
+    // own: the one before PREPARING has already been released.
+    if (ctx.assignment.agent_index() == 0) {
+      where.operation = "create tables";
+      absl::Status s = ctx.workload->CreateSchema(
+          conn, w.prepare() == rig::v1::PREPARE_MODE_RECREATE);
+      if (!s.ok()) return WithContext(s, where);
+    }
+    if (absl::Status s =
+            ctx.Barrier(rig::v1::STATE_PREPARING, kTablesReady, kTablesReady);
+        !s.ok()) {
+      return s;
+    }
+    LoadTask task;
+    task.range = ctx.assignment.prepare_range();
+    task.batch_size =
+        w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    int64_t last_report_us = 0;
+    task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
+      const int64_t now = ctx.OffsetUs();
+      if (done == total || now - last_report_us >= 1000000) {
+        last_report_us = now;
+        rig::v1::AgentMessage m;
+        auto* p = m.mutable_progress();
+        p->set_state(rig::v1::STATE_PREPARING);
+        p->set_what("rows loaded");
+        p->set_done(done);
+        p->set_total(total);
+        ctx.events->Send(m);
+      }
+      return !ctx.cancel.cancelled();
+    };
+    where.operation = "load data";
+    if (absl::Status s = ctx.workload->Load(conn, task); !s.ok()) {
+      return WithContext(s, where);
+    }
+    return std::string(kNext);
+  }
+};
+
+class WarmingUp : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto classifier = ErrorClassifier::Create(
+        ctx.assignment.plan().resilience().error_classes());
+    if (!classifier.ok()) return classifier.status();
+    ctx.load = std::make_unique<LoadRunner>(ctx, std::move(*classifier));
+    if (absl::Status s = ctx.load->Start(); !s.ok()) return s;
+    ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
+    return std::string(kNext);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    return FromProto(ctx.assignment.plan().load().warmup()) + absl::Seconds(60);
+  }
+};
+
+absl::Duration RunLength(const rig::v1::Load& load) {
+  if (load.stages_size() > 0) {
+    absl::Duration total;
+    for (const auto& stage : load.stages())
+      total += FromProto(stage.duration());
+    return total;
+  }
+  return FromProto(load.duration(), absl::Seconds(10));
+}
+
+class Running : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    ctx.load->BeginMeasuring();
+    ctx.alongside = std::make_unique<Alongside>(ctx);
+    ctx.alongside->Start();
+    const bool cancelled =
+        ctx.cancel.WaitFor(RunLength(ctx.assignment.plan().load()));
+    // Stop even when cancelled, so the last interval is reported.
+    ctx.load->Stop();
+    ctx.alongside->Finish(cancelled ? absl::ZeroDuration() : kAlongsideGrace);
+    const StatsDelta& totals = ctx.load->totals();
+    totals.counters.ToProto(ctx.result.mutable_counters());
+    ctx.result.set_latency(totals.latency.Encode());
+    ctx.result.set_service_latency(totals.service_latency.Encode());
+    ctx.result.set_measured_us(ctx.load->measured_us());
+    return std::string(kNext);
+  }
+  absl::Duration TimeLimit(const RunContext& ctx) const override {
+    // The read timeout bounds how long stopping the workers can take.
+    return RunLength(ctx.assignment.plan().load()) +
+           ctx.ConnectOptions().read_timeout + absl::Seconds(30) +
+           (ctx.assignment.plan().alongside().empty() ? absl::ZeroDuration()
+                                                      : kAlongsideGrace);
+  }
+  void Exit(RunContext& ctx) override {
+    // Overrun or error: no round outlives the state.
+    if (ctx.alongside != nullptr) ctx.alongside->Finish(absl::ZeroDuration());
+  }
+};
+
+class Verifying : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    // A global check runs once, on the agent the coordinator chose (at the
+    // barrier before this state: another one if agent 0 was lost).
+    if (!ctx.run_verify.load()) return std::string(kNext);
+    auto scope = ctx.driver->AttachThread();
+    auto result = ctx.workload->Verify(*ctx.connections.front());
+    if (!result.ok()) {
+      ErrorContext where;
+      where.operation = "verify";
+      where.connection = ctx.connections.front()->id();
+      return WithContext(result.status(), where);
+    }
+    *ctx.result.mutable_verification() = *result;
+    for (const auto& check : result->checks()) {
+      RIG_LOG(Info) << "check " << check.message();
+    }
+    return std::string(kNext);
+  }
+};
+
+class Reporting : public StateHandler {
+ public:
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    // The verdict of the checks this agent made (scenarios, bank).
+    auto* v = ctx.result.mutable_verification();
+    for (const auto& check : v->checks()) {
+      v->set_status(FoldCheckStatus(v->status(), check.status()));
+    }
+    if (ctx.assignment.plan().workload().cleanup() && ctx.run_cleanup.load()) {
+      auto scope = ctx.driver->AttachThread();
+      if (absl::Status s = ctx.workload->Cleanup(*ctx.connections.front());
+          !s.ok()) {
+        ErrorContext where;
+        where.operation = "cleanup";
+        return WithContext(s, where);
+      }
+    }
+    auto* server = ctx.result.mutable_server();
+    server->set_flavor(ctx.server.flavor);
+    server->set_version(ctx.server.version);
+    server->set_version_comment(ctx.server.version_comment);
+    return std::string(kNext);
+  }
+};
+
+}  // namespace
+
+void RegisterScenarioSteps(StateRegistry& registry,
+                           const std::vector<ScenarioStep>& steps,
+                           const std::string& after) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string next = i + 1 < steps.size() ? steps[i + 1].state : after;
+    registry.Register(steps[i].state,
+                      std::make_shared<ScenarioStepHandler>(steps[i]), {next});
+  }
+}
+
+StateRegistry StateRegistry::Standard() {
+  StateRegistry r;
+  r.Register(kInitializing, std::make_shared<Initializing>(), {kConnecting});
+  r.Register(kConnecting, std::make_shared<Connecting>(), {kPreparing});
+  r.Register(kPreparing, std::make_shared<Preparing>(), {kWarmingUp});
+  r.Register(kWarmingUp, std::make_shared<WarmingUp>(), {kRunning});
+  r.Register(kRunning, std::make_shared<Running>(), {kVerifying, kReporting});
+  r.Register(kVerifying, std::make_shared<Verifying>(), {kReporting});
+  r.Register(kReporting, std::make_shared<Reporting>(), {kCompleted});
+  return r;
+}
+
+}  // namespace rig::agent

@@ -1,0 +1,110 @@
+#pragma once
+
+// The load: one worker thread per connection running the workload's
+// transactions, and a reporter that turns the workers' statistics into
+// IntervalStats every report interval.
+//
+// Failed operations are retried as their error class says (error_class.h)
+// with exponential backoff (retry.h), through the agent's circuit breaker
+// (circuit_breaker.h): while it is open, workers wait instead of hammering a
+// failing database; a lost connection is replaced, and counted.
+//
+// Closed model (rate 0): each worker runs back to back, with the plan's
+// think time between operations. Open model (rate > 0): each worker runs at
+// rate / connections with evenly spaced intended start times, and latency is
+// measured from the intended start (coordinated omission corrected, as wrk2
+// does); service time is measured from the actual start.
+//
+// Lifecycle: Start() (warm-up begins, nothing is reported), BeginMeasuring()
+// (what was recorded is dropped; intervals are reported from now on), Stop()
+// (workers end, the last partial interval is reported). Not thread-safe
+// itself: one state handler drives it.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "agent/engine/run_context.h"
+#include "agent/load/stats.h"
+#include "agent/resilience/circuit_breaker.h"
+#include "agent/resilience/error_class.h"
+#include "agent/resilience/retry.h"
+
+namespace rig::agent {
+
+class LoadRunner {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `classifier`: the error table with the plan's overrides.
+  LoadRunner(RunContext& ctx, ErrorClassifier classifier);
+  ~LoadRunner();
+  LoadRunner(const LoadRunner&) = delete;
+  LoadRunner& operator=(const LoadRunner&) = delete;
+
+  // Binds the workload to every connection and starts the workers.
+  absl::Status Start();
+  void BeginMeasuring();
+  void Stop();
+
+  // The measured phase; valid after Stop().
+  const StatsDelta& totals() const { return totals_; }
+  int64_t measured_us() const { return measured_us_; }
+
+ private:
+  void Worker(size_t index, std::unique_ptr<Transaction> txn);
+  // One operation with its retries; false when the load stops. `txn` is
+  // null while the worker's connection is lost.
+  bool RunOperation(size_t index, std::unique_ptr<Transaction>& txn, Rng& rng,
+                    const Clock::time_point* intended);
+  void Reporter();
+  // Swaps every thread's delta out and reports it as one interval.
+  void Collect(bool final) ABSL_LOCKS_EXCLUDED(collect_mu_);
+  // After an error that did not say so, checks the connection before it is
+  // used again (SELECT 1); false if it is gone.
+  bool Healthy(size_t index);
+  // One attempt to replace the worker's connection (counted on success).
+  absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
+  rig::v1::State StateEnumForLoad() const;
+  // Sleeps until `deadline`; false if stopped or cancelled first.
+  bool WaitUntil(Clock::time_point deadline);
+
+  RunContext& ctx_;
+  const absl::Duration interval_;
+  const ErrorClassifier classifier_;
+  const Backoff backoff_;
+  rig::SteadyClock clock_;  // offsets since the run started
+  std::unique_ptr<CircuitBreaker> breaker_;
+  std::vector<std::unique_ptr<ThreadStats>> stats_;
+  std::vector<std::thread> workers_;
+  std::thread reporter_;
+  std::atomic<bool> stop_{false};  // set under stop_mu_, read anywhere
+  // stop_ or the run cancelled; made once (a std::function per operation
+  // cost ~20 instructions).
+  const std::function<bool()> stopped_fn_{
+      [this] { return stop_.load() || ctx_.cancel.cancelled(); }};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;          // wakes sleeping workers on Stop()
+  Clock::time_point origin_;                 // the open model's time 0
+  std::atomic<bool> measuring_flag_{false};  // for error samples
+
+  std::mutex collect_mu_;  // one Collect at a time
+  std::condition_variable reporter_cv_;
+  bool measuring_ = false;         // guarded by collect_mu_
+  bool reporter_stop_ = false;     // guarded by collect_mu_
+  int64_t seq_ = 0;                // guarded by collect_mu_
+  int64_t interval_start_us_ = 0;  // guarded by collect_mu_
+  int64_t measure_start_us_ = 0;   // guarded by collect_mu_
+  StatsDelta scratch_;             // guarded by collect_mu_
+  StatsDelta current_;             // guarded by collect_mu_
+  StatsDelta totals_;              // guarded by collect_mu_ until Stop()
+  int64_t measured_us_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace rig::agent

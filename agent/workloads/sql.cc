@@ -1,0 +1,343 @@
+// sql: the user's own statements, with parameters drawn from generators.
+//
+// clang-format off
+//   workload:
+//     kind: sql
+//     options:
+//       setup: ["CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, v VARCHAR(64))"]
+//       statements:
+//         - "INSERT INTO kv VALUES ({seq}, {name}) ON DUPLICATE KEY UPDATE v = {name}"
+//         - "SELECT v FROM kv WHERE id = {hot}"
+//       params:
+//         seq:  {type: sequence, start: 1}
+//         hot:  {type: zipfian, min: 1, max: 100000, exp: 0.8}
+//         name: {type: string, length: 16}
+//       transaction: true
+//       cleanup: ["DROP TABLE IF EXISTS kv"]
+// clang-format on
+//
+// {name} in a statement is a parameter (bound, never spliced into the SQL);
+// {{ and }} are literal braces. One operation runs every statement in order,
+// in one transaction when `transaction` is true.
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/workloads/workload.h"
+
+namespace rig::agent {
+namespace {
+
+struct Generator {
+  enum class Type { kUniform, kZipfian, kSequence, kString } type;
+  int64_t min = 1, max = 1;
+  int64_t start = 1, step = 1;
+  int length = 16;
+  std::string templ;  // for strings: '#' digit, '@' letter, else literal
+  std::optional<Distribution> zipf;
+  std::shared_ptr<std::atomic<int64_t>> next;  // for sequences
+};
+
+struct Statement {
+  std::string sql;                  // with ? for parameters
+  std::vector<std::string> params;  // parameter names in order
+};
+
+struct SqlConfig {
+  std::vector<std::string> setup, cleanup;
+  std::vector<Statement> statements;
+  std::map<std::string, Generator> generators;
+  bool transaction = false;
+  int agent_index = 0, agent_count = 1;
+};
+
+absl::StatusOr<std::vector<std::string>> StringList(
+    const google::protobuf::Value& v, const std::string& option) {
+  std::vector<std::string> out;
+  if (v.has_null_value() ||
+      v.kind_case() == google::protobuf::Value::KIND_NOT_SET) {
+    return out;
+  }
+  for (const auto& item : v.list_value().values()) {
+    if (!item.has_string_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "workload sql: every item of \"", option, "\" must be a string"));
+    }
+    out.push_back(item.string_value());
+  }
+  return out;
+}
+
+absl::StatusOr<Statement> ParseStatement(const std::string& text) {
+  Statement s;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' && i + 1 < text.size() && text[i + 1] == '{') {
+      s.sql += '{';
+      ++i;
+    } else if (c == '}' && i + 1 < text.size() && text[i + 1] == '}') {
+      s.sql += '}';
+      ++i;
+    } else if (c == '{') {
+      const size_t close = text.find('}', i);
+      if (close == std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "workload sql: unclosed { in statement \"", text, "\""));
+      }
+      s.params.push_back(text.substr(i + 1, close - i - 1));
+      s.sql += '?';
+      i = close;
+    } else {
+      s.sql += c;
+    }
+  }
+  return s;
+}
+
+absl::StatusOr<Generator> ParseGenerator(const std::string& name,
+                                         const google::protobuf::Value& v) {
+  auto bad = [&name](const std::string& why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("workload sql: parameter \"", name, "\": ", why));
+  };
+  if (!v.has_struct_value()) {
+    return bad("must be a mapping like {type: uniform, min: 1, max: 100}");
+  }
+  const auto& f = v.struct_value().fields();
+  auto num = [&f](const char* key, int64_t def) {
+    auto it = f.find(key);
+    return it == f.end() ? def
+                         : static_cast<int64_t>(it->second.number_value());
+  };
+  for (const auto& [key, value] : f) {
+    if (key != "type" && key != "min" && key != "max" && key != "exp" &&
+        key != "start" && key != "step" && key != "length" &&
+        key != "template") {
+      return bad(absl::StrCat("unknown key \"", key,
+                              "\" (keys: type, min, max, exp, start, step, "
+                              "length, template)"));
+    }
+  }
+  Generator g;
+  const std::string type = f.count("type") ? f.at("type").string_value() : "";
+  g.min = num("min", 1);
+  g.max = num("max", g.min);
+  if (type == "uniform" || type == "zipfian") {
+    if (g.max < g.min) return bad("max must be >= min");
+    g.type = type == "uniform" ? Generator::Type::kUniform
+                               : Generator::Type::kZipfian;
+    if (g.type == Generator::Type::kZipfian) {
+      DistributionOptions d;
+      d.type = "zipfian";
+      d.zipfian_exp = f.count("exp") ? f.at("exp").number_value() : 0.8;
+      auto dist = Distribution::Create(d);
+      if (!dist.ok()) return bad(std::string(dist.status().message()));
+      g.zipf = *dist;
+    }
+  } else if (type == "sequence") {
+    g.type = Generator::Type::kSequence;
+    g.start = num("start", 1);
+    g.step = num("step", 1);
+    if (g.step == 0) return bad("step must not be 0");
+    g.next = std::make_shared<std::atomic<int64_t>>(0);
+  } else if (type == "string") {
+    g.type = Generator::Type::kString;
+    g.length = static_cast<int>(num("length", 16));
+    if (f.count("template")) g.templ = f.at("template").string_value();
+    if (g.templ.empty() && (g.length < 1 || g.length > 65535)) {
+      return bad("length must be in [1, 65535]");
+    }
+  } else {
+    return bad(absl::StrCat("type \"", type,
+                            "\" is not one of uniform, zipfian, sequence, "
+                            "string"));
+  }
+  return g;
+}
+
+class SqlTransaction : public Transaction {
+ public:
+  SqlTransaction(const SqlConfig& cfg, db::Connection& conn)
+      : cfg_(cfg), conn_(conn) {}
+
+  absl::Status Prepare() {
+    for (const auto& s : cfg_.statements) {
+      auto stmt = conn_.Prepare(s.sql);
+      if (!stmt.ok()) {
+        return absl::Status(stmt.status().code(),
+                            absl::StrCat("statement \"", s.sql,
+                                         "\": ", stmt.status().message()));
+      }
+      stmts_.push_back(std::move(*stmt));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Run(Rng& rng, OpResult& r) override {
+    if (cfg_.transaction) {
+      r.queries++;
+      if (auto b = conn_.Execute("BEGIN"); !b.ok()) return b.status();
+    }
+    absl::Status s;
+    std::vector<db::Value> values;
+    for (size_t i = 0; i < stmts_.size() && s.ok(); ++i) {
+      values.clear();
+      for (const auto& name : cfg_.statements[i].params) {
+        values.push_back(Draw(cfg_.generators.at(name), rng));
+      }
+      r.queries++;
+      auto rows = stmts_[i]->Execute(values);
+      if (rows.ok()) {
+        r.rows += *rows;
+      } else {
+        s = rows.status();
+      }
+    }
+    if (cfg_.transaction) {
+      if (s.ok()) {
+        r.queries++;
+        auto c = conn_.Execute("COMMIT");
+        if (!c.ok()) s = c.status();
+      }
+      return RollbackAfter(conn_, s);
+    }
+    return s;
+  }
+
+ private:
+  db::Value Draw(const Generator& g, Rng& rng) const {
+    switch (g.type) {
+      case Generator::Type::kUniform:
+        return g.min +
+               static_cast<int64_t>(UniformDouble(rng) *
+                                    static_cast<double>(g.max - g.min + 1));
+      case Generator::Type::kZipfian:
+        return g.zipf->Next(rng, g.min, g.max);
+      case Generator::Type::kSequence: {
+        // Agents interleave: agent i of n takes start + (k*n + i) * step.
+        const int64_t k = g.next->fetch_add(1);
+        return g.start + (k * cfg_.agent_count + cfg_.agent_index) * g.step;
+      }
+      case Generator::Type::kString:
+        return g.templ.empty()
+                   ? RandomFromTemplate(rng, std::string(g.length, '@'))
+                   : RandomFromTemplate(rng, g.templ);
+    }
+    return int64_t{0};
+  }
+
+  const SqlConfig& cfg_;
+  db::Connection& conn_;
+  std::vector<std::unique_ptr<db::Statement>> stmts_;
+};
+
+class SqlWorkload : public Workload {
+ public:
+  explicit SqlWorkload(SqlConfig cfg) : cfg_(std::move(cfg)) {}
+
+  void SetAgent(int index, int count) override {
+    cfg_.agent_index = index;
+    cfg_.agent_count = std::max(1, count);
+  }
+
+  absl::Status CreateSchema(db::Connection& conn, bool drop_first) override {
+    if (drop_first) {
+      if (absl::Status s = Cleanup(conn); !s.ok()) return s;
+    }
+    return RunAll(conn, cfg_.setup, "setup");
+  }
+  absl::Status Load(db::Connection&, const LoadTask&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<Transaction>> Bind(
+      db::Connection& conn) const override {
+    auto t = std::make_unique<SqlTransaction>(cfg_, conn);
+    if (absl::Status s = t->Prepare(); !s.ok()) return s;
+    return std::unique_ptr<Transaction>(std::move(t));
+  }
+  absl::Status Cleanup(db::Connection& conn) override {
+    return RunAll(conn, cfg_.cleanup, "cleanup");
+  }
+
+ private:
+  static absl::Status RunAll(db::Connection& conn,
+                             const std::vector<std::string>& sqls,
+                             const char* what) {
+    for (const auto& sql : sqls) {
+      if (auto r = conn.Execute(sql); !r.ok()) {
+        return absl::Status(r.status().code(),
+                            absl::StrCat(what, " statement \"", sql,
+                                         "\": ", r.status().message()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  SqlConfig cfg_;
+};
+
+absl::StatusOr<std::unique_ptr<Workload>> MakeSql(const Options& o) {
+  SqlConfig cfg;
+  cfg.transaction = o.Bool("transaction");
+  auto setup = StringList(o.Raw("setup"), "setup");
+  if (!setup.ok()) return setup.status();
+  cfg.setup = *setup;
+  auto cleanup = StringList(o.Raw("cleanup"), "cleanup");
+  if (!cleanup.ok()) return cleanup.status();
+  cfg.cleanup = *cleanup;
+  if (o.Raw("params").has_struct_value()) {
+    for (const auto& [name, spec] : o.Raw("params").struct_value().fields()) {
+      auto g = ParseGenerator(name, spec);
+      if (!g.ok()) return g.status();
+      cfg.generators.emplace(name, std::move(*g));
+    }
+  }
+  auto texts = StringList(o.Raw("statements"), "statements");
+  if (!texts.ok()) return texts.status();
+  if (texts->empty()) {
+    return absl::InvalidArgumentError(
+        "workload sql: option \"statements\" needs at least one statement");
+  }
+  for (const auto& text : *texts) {
+    auto s = ParseStatement(text);
+    if (!s.ok()) return s.status();
+    for (const auto& p : s->params) {
+      if (!cfg.generators.count(p)) {
+        std::vector<std::string> names;
+        for (const auto& [n, g] : cfg.generators) names.push_back(n);
+        return absl::InvalidArgumentError(absl::StrCat(
+            "workload sql: statement \"", text, "\" uses {", p,
+            "}, which is not in \"params\" (defined: ",
+            names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+      }
+    }
+    cfg.statements.push_back(std::move(*s));
+  }
+  return std::unique_ptr<Workload>(new SqlWorkload(std::move(cfg)));
+}
+
+}  // namespace
+
+void RegisterSqlWorkload(WorkloadRegistry& registry) {
+  registry.Register(WorkloadDef{
+      "sql",
+      "sql: your statements with {param} placeholders filled from generators "
+      "(uniform, zipfian, sequence, string), optionally in one transaction",
+      {
+          Option("statements", "list", "",
+                 "Statements run in order as one operation; {name} is a "
+                 "parameter"),
+          Option("params", "map", "",
+                 "name: {type: uniform|zipfian|sequence|string, min, max, exp, "
+                 "start, step, length, template}"),
+          Option("transaction", "bool", "false",
+                 "Run the statements of one operation in one transaction"),
+          Option("setup", "list", "", "Statements run once before the load"),
+          Option("cleanup", "list", "",
+                 "Statements run with workload.cleanup or prepare: recreate"),
+      },
+      [](const rig::v1::Workload&, const Options& o) { return MakeSql(o); }});
+}
+
+}  // namespace rig::agent

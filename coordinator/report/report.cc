@@ -1,0 +1,126 @@
+#include "coordinator/report/report.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/base/atomic_file.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace rig::coordinator {
+namespace {
+
+const char* StatusWord(rig::v1::RunStatus s) {
+  switch (s) {
+    case rig::v1::RUN_STATUS_PASSED:
+      return "PASSED";
+    case rig::v1::RUN_STATUS_THRESHOLDS_FAILED:
+      return "THRESHOLDS FAILED";
+    case rig::v1::RUN_STATUS_VERIFICATION_FAILED:
+      return "VERIFICATION FAILED";
+    case rig::v1::RUN_STATUS_INCOMPLETE:
+      return "INCOMPLETE";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+std::string Row(const std::string& name, const rig::v1::Summary& s) {
+  const auto& l = s.latency();
+  return absl::StrFormat("%-24s %10d %11.1f %8d %9s %9s %9s %9s\n", name,
+                         s.counters().ops(), s.ops_per_sec(),
+                         s.counters().errors(), FormatMicros(l.p50_us()),
+                         FormatMicros(l.p95_us()), FormatMicros(l.p99_us()),
+                         FormatMicros(l.max_us()));
+}
+
+}  // namespace
+
+std::string FormatMicros(int64_t us) {
+  if (us < 1000) return absl::StrCat(us, "us");
+  if (us < 1000000) return absl::StrFormat("%.2fms", us / 1e3);
+  return absl::StrFormat("%.2fs", us / 1e6);
+}
+
+std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
+                               int agents_total, int64_t elapsed_us,
+                               int64_t total_us) {
+  return absl::StrFormat(
+      "[%5.1fs/%.0fs] ops/s %10.1f  p50 %8s  p99 %8s  errors %d  agents %d/%d  "
+      "breakers open %d",
+      elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(),
+      FormatMicros(iv.latency().p50_us()), FormatMicros(iv.latency().p99_us()),
+      iv.counters().errors(), iv.agents_reporting(), agents_total,
+      iv.breakers_open());
+}
+
+std::string FormatSummary(const rig::v1::Report& r) {
+  std::string out;
+  absl::StrAppend(&out, "\nRun ", r.run_id(), " (plan \"", r.plan().name(),
+                  "\"): ", StatusWord(r.status()),
+                  r.degraded() ? " (degraded)" : "", "\n");
+  absl::StrAppend(&out, "workload ", r.plan().workload().kind(), ", ",
+                  r.plan().load().connections(), " connections on ",
+                  r.agents_size(), " agent(s), ",
+                  absl::StrFormat("%.1f", r.total().measured_us() / 1e6),
+                  "s measured");
+  if (!r.server().flavor().empty()) {
+    absl::StrAppend(&out, ", server ", r.server().flavor(), " ",
+                    r.server().version());
+  }
+  out += "\n\n";
+  absl::StrAppend(
+      &out, absl::StrFormat("%-24s %10s %11s %8s %9s %9s %9s %9s\n", "", "ops",
+                            "ops/s", "errors", "p50", "p95", "p99", "max"));
+  out += Row("total", r.total());
+  for (const auto& a : r.agents()) {
+    std::string name = a.name().empty() ? a.address() : a.name();
+    if (a.lost()) name += " (lost)";
+    out += Row(name, a.summary());
+  }
+  if (!r.total().counters().errors_by_code().empty()) {
+    out += "\nerrors by server code:";
+    for (const auto& [code, n] : r.total().counters().errors_by_code()) {
+      absl::StrAppend(&out, " ", code, "=", n);
+    }
+    out += "\n";
+  }
+  if (r.thresholds_size() > 0) {
+    out += "\nthresholds:\n";
+    for (const auto& t : r.thresholds()) {
+      absl::StrAppend(&out, "  ", t.message(), "\n");
+    }
+  }
+  if (r.verification().checks_size() > 0) {
+    out += "\nverification:\n";
+    for (const auto& check : r.verification().checks()) {
+      absl::StrAppend(&out, "  ", check.message(), "\n");
+    }
+  }
+  for (const auto& a : r.agents()) {
+    if (!a.error().empty()) {
+      absl::StrAppend(&out, "\nagent ", a.name(), ": ", a.error(), "\n");
+    }
+  }
+  if (!r.error().empty()) absl::StrAppend(&out, "\nerror: ", r.error(), "\n");
+  return out;
+}
+
+std::string ReportToJson(const rig::v1::Report& report) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  return json;
+}
+
+absl::Status WriteJsonReport(const rig::v1::Report& report,
+                             const std::string& path) {
+  return WriteFileAtomically(path, ReportToJson(report), "JSON report");
+}
+
+}  // namespace rig::coordinator

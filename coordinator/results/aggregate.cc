@@ -1,0 +1,193 @@
+#include "coordinator/results/aggregate.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace rig::coordinator {
+namespace {
+
+// An agent that ended before measuring sends no histogram.
+absl::StatusOr<Histogram> DecodeOrEmpty(const std::string& bytes) {
+  if (bytes.empty()) return Histogram();
+  return Histogram::Decode(bytes);
+}
+
+}  // namespace
+
+// a + b, held at INT64_MAX / INT64_MIN instead of overflowing.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (__builtin_add_overflow(a, b, &out)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return out;
+}
+
+// Sums saturate: an agent that sends INT64_MAX (broken or lying) pins a
+// total at the maximum instead of wrapping it negative.
+void AddCounters(rig::v1::Counters& a, const rig::v1::Counters& b) {
+  a.set_ops(SaturatingAdd(a.ops(), b.ops()));
+  a.set_queries(SaturatingAdd(a.queries(), b.queries()));
+  a.set_errors(SaturatingAdd(a.errors(), b.errors()));
+  a.set_retries(SaturatingAdd(a.retries(), b.retries()));
+  a.set_reconnects(SaturatingAdd(a.reconnects(), b.reconnects()));
+  a.set_rows(SaturatingAdd(a.rows(), b.rows()));
+  a.set_breaker_open_us(
+      SaturatingAdd(a.breaker_open_us(), b.breaker_open_us()));
+  for (const auto& [k, v] : b.errors_by_class()) {
+    int64_t& sum = (*a.mutable_errors_by_class())[k];
+    sum = SaturatingAdd(sum, v);
+  }
+  for (const auto& [k, v] : b.errors_by_code()) {
+    int64_t& sum = (*a.mutable_errors_by_code())[k];
+    sum = SaturatingAdd(sum, v);
+  }
+}
+
+rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram) {
+  rig::v1::Latency l;
+  l.set_count(h.count());
+  l.set_min_us(h.min());
+  l.set_mean_us(h.mean());
+  l.set_p50_us(h.ValueAtPercentile(50));
+  l.set_p90_us(h.ValueAtPercentile(90));
+  l.set_p95_us(h.ValueAtPercentile(95));
+  l.set_p99_us(h.ValueAtPercentile(99));
+  l.set_p999_us(h.ValueAtPercentile(99.9));
+  l.set_max_us(h.max());
+  if (with_histogram) l.set_histogram(h.Encode());
+  return l;
+}
+
+RunAggregate::RunAggregate(int agents) : agents_(std::max(agents, 0)) {}
+
+void RunAggregate::SetAgentOrigin(int agent, int64_t coordinator_us) {
+  agents_[agent].origin_us = coordinator_us;
+}
+
+absl::Status RunAggregate::AddInterval(int agent,
+                                       const rig::v1::IntervalStats& stats,
+                                       int expected, bool* complete) {
+  auto latency = DecodeOrEmpty(stats.latency());
+  if (!latency.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("interval ", stats.seq(),
+                     ": bad latency histogram: ", latency.status().message()));
+  }
+  auto service = DecodeOrEmpty(stats.service_latency());
+  if (!service.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("interval ", stats.seq(),
+                     ": bad service histogram: ", service.status().message()));
+  }
+  PerAgent& a = agents_[agent];
+  AddCounters(a.interval_counters, stats.counters());
+  a.interval_latency.Merge(*latency);
+  a.interval_service.Merge(*service);
+  a.interval_us += stats.end_offset_us() - stats.start_offset_us();
+
+  Merged& m = intervals_[stats.seq()];
+  AddCounters(m.counters, stats.counters());
+  m.latency.Merge(*latency);
+  m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
+  m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
+  m.agents++;
+  const int64_t span = stats.end_offset_us() - stats.start_offset_us();
+  if (span > 0) m.ops_per_sec += stats.counters().ops() * 1e6 / span;
+  if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
+  if (complete != nullptr) *complete = m.agents >= expected;
+  return absl::OkStatus();
+}
+
+absl::Status RunAggregate::SetResult(int agent,
+                                     const rig::v1::RunResult& result) {
+  PerAgent& a = agents_[agent];
+  auto latency = DecodeOrEmpty(result.latency());
+  auto service = DecodeOrEmpty(result.service_latency());
+  if (!latency.ok() || !service.ok()) {
+    return absl::DataLossError("run result: bad latency histogram");
+  }
+  a.result = result;
+  a.result_latency = std::move(*latency);
+  a.result_service = std::move(*service);
+  return absl::OkStatus();
+}
+
+rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
+  rig::v1::IntervalReport r;
+  auto it = intervals_.find(seq);
+  if (it == intervals_.end()) return r;
+  const Merged& m = it->second;
+  r.set_seq(seq);
+  r.set_start_offset_us(m.start_us);
+  r.set_end_offset_us(m.end_us);
+  *r.mutable_counters() = m.counters;
+  r.set_ops_per_sec(m.ops_per_sec);
+  *r.mutable_latency() = LatencyOf(m.latency, false);
+  r.set_agents_reporting(m.agents);
+  r.set_breakers_open(m.breakers_open);
+  return r;
+}
+
+std::vector<rig::v1::IntervalReport> RunAggregate::Intervals() const {
+  std::vector<rig::v1::IntervalReport> out;
+  for (const auto& [seq, m] : intervals_) out.push_back(Interval(seq));
+  return out;
+}
+
+void RunAggregate::SummaryParts(int agent, rig::v1::Counters* counters,
+                                Histogram* latency, Histogram* service,
+                                int64_t* measured_us) const {
+  const PerAgent& a = agents_[agent];
+  if (a.result) {
+    AddCounters(*counters, a.result->counters());
+    latency->Merge(a.result_latency);
+    service->Merge(a.result_service);
+    *measured_us = std::max(*measured_us, a.result->measured_us());
+  } else {
+    // No result (agent lost): what its intervals said.
+    AddCounters(*counters, a.interval_counters);
+    latency->Merge(a.interval_latency);
+    service->Merge(a.interval_service);
+    *measured_us = std::max(*measured_us, a.interval_us);
+  }
+}
+
+rig::v1::Summary RunAggregate::MakeSummary(const rig::v1::Counters& counters,
+                                           const Histogram& latency,
+                                           const Histogram& service,
+                                           int64_t measured_us) {
+  rig::v1::Summary s;
+  *s.mutable_counters() = counters;
+  s.set_measured_us(measured_us);
+  if (measured_us > 0) {
+    s.set_ops_per_sec(counters.ops() * 1e6 / measured_us);
+    s.set_queries_per_sec(counters.queries() * 1e6 / measured_us);
+  }
+  const int64_t attempts = counters.ops() + counters.errors();
+  s.set_error_rate(attempts > 0 ? static_cast<double>(counters.errors()) /
+                                      static_cast<double>(attempts)
+                                : 0);
+  *s.mutable_latency() = LatencyOf(latency, true);
+  *s.mutable_service_latency() = LatencyOf(service, true);
+  return s;
+}
+
+rig::v1::Summary RunAggregate::AgentSummary(int agent) const {
+  rig::v1::Counters counters;
+  Histogram latency, service;
+  int64_t measured = 0;
+  SummaryParts(agent, &counters, &latency, &service, &measured);
+  return MakeSummary(counters, latency, service, measured);
+}
+
+rig::v1::Summary RunAggregate::Total() const {
+  rig::v1::Counters counters;
+  Histogram latency, service;
+  int64_t measured = 0;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    SummaryParts(static_cast<int>(i), &counters, &latency, &service, &measured);
+  }
+  return MakeSummary(counters, latency, service, measured);
+}
+
+}  // namespace rig::coordinator

@@ -1,0 +1,85 @@
+#pragma once
+
+// Merging agents' statistics exactly: counters are summed, histograms merged
+// bucket by bucket, so the percentiles of the report equal those of all
+// samples pooled (within the histogram's 3 significant digits).
+//
+// Intervals are merged by sequence number (every agent starts measuring at
+// the same barrier) and placed on the coordinator's timeline through each
+// agent's start offset. Not thread-safe: the caller serialises.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/stats/histogram.h"
+#include "rig/v1/report.pb.h"
+
+namespace rig::coordinator {
+
+// Adds b's counters to a.
+void AddCounters(rig::v1::Counters& a, const rig::v1::Counters& b);
+// Percentiles of a histogram; `with_histogram` also stores its encoding.
+rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram);
+
+class RunAggregate {
+ public:
+  explicit RunAggregate(int agents);
+
+  // Where agent `agent`'s offset 0 lies on the coordinator's timeline.
+  void SetAgentOrigin(int agent, int64_t coordinator_us);
+  // An offset on agent `agent`'s clock placed on the coordinator's timeline.
+  int64_t ToTimeline(int agent, int64_t agent_us) const {
+    return agents_[agent].origin_us + agent_us;
+  }
+  // Adds an agent's interval. Returns an error if its histograms do not
+  // decode. Sets *complete when all `expected` agents have sent this seq.
+  absl::Status AddInterval(int agent, const rig::v1::IntervalStats& stats,
+                           int expected, bool* complete);
+  absl::Status SetResult(int agent, const rig::v1::RunResult& result);
+
+  // The merged interval `seq` so far.
+  rig::v1::IntervalReport Interval(int64_t seq) const;
+  // Summary of one agent (from its result, or its intervals if it has none)
+  // and of all agents.
+  rig::v1::Summary AgentSummary(int agent) const;
+  rig::v1::Summary Total() const;
+  std::vector<rig::v1::IntervalReport> Intervals() const;
+
+ private:
+  struct Merged {
+    rig::v1::Counters counters;
+    Histogram latency;
+    int64_t start_us = INT64_MAX;
+    int64_t end_us = 0;
+    int agents = 0;
+    int breakers_open = 0;
+    // Sum of each agent's own rate in this interval: agents' clocks and
+    // interval boundaries differ by a little, which would distort a rate
+    // computed over the merged span of a short (final) interval.
+    double ops_per_sec = 0;
+  };
+  struct PerAgent {
+    int64_t origin_us = 0;
+    rig::v1::Counters interval_counters;  // sum of its intervals
+    Histogram interval_latency;
+    Histogram interval_service;
+    int64_t interval_us = 0;
+    std::optional<rig::v1::RunResult> result;
+    Histogram result_latency;
+    Histogram result_service;
+  };
+  static rig::v1::Summary MakeSummary(const rig::v1::Counters& counters,
+                                      const Histogram& latency,
+                                      const Histogram& service,
+                                      int64_t measured_us);
+  void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
+                    Histogram* service, int64_t* measured_us) const;
+
+  std::vector<PerAgent> agents_;
+  std::map<int64_t, Merged> intervals_;
+};
+
+}  // namespace rig::coordinator

@@ -1,0 +1,54 @@
+#include "coordinator/results/journal.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/base/logging.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace rig::coordinator {
+
+absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
+    const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "cannot write the run journal ", path, ": ", std::strerror(errno)));
+  }
+  return std::unique_ptr<Journal>(new Journal(path, f));
+}
+
+Journal::~Journal() { std::fclose(file_); }
+
+void Journal::Begin() {
+  struct stat st;
+  if (fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode) &&
+      ftruncate(fileno(file_), 0) != 0) {
+    Fail(absl::StrCat("cannot empty it: ", std::strerror(errno)));
+  }
+}
+
+void Journal::Fail(const std::string& why) {
+  if (!error_.empty()) return;
+  error_ = absl::StrCat("the run journal ", path_, " stopped: ", why);
+  RIG_LOG(Error) << error_ << " (the run goes on)";
+}
+
+void Journal::Write(const rig::v1::JournalEntry& entry) {
+  if (!error_.empty()) return;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;  // as the JSON report
+  std::string line;
+  (void)google::protobuf::util::MessageToJsonString(entry, &line, options);
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
+      std::fflush(file_) != 0) {
+    Fail(std::strerror(errno));
+  }
+}
+
+}  // namespace rig::coordinator

@@ -1,0 +1,622 @@
+#include "plan/plan.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/base/duration.h"
+#include "common/base/json_string.h"
+#include "common/base/proto_duration.h"
+#include "common/base/status_macros.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/json_util.h"
+#include "yaml-cpp/yaml.h"
+
+namespace rig::coordinator {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::FieldDescriptor;
+
+// Allowed ranges of numeric plan fields, by key path.
+struct Range {
+  double min;
+  double max;
+};
+const std::map<std::string, Range>& Ranges() {
+  static const auto* ranges = new std::map<std::string, Range>{
+      {"target.port", {1, 65535}},
+      {"workload.tables", {1, 100000}},
+      {"workload.table_size", {1, 1e12}},
+      {"workload.prepare_batch_size", {1, 100000}},
+      {"load.connections", {1, 100000}},
+      {"load.rate", {0, 1e9}},
+      {"load.stages.rate", {0, 1e9}},
+      {"resilience.retry.max_attempts", {1, 1000}},
+      {"resilience.retry.jitter", {-1, 1}},  // 0 or negative: no jitter
+      {"resilience.retry.multiplier", {1, 100}},
+      {"resilience.circuit_breaker.failure_threshold", {1, 1e9}},
+      {"resilience.circuit_breaker.failure_rate", {0, 1}},
+      {"resilience.circuit_breaker.min_requests", {1, 1e9}},
+      {"resilience.circuit_breaker.half_open_probes", {1, 1e6}},
+      {"agents.max_lost_agents", {0, 1e6}},
+  };
+  return *ranges;
+}
+
+class Converter {
+ public:
+  explicit Converter(std::string source) : source_(std::move(source)) {}
+
+  absl::Status Message(const YAML::Node& node, const Descriptor* d,
+                       const std::string& path, std::string& out) {
+    const std::string full = d->full_name();
+    if (full == "google.protobuf.Duration") return Duration(node, path, out);
+    if (full == "google.protobuf.Struct") return Any(node, path, out, true);
+    if (node.IsNull()) {
+      out += "{}";
+      return absl::OkStatus();
+    }
+    if (!node.IsMap()) {
+      return Error(node, path.empty() ? "the plan must be a mapping of keys"
+                                      : absl::StrCat("\"", path,
+                                                     "\" must be a mapping"));
+    }
+    out += '{';
+    bool first = true;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const FieldDescriptor* f = d->FindFieldByName(key);
+      if (f == nullptr) f = d->FindFieldByCamelcaseName(key);
+      const std::string key_path =
+          path.empty() ? key : absl::StrCat(path, ".", key);
+      if (f == nullptr) {
+        std::vector<std::string> valid;
+        for (int i = 0; i < d->field_count(); ++i) {
+          valid.push_back(d->field(i)->name());
+        }
+        return Error(kv.first,
+                     absl::StrCat("unknown key \"", key_path, "\" (valid: ",
+                                  absl::StrJoin(valid, ", "), ")"));
+      }
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, f->name());
+      out += ':';
+      RETURN_IF_ERROR(Field(kv.second, f, key_path, out));
+    }
+    out += '}';
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Error(const YAML::Node& node, absl::string_view message) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null())
+      return absl::InvalidArgumentError(absl::StrCat(source_, ": ", message));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ":", mark.line + 1, ": ", message));
+  }
+
+  absl::Status Field(const YAML::Node& node, const FieldDescriptor* f,
+                     const std::string& path, std::string& out) {
+    if (f->is_map()) {
+      if (node.IsNull()) {
+        out += "{}";
+        return absl::OkStatus();
+      }
+      if (!node.IsMap()) {
+        return Error(node, absl::StrCat("\"", path, "\" must be a mapping"));
+      }
+      const FieldDescriptor* key_f = f->message_type()->map_key();
+      const FieldDescriptor* value_f = f->message_type()->map_value();
+      out += '{';
+      bool first = true;
+      for (const auto& kv : node) {
+        const std::string key = kv.first.Scalar();
+        if (key_f->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+          int64_t k = 0;
+          if (!absl::SimpleAtoi(key, &k)) {
+            return Error(kv.first, absl::StrCat("key \"", key, "\" of \"", path,
+                                                "\" must be a whole number"));
+          }
+        }
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, key);
+        out += ':';
+        RETURN_IF_ERROR(
+            Single(kv.second, value_f, absl::StrCat(path, ".", key), out));
+      }
+      out += '}';
+      return absl::OkStatus();
+    }
+    if (f->is_repeated()) {
+      if (node.IsNull()) {
+        out += "[]";
+        return absl::OkStatus();
+      }
+      if (!node.IsSequence()) {
+        return Error(node, absl::StrCat("\"", path, "\" must be a list"));
+      }
+      out += '[';
+      for (size_t i = 0; i < node.size(); ++i) {
+        if (i > 0) out += ',';
+        RETURN_IF_ERROR(Single(node[i], f, path, out));
+      }
+      out += ']';
+      return absl::OkStatus();
+    }
+    return Single(node, f, path, out);
+  }
+
+  absl::Status Single(const YAML::Node& node, const FieldDescriptor* f,
+                      const std::string& path, std::string& out) {
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      return Message(node, f->message_type(), path, out);
+    }
+    if (node.IsNull()) {
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        out += "\"\"";  // "key:" or --set key= means empty
+        return absl::OkStatus();
+      }
+      return Error(node, absl::StrCat("\"", path, "\" needs a value"));
+    }
+    if (!node.IsScalar()) {
+      return Error(node, absl::StrCat("\"", path, "\" must be a single value"));
+    }
+    const std::string text = node.Scalar();
+    auto range = Ranges().find(path);
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64:
+      case FieldDescriptor::CPPTYPE_UINT32:
+      case FieldDescriptor::CPPTYPE_UINT64: {
+        int64_t v = 0;
+        if (!absl::SimpleAtoi(text, &v)) {
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be a whole "
+                                          "number, not \"",
+                                          text, "\""));
+        }
+        const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                          f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
+        double lo = is32 ? std::numeric_limits<int32_t>::min() : -9e18;
+        double hi = is32 ? std::numeric_limits<int32_t>::max() : 9e18;
+        if (range != Ranges().end()) {
+          lo = range->second.min;
+          hi = range->second.max;
+        }
+        if (v < lo || v > hi) {
+          return Error(node,
+                       absl::StrCat("\"", path, "\" is ", v, ", out of range [",
+                                    lo, ", ", hi, "]"));
+        }
+        absl::StrAppend(&out, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT: {
+        double v = 0;
+        if (!absl::SimpleAtod(text, &v) || !std::isfinite(v)) {
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be a number, "
+                                          "not \"",
+                                          text, "\""));
+        }
+        if (range != Ranges().end() &&
+            (v < range->second.min || v > range->second.max)) {
+          return Error(node, absl::StrCat("\"", path, "\" is ", v,
+                                          ", out of range [", range->second.min,
+                                          ", ", range->second.max, "]"));
+        }
+        absl::StrAppend(&out, v);
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        const std::string t = absl::AsciiStrToLower(text);
+        if (t == "true" || t == "yes" || t == "on") {
+          out += "true";
+        } else if (t == "false" || t == "no" || t == "off") {
+          out += "false";
+        } else {
+          return Error(node, absl::StrCat("\"", path,
+                                          "\" must be true or "
+                                          "false, not \"",
+                                          text, "\""));
+        }
+        return absl::OkStatus();
+      }
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return Enum(node, f->enum_type(), path, out);
+      case FieldDescriptor::CPPTYPE_STRING:
+        AppendJsonString(out, text);
+        return absl::OkStatus();
+      default:
+        return Error(node, absl::StrCat("\"", path, "\": unsupported type"));
+    }
+  }
+
+  absl::Status Enum(const YAML::Node& node, const EnumDescriptor* e,
+                    const std::string& path, std::string& out) {
+    const std::string want = absl::AsciiStrToUpper(node.Scalar());
+    std::vector<std::string> names;
+    for (int i = 0; i < e->value_count(); ++i) {
+      const std::string& name = e->value(i)->name();
+      if (absl::EndsWith(name, "_UNSPECIFIED")) continue;
+      // Users write the part after the enum's prefix: "recreate".
+      std::string short_name = name;
+      for (int j = 0; j < e->value_count(); ++j) {
+        const std::string& u = e->value(j)->name();
+        if (absl::EndsWith(u, "_UNSPECIFIED")) {
+          const std::string prefix = u.substr(0, u.size() - 11);
+          if (absl::StartsWith(name, prefix)) {
+            short_name = name.substr(prefix.size());
+          }
+        }
+      }
+      names.push_back(absl::AsciiStrToLower(short_name));
+      if (want == name || want == short_name) {
+        AppendJsonString(out, name);
+        return absl::OkStatus();
+      }
+    }
+    return Error(node, absl::StrCat("\"", path, "\" must be one of ",
+                                    absl::StrJoin(names, ", "), ", not \"",
+                                    node.Scalar(), "\""));
+  }
+
+  absl::Status Duration(const YAML::Node& node, const std::string& path,
+                        std::string& out) {
+    if (!node.IsScalar()) {
+      return Error(node, absl::StrCat("\"", path, "\" must be a duration"));
+    }
+    auto d = ParseDuration(node.Scalar());
+    if (!d.ok()) {
+      return Error(node,
+                   absl::StrCat("\"", path, "\": ", d.status().message()));
+    }
+    const google::protobuf::Duration p = ToProto(*d);
+    absl::StrAppend(&out, "\"", p.seconds());
+    if (p.nanos() != 0) {
+      char buf[16];
+      std::snprintf(buf, sizeof(buf), ".%09d", p.nanos());
+      out += buf;
+    }
+    out += "s\"";
+    return absl::OkStatus();
+  }
+
+  // Any YAML as JSON (for google.protobuf.Struct / Value).
+  absl::Status Any(const YAML::Node& node, const std::string& path,
+                   std::string& out, bool must_be_map) {
+    if (node.IsNull()) {
+      out += must_be_map ? "{}" : "null";
+      return absl::OkStatus();
+    }
+    if (must_be_map && !node.IsMap()) {
+      return Error(node, absl::StrCat("\"", path, "\" must be a mapping"));
+    }
+    if (node.IsMap()) {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : node) {
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, kv.first.Scalar());
+        out += ':';
+        RETURN_IF_ERROR(Any(
+            kv.second, absl::StrCat(path, ".", kv.first.Scalar()), out, false));
+      }
+      out += '}';
+    } else if (node.IsSequence()) {
+      out += '[';
+      for (size_t i = 0; i < node.size(); ++i) {
+        if (i > 0) out += ',';
+        RETURN_IF_ERROR(Any(node[i], path, out, false));
+      }
+      out += ']';
+    } else {
+      const std::string& text = node.Scalar();
+      double d = 0;
+      const std::string lower = absl::AsciiStrToLower(text);
+      if (node.Tag() != "!" && absl::SimpleAtod(text, &d) && std::isfinite(d) &&
+          lower.find_first_of("abcdfghijklmnopqrstuvwxyz") ==
+              std::string::npos) {
+        absl::StrAppend(&out, d);
+      } else if (node.Tag() != "!" && (lower == "true" || lower == "false")) {
+        out += lower;
+      } else {
+        AppendJsonString(out, text);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  std::string source_;
+};
+
+// What a plan may hold. A plan is a page or two of YAML; these bounds only
+// stop inputs that are not plans: a file that never ends (/dev/zero), or an
+// alias bomb (a few hundred bytes whose aliases expand to billions of nodes,
+// which the walks below would visit one by one).
+constexpr size_t kMaxPlanBytes = 1 << 20;
+constexpr int kMaxPlanNodes = 100000;  // counting each alias expansion
+constexpr int kMaxPlanDepth = 64;
+
+std::string LineOf(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? std::string("?") : absl::StrCat(mark.line + 1);
+}
+
+// One walk over the whole tree before anything reads it: refuses a key given
+// twice in one mapping (yaml-cpp keeps both, and each reader took a
+// different one) and a tree too large or too deep to be a plan.
+class TreeCheck {
+ public:
+  explicit TreeCheck(std::string source) : source_(std::move(source)) {}
+
+  absl::Status Walk(const YAML::Node& node, const std::string& path,
+                    int depth) {
+    if (++nodes_ > kMaxPlanNodes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_, ": the plan expands to more than ", kMaxPlanNodes,
+          " YAML nodes (aliases count each time they are used): not a plan"));
+    }
+    if (depth > kMaxPlanDepth) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_, ":", LineOf(node), ": \"", path,
+                       "\" is nested more than ", kMaxPlanDepth, " deep"));
+    }
+    if (node.IsSequence()) {
+      for (size_t i = 0; i < node.size(); ++i) {
+        RETURN_IF_ERROR(Walk(node[i], absl::StrCat(path, ".", i), depth + 1));
+      }
+    } else if (node.IsMap()) {
+      std::map<std::string, std::string> lines;  // key -> line
+      for (const auto& kv : node) {
+        const std::string key =
+            kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
+        const std::string key_path =
+            path.empty() ? key : absl::StrCat(path, ".", key);
+        auto [it, inserted] = lines.emplace(key, LineOf(kv.first));
+        if (!inserted) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(source_, ":", LineOf(kv.first), ": \"", key_path,
+                           "\" is given twice (lines ", it->second, " and ",
+                           LineOf(kv.first), "): keep one"));
+        }
+        RETURN_IF_ERROR(Walk(kv.second, key_path, depth + 1));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string source_;
+  int nodes_ = 0;
+};
+
+absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
+  const size_t eq = override.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--set \"", override,
+                     "\": use --set key.path=value, e.g. "
+                     "--set load.duration=30s"));
+  }
+  const std::string key = override.substr(0, eq);
+  if (key == "target.password") {
+    return absl::InvalidArgumentError(
+        "--set target.password: a password on the command line is visible "
+        "to every user of the machine (ps); put it in the environment "
+        "variable that target.password_env names (default RIG_DB_PASSWORD)");
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(override.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": ", e.msg));
+  }
+  std::vector<std::string> parts = absl::StrSplit(key, '.');
+  for (const std::string& part : parts) {
+    if (part.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--set ", key, ": a key path has no empty parts (e.g. load.rate)"));
+    }
+  }
+  // yaml-cpp nodes are handles, and `=` between two of them assigns the
+  // node itself: step down with reset(), assign through the handle. A
+  // missing section is created; a scalar on the way is an error.
+  YAML::Node parent;
+  parent.reset(root);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node child = parent[parts[i]];
+    if (!child.IsDefined() || child.IsNull()) {
+      parent[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      child = parent[parts[i]];
+    } else if (!child.IsMap()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set ", key, ": \"",
+                       absl::StrJoin(parts.begin(), parts.begin() + i + 1, "."),
+                       "\" is a value, not a section (it has no key \"",
+                       parts[i + 1], "\")"));
+    }
+    parent.reset(child);
+  }
+  parent[parts.back()] = value;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<rig::v1::Plan> ParsePlan(
+    absl::string_view yaml, absl::string_view source,
+    const std::vector<std::string>& overrides) {
+  if (yaml.size() > kMaxPlanBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": larger than ", kMaxPlanBytes >> 20, " MiB: not a plan"));
+  }
+  if (const size_t nul = yaml.find('\0'); nul != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": has a NUL byte at offset ", nul, ": not a text file"));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+    RETURN_IF_ERROR(TreeCheck(std::string(source)).Walk(root, "", 0));
+    for (const auto& o : overrides) {
+      if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+      if (!root.IsMap()) break;  // named below: the plan must be a mapping
+      RETURN_IF_ERROR(ApplyOverride(root, o));
+    }
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp throws on malformed text, and on misuse that no plan should
+    // reach: either way one line, never an abort.
+    if (e.mark.is_null()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.msg));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  std::string json;
+  Converter converter{std::string(source)};
+  try {
+    RETURN_IF_ERROR(
+        converter.Message(root, rig::v1::Plan::descriptor(), "", json));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", e.msg));
+  }
+  rig::v1::Plan plan;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status =
+      google::protobuf::util::JsonStringToMessage(json, &plan, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", status.ToString()));
+  }
+  if (plan.workload().kind().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": \"workload.kind\" is required (e.g. oltp_point_select)"));
+  }
+  ApplyPlanDefaults(plan);
+  return plan;
+}
+
+absl::StatusOr<rig::v1::Plan> LoadPlanFile(
+    const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read plan file ", path,
+                                            ": ", std::strerror(errno)));
+  }
+  // Read one byte past the limit, so that a file that never ends
+  // (/dev/zero) is refused without being read whole.
+  std::string text(kMaxPlanBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat("cannot read plan file ", path,
+                                            ": ", std::strerror(errno)));
+  }
+  return ParsePlan(text, path, overrides);
+}
+
+int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
+  YAML::Node node;
+  try {
+    node = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception&) {
+    return 0;
+  }
+  int line = 0;
+  for (absl::string_view part : absl::StrSplit(dotted_path, '.')) {
+    size_t index = 0;
+    if (node.IsSequence() && absl::SimpleAtoi(part, &index)) {
+      if (index >= node.size()) return 0;
+      size_t i = 0;
+      for (const auto& item : node) {
+        if (i++ != index) continue;
+        line = item.Mark().line + 1;
+        node.reset(item);
+        break;
+      }
+      continue;
+    }
+    if (!node.IsMap()) return 0;
+    bool found = false;
+    for (const auto& kv : node) {
+      if (kv.first.Scalar() == part) {
+        line = kv.first.Mark().line + 1;
+        node.reset(kv.second);  // rebind; `=` would write into the tree
+        found = true;
+        break;
+      }
+    }
+    if (!found) return 0;
+  }
+  return line;
+}
+
+void ApplyPlanDefaults(rig::v1::Plan& plan) {
+  auto set_duration = [](google::protobuf::Duration* d, absl::Duration value) {
+    if (d->seconds() == 0 && d->nanos() == 0) *d = ToProto(value);
+  };
+  auto* t = plan.mutable_target();
+  if (t->host().empty()) t->set_host("127.0.0.1");
+  if (t->port() == 0) t->set_port(4000);
+  if (t->user().empty()) t->set_user("root");
+  if (t->password_env().empty()) t->set_password_env("RIG_DB_PASSWORD");
+  if (t->database().empty()) t->set_database("rig");
+  set_duration(t->mutable_connect_timeout(), absl::Seconds(5));
+  set_duration(t->mutable_read_timeout(), absl::Seconds(30));
+  set_duration(t->mutable_write_timeout(), absl::Seconds(30));
+  auto* w = plan.mutable_workload();
+  if (w->tables() == 0) w->set_tables(1);
+  if (w->table_size() == 0) w->set_table_size(10000);
+  if (w->prepare_batch_size() == 0) w->set_prepare_batch_size(1000);
+  if (w->prepare() == rig::v1::PREPARE_MODE_UNSPECIFIED) {
+    w->set_prepare(rig::v1::PREPARE_MODE_CREATE);
+  }
+  auto* l = plan.mutable_load();
+  if (l->connections() == 0) l->set_connections(4);
+  set_duration(l->mutable_duration(), absl::Seconds(10));
+  set_duration(l->mutable_report_interval(), absl::Seconds(1));
+  if (l->arrival() == rig::v1::ARRIVAL_UNSPECIFIED) {
+    l->set_arrival(rig::v1::ARRIVAL_CONSTANT);
+  }
+  auto* r = plan.mutable_resilience()->mutable_retry();
+  if (r->max_attempts() == 0) r->set_max_attempts(3);
+  set_duration(r->mutable_initial_backoff(), absl::Milliseconds(50));
+  set_duration(r->mutable_max_backoff(), absl::Seconds(2));
+  if (!r->has_jitter()) r->set_jitter(0.2);  // an explicit 0 = none
+  if (r->multiplier() == 0) r->set_multiplier(2);
+  auto* cb = plan.mutable_resilience()->mutable_circuit_breaker();
+  if (cb->failure_threshold() == 0) cb->set_failure_threshold(20);
+  if (cb->failure_rate() == 0) cb->set_failure_rate(0.5);
+  if (cb->min_requests() == 0) cb->set_min_requests(20);
+  set_duration(cb->mutable_window(), absl::Seconds(10));
+  set_duration(cb->mutable_open_for(), absl::Seconds(5));
+  if (cb->half_open_probes() == 0) cb->set_half_open_probes(3);
+  auto* a = plan.mutable_agents();
+  if (a->on_agent_loss() == rig::v1::AGENT_LOSS_POLICY_UNSPECIFIED) {
+    a->set_on_agent_loss(rig::v1::AGENT_LOSS_POLICY_ABORT);
+  }
+  set_duration(a->mutable_heartbeat_interval(), absl::Seconds(1));
+  set_duration(a->mutable_heartbeat_timeout(), absl::Seconds(5));
+}
+
+}  // namespace rig::coordinator

@@ -1,0 +1,117 @@
+#include "coordinator/results/aggregate.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+namespace rig::coordinator {
+namespace {
+
+TEST(AggregateTest, MergedIntervalsEqualThePooledHistogram) {
+  constexpr int kAgents = 5;
+  constexpr int kIntervals = 8;
+  RunAggregate agg(kAgents);
+  Histogram pooled, pooled_service;
+  std::vector<Histogram> per_agent(kAgents);
+  std::mt19937_64 rng(42);
+  std::lognormal_distribution<double> dist(6.0, 1.5);
+  int64_t ops = 0;
+  for (int seq = 0; seq < kIntervals; ++seq) {
+    for (int a = 0; a < kAgents; ++a) {
+      Histogram h, service;
+      const int n = 100 + 37 * a + seq;
+      for (int i = 0; i < n; ++i) {
+        const auto v = static_cast<int64_t>(dist(rng)) + 1;
+        h.Record(v);
+        pooled.Record(v);
+        per_agent[a].Record(v);
+        // Service time: a different sample (at most the response time), so
+        // a swap of the two histograms anywhere in the merge shows.
+        const int64_t sv = std::max<int64_t>(1, v / 3);
+        service.Record(sv);
+        pooled_service.Record(sv);
+      }
+      ops += n;
+      rig::v1::IntervalStats s;
+      s.set_seq(seq);
+      s.set_start_offset_us(seq * 1000000);
+      s.set_end_offset_us((seq + 1) * 1000000);
+      s.mutable_counters()->set_ops(n);
+      (*s.mutable_counters()->mutable_errors_by_code())[1213] = a;
+      s.set_latency(h.Encode());
+      s.set_service_latency(service.Encode());
+      bool complete = false;
+      ASSERT_TRUE(agg.AddInterval(a, s, kAgents, &complete).ok());
+      EXPECT_EQ(complete, a == kAgents - 1);
+    }
+  }
+  const rig::v1::Summary total = agg.Total();
+  EXPECT_EQ(total.counters().ops(), ops);
+  EXPECT_EQ(total.counters().errors_by_code().at(1213),
+            kIntervals * (0 + 1 + 2 + 3 + 4));
+  EXPECT_EQ(total.latency().histogram(), pooled.Encode());
+  EXPECT_EQ(total.latency().p50_us(), pooled.ValueAtPercentile(50));
+  EXPECT_EQ(total.latency().p99_us(), pooled.ValueAtPercentile(99));
+  EXPECT_EQ(total.latency().p999_us(), pooled.ValueAtPercentile(99.9));
+  EXPECT_EQ(total.latency().max_us(), pooled.max());
+  EXPECT_EQ(total.service_latency().histogram(), pooled_service.Encode());
+  EXPECT_EQ(total.service_latency().p99_us(),
+            pooled_service.ValueAtPercentile(99));
+  EXPECT_NE(total.latency().histogram(), total.service_latency().histogram());
+  EXPECT_EQ(total.measured_us(), kIntervals * 1000000);
+  for (int a = 0; a < kAgents; ++a) {
+    EXPECT_EQ(agg.AgentSummary(a).latency().histogram(), per_agent[a].Encode());
+  }
+  auto intervals = agg.Intervals();
+  ASSERT_EQ(intervals.size(), static_cast<size_t>(kIntervals));
+  EXPECT_EQ(intervals[3].agents_reporting(), kAgents);
+}
+
+TEST(AggregateTest, ResultTakesPrecedenceOverIntervals) {
+  RunAggregate agg(1);
+  // Two intervals first: 10 operations at 50us and 70us...
+  Histogram early;
+  for (int i = 0; i < 5; ++i) early.Record(50);
+  for (int i = 0; i < 5; ++i) early.Record(70);
+  for (int seq = 0; seq < 2; ++seq) {
+    rig::v1::IntervalStats s;
+    s.set_seq(seq);
+    s.set_start_offset_us(seq * 500000);
+    s.set_end_offset_us((seq + 1) * 500000);
+    s.mutable_counters()->set_ops(10);
+    s.set_latency(early.Encode());
+    s.set_service_latency(early.Encode());
+    ASSERT_TRUE(agg.AddInterval(0, s, 1, nullptr).ok());
+  }
+  ASSERT_EQ(agg.Total().counters().ops(), 20);
+  // ...then the agent's result, which covers the whole measured phase (the
+  // intervals may miss the last partial one): it alone counts.
+  Histogram h, service;
+  h.Record(100);
+  service.Record(40);
+  rig::v1::RunResult r;
+  r.mutable_counters()->set_ops(1);
+  r.set_latency(h.Encode());
+  r.set_service_latency(service.Encode());
+  r.set_measured_us(2000000);
+  ASSERT_TRUE(agg.SetResult(0, r).ok());
+  EXPECT_EQ(agg.Total().counters().ops(), 1);
+  EXPECT_DOUBLE_EQ(agg.Total().ops_per_sec(), 0.5);
+  EXPECT_EQ(agg.Total().latency().histogram(), h.Encode());
+  EXPECT_EQ(agg.Total().service_latency().histogram(), service.Encode());
+  EXPECT_EQ(agg.AgentSummary(0).counters().ops(), 1);
+  // The intervals stay what they were on the timeline.
+  ASSERT_EQ(agg.Intervals().size(), 2u);
+  EXPECT_EQ(agg.Intervals()[0].counters().ops(), 10);
+}
+
+TEST(AggregateTest, CorruptHistogramIsRejected) {
+  RunAggregate agg(1);
+  rig::v1::IntervalStats s;
+  s.set_latency("garbage");
+  EXPECT_FALSE(agg.AddInterval(0, s, 1, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace rig::coordinator
