@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   rig::agent::StateRegistry states = rig::agent::StateRegistry::Standard();
   rig::agent::AgentOptions options;
   options.name = settings->Get("name");
+  options.token_required = !security->token.empty();
   // gRPC health service for Kubernetes probes: "" (liveness) serves while
   // the process runs; "rig.v1.AgentService" (readiness) only while idle.
   grpc::EnableDefaultHealthCheckService(true);

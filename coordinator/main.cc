@@ -261,6 +261,11 @@ int main(int argc, char** argv) {
   auto plan = LoadAndValidate(plan_path, settings->GetList("set"));
   if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
   std::vector<std::string> agents = settings->GetList("agents");
+  for (const std::string& a : agents) {
+    if (auto s = rig::coordinator::CheckAgentAddress(a); !s.ok()) {
+      return Fail(kExitUsage, s.message());
+    }
+  }
   if (const std::string& dns = settings->Get("agents-dns"); !dns.empty()) {
     auto found = rig::coordinator::ResolveAgents(dns);
     if (!found.ok()) return Fail(kExitIncomplete, found.status().message());
@@ -352,6 +357,7 @@ int main(int argc, char** argv) {
     if (auto s = rig::coordinator::WriteHtmlReport(*report, html_path);
         !s.ok()) {
       std::cout << rig::coordinator::FormatSummary(*report);
+      if (!json_path.empty()) std::cout << "JSON report: " << json_path << "\n";
       return Fail(kExitIncomplete, s.message());
     }
   }

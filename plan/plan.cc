@@ -409,6 +409,16 @@ class TreeCheck {
   int nodes_ = 0;
 };
 
+// target.password as the tree has it ("" when absent); read through a
+// const handle, which creates nothing.
+std::string PasswordIn(const YAML::Node& root) {
+  if (!root.IsMap()) return "";
+  const YAML::Node target = root["target"];
+  if (!target.IsDefined() || !target.IsMap()) return "";
+  const YAML::Node password = target["password"];
+  return password.IsDefined() && password.IsScalar() ? password.Scalar() : "";
+}
+
 absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
   const size_t eq = override.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -477,10 +487,23 @@ absl::StatusOr<rig::v1::Plan> ParsePlan(
   try {
     root = YAML::Load(std::string(yaml));
     RETURN_IF_ERROR(TreeCheck(std::string(source)).Walk(root, "", 0));
+    const std::string password_before = PasswordIn(root);
     for (const auto& o : overrides) {
       if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
       if (!root.IsMap()) break;  // named below: the plan must be a mapping
       RETURN_IF_ERROR(ApplyOverride(root, o));
+    }
+    if (!overrides.empty()) {
+      // Whatever the key path (--set 'target={password: x}'), no override
+      // may bring a password; and what they brought obeys the same bounds.
+      if (PasswordIn(root) != password_before) {
+        return absl::InvalidArgumentError(
+            "--set: target.password is never taken from the command line "
+            "(visible in ps); put it in the environment variable that "
+            "target.password_env names (default RIG_DB_PASSWORD)");
+      }
+      RETURN_IF_ERROR(
+          TreeCheck(absl::StrCat(source, " with --set")).Walk(root, "", 0));
     }
   } catch (const YAML::Exception& e) {
     // yaml-cpp throws on malformed text, and on misuse that no plan should

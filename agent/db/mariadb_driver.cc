@@ -257,6 +257,13 @@ class MariaDbDriver : public Driver {
     if (options.tls) {
       mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
       mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+      // Should the server offer no TLS, the login below goes in plaintext
+      // before the check after it can refuse: allow only authentication
+      // that never sends the password itself (no mysql_clear_password, no
+      // PAM dialog).
+      mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH,
+                     "mysql_native_password,client_ed25519,"
+                     "caching_sha2_password,sha256_password");
     }
     if (mysql_real_connect(
             m, options.host.c_str(), options.user.c_str(),
@@ -269,14 +276,17 @@ class MariaDbDriver : public Driver {
       return Prefix(s, where);
     }
     // MYSQL_OPT_SSL_ENFORCE does not refuse a server that offers no TLS
-    // (seen with Debian 12's Connector/C against have_ssl=DISABLED): check
-    // that the session is encrypted before anything is sent on it.
+    // when the server's certificate is not verified (seen with Debian 12's
+    // Connector/C against have_ssl=DISABLED): the login has gone in
+    // plaintext (user, database, a password hash; see above), but no
+    // statement is sent on a session that is not encrypted.
     if (options.tls && mysql_get_ssl_cipher(m) == nullptr) {
       mysql_close(m);
       return absl::FailedPreconditionError(absl::StrCat(
           where,
           ": target.tls is set but the server does not offer TLS (its "
-          "have_ssl is not YES); the connection was closed unused"));
+          "have_ssl is not YES); the connection was closed after the login, "
+          "before any statement"));
     }
     auto connection = std::make_unique<MariaDbConnection>(m);
     auto id = SetUpSession(*connection, options.session_vars);

@@ -62,6 +62,7 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
   gethostname(host, sizeof(host) - 1);
   response->set_hostname(host);
   response->set_cores(options_.cores > 0 ? options_.cores : UsableCores());
+  response->set_token_required(options_.token_required);
   for (const WorkloadDef* def : workloads_->List()) {
     auto* w = response->add_workloads();
     w->set_name(def->name);

@@ -29,6 +29,8 @@ struct AgentOptions {
   // The CPUs reported in GetInfo (agents.weight_by_cores); 0: the ones this
   // process may use (UsableCores()).
   int cores = 0;
+  // Reported in GetInfo: coordinators must send a bearer token.
+  bool token_required = false;
 };
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {

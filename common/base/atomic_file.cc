@@ -1,14 +1,12 @@
 #include "common/base/atomic_file.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <vector>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 
@@ -27,27 +25,28 @@ std::string DirOf(const std::string& path) {
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents,
                                  absl::string_view what) {
-  std::vector<char> tmp(path.begin(), path.end());
-  const char suffix[] = ".tmp-XXXXXX";
-  tmp.insert(tmp.end(), suffix, suffix + sizeof(suffix));  // with the NUL
-  // mkstemp opens with O_CREAT | O_EXCL and mode 0600.
-  const int fd = mkstemp(tmp.data());
+  // A new file beside the target: O_EXCL never opens a file or symlink that
+  // is already there; the kernel applies the umask to 0666, as for any file
+  // the user writes; O_CLOEXEC keeps it from children forked meanwhile.
+  std::string tmp_path;
+  int fd = -1;
+  std::random_device random;
+  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+    tmp_path =
+        absl::StrCat(path, ".tmp-", absl::Hex(random(), absl::kZeroPad8));
+    fd = open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) {
     return absl::PermissionDeniedError(absl::StrCat(
         "cannot write ", what, " ", path, ": ", std::strerror(errno)));
   }
-  const std::string tmp_path(tmp.data());
   auto fail = [&](absl::string_view step, int err) {
     std::remove(tmp_path.c_str());
     return absl::DataLossError(absl::StrCat("cannot write ", what, " ", path,
                                             ": ", step,
                                             " failed: ", std::strerror(err)));
   };
-  // The report is for the user who ran the coordinator and those they
-  // share the folder with, as any file they write: 0644 less the umask.
-  const mode_t mask = umask(0);
-  umask(mask);
-  (void)fchmod(fd, 0666 & ~mask);
   size_t done = 0;
   while (done < contents.size()) {
     const ssize_t n = write(fd, contents.data() + done, contents.size() - done);

@@ -1,8 +1,9 @@
 #pragma once
 
 // Writing a whole file so that a reader sees the old contents or the new,
-// never a part: a unique temporary file beside the target (O_EXCL: never a
-// file or symlink that is already there), every byte written and checked,
+// never a part: a temporary file with a random name beside the target
+// (O_EXCL: never a file or symlink that is already there; mode 0666 less the
+// umask, as any file the user writes), every byte written and checked,
 // fsync, close checked, rename over the target, fsync of the folder. On any
 // failure the temporary file is removed and the target left as it was.
 

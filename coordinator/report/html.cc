@@ -615,10 +615,10 @@ std::string Charts(const rig::v1::Report& r) {
     throughput.series[0].points.emplace_back(t, iv.ops_per_sec());
     latency.series[0].points.emplace_back(t, iv.latency().p50_us() / 1e3);
     latency.series[1].points.emplace_back(t, iv.latency().p99_us() / 1e3);
-    const int64_t attempts = iv.counters().ops() + iv.counters().errors();
+    const double attempts = static_cast<double>(iv.counters().ops()) +
+                            static_cast<double>(iv.counters().errors());
     errors.series[0].points.emplace_back(
-        t, attempts > 0 ? static_cast<double>(iv.counters().errors()) /
-                              static_cast<double>(attempts)
+        t, attempts > 0 ? static_cast<double>(iv.counters().errors()) / attempts
                         : 0.0);
   }
   // Breaker events outside the measured phase (e.g. during warm-up) still
@@ -841,7 +841,8 @@ std::string Thresholds(const rig::v1::Report& r) {
 std::string Errors(const rig::v1::Report& r) {
   const rig::v1::Counters& c = r.total().counters();
   std::string out = "<section id=\"errors\">\n<h2>Errors</h2>\n";
-  const int64_t attempts = c.ops() + c.errors();
+  const double attempts =
+      static_cast<double>(c.ops()) + static_cast<double>(c.errors());
   auto Share = [attempts](int64_t n) {
     return attempts > 0 ? Percent(static_cast<double>(n) / attempts)
                         : std::string("&ndash;");

@@ -104,6 +104,14 @@ std::string FormatSummary(const rig::v1::Report& r) {
       absl::StrAppend(&out, "\nagent ", a.name(), ": ", a.error(), "\n");
     }
   }
+  if (!r.journal_error().empty() && r.journal_error() != r.error()) {
+    absl::StrAppend(&out, "\njournal: ", r.journal_error(), "\n");
+  }
+  if (r.agent_messages_refused() > 0) {
+    absl::StrAppend(&out, "\n", r.agent_messages_refused(),
+                    " message(s) from agents refused (out of sequence, "
+                    "repeated or past a limit; see the log)\n");
+  }
   if (!r.error().empty()) absl::StrAppend(&out, "\nerror: ", r.error(), "\n");
   return out;
 }

@@ -15,12 +15,16 @@ absl::StatusOr<Histogram> DecodeOrEmpty(const std::string& bytes) {
 
 }  // namespace
 
+namespace {
+
 // a + b, held at INT64_MAX / INT64_MIN instead of overflowing.
 int64_t SaturatingAdd(int64_t a, int64_t b) {
   int64_t out = 0;
   if (__builtin_add_overflow(a, b, &out)) return b > 0 ? INT64_MAX : INT64_MIN;
   return out;
 }
+
+}  // namespace
 
 // Sums saturate: an agent that sends INT64_MAX (broken or lying) pins a
 // total at the maximum instead of wrapping it negative.
@@ -163,10 +167,11 @@ rig::v1::Summary RunAggregate::MakeSummary(const rig::v1::Counters& counters,
     s.set_ops_per_sec(counters.ops() * 1e6 / measured_us);
     s.set_queries_per_sec(counters.queries() * 1e6 / measured_us);
   }
-  const int64_t attempts = counters.ops() + counters.errors();
-  s.set_error_rate(attempts > 0 ? static_cast<double>(counters.errors()) /
-                                      static_cast<double>(attempts)
-                                : 0);
+  // In double: counters come from agents and may be near INT64_MAX.
+  const double attempts = static_cast<double>(counters.ops()) +
+                          static_cast<double>(counters.errors());
+  s.set_error_rate(
+      attempts > 0 ? static_cast<double>(counters.errors()) / attempts : 0);
   *s.mutable_latency() = LatencyOf(latency, true);
   *s.mutable_service_latency() = LatencyOf(service, true);
   return s;

@@ -30,6 +30,7 @@ void Journal::Begin() {
       ftruncate(fileno(file_), 0) != 0) {
     Fail(absl::StrCat("cannot empty it: ", std::strerror(errno)));
   }
+  whole_bytes_ = 0;
 }
 
 void Journal::Fail(const std::string& why) {
@@ -45,10 +46,25 @@ void Journal::Write(const rig::v1::JournalEntry& entry) {
   std::string line;
   (void)google::protobuf::util::MessageToJsonString(entry, &line, options);
   line += '\n';
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
-      std::fflush(file_) != 0) {
-    Fail(std::strerror(errno));
+  // write(2), not stdio: nothing stays in a buffer to come out later (at
+  // fclose) after a failed write, and a torn line is cut off again.
+  const int fd = fileno(file_);
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      struct stat st;
+      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        (void)ftruncate(fd, whole_bytes_);
+      }
+      Fail(std::strerror(err));
+      return;
+    }
+    done += static_cast<size_t>(n);
   }
+  whole_bytes_ += static_cast<off_t>(line.size());
 }
 
 }  // namespace rig::coordinator

@@ -7,6 +7,8 @@
 // The first write error stops it (no torn or missing lines after it); the
 // report says so.
 
+#include <sys/types.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -38,6 +40,7 @@ class Journal {
   const std::string path_;
   std::FILE* const file_;
   std::string error_;
+  off_t whole_bytes_ = 0;  // the file's length up to its last whole line
 };
 
 }  // namespace rig::coordinator

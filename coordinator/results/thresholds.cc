@@ -267,7 +267,7 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
     }
     case Kind::kErrorRate:
       observed = total.error_rate();
-      if (total.counters().ops() + total.counters().errors() == 0) {
+      if (total.counters().ops() == 0 && total.counters().errors() == 0) {
         missing = "no operations measured";
       }
       break;

@@ -1,8 +1,14 @@
 #include "coordinator/session/agent_client.h"
 
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/base/logging.h"
 #include "common/net/grpc_keepalive.h"
 #include "common/net/grpc_status.h"
+#include "coordinator/session/untrusted.h"
 
 namespace rig::coordinator {
 
@@ -28,25 +34,119 @@ AgentClient::~AgentClient() {
   }
 }
 
+// Why a connection to an agent failed, in words a user can act on, from
+// gRPC's status message (its wording is not an API: what is not recognised
+// is passed on as it is).
+std::string ExplainConnectError(const std::string& address, bool tls,
+                                const std::string& grpc_message) {
+  auto has = [&](absl::string_view s) {
+    return absl::StrContains(grpc_message, s);
+  };
+  if (has("Connection refused")) {
+    return "connection refused: nothing listens there (is rig-agent running, "
+           "with --listen on an address this host can reach?)";
+  }
+  if (has("CERTIFICATE_VERIFY_FAILED") || has("certificate verify failed")) {
+    return absl::StrCat(
+        "its TLS certificate is not trusted by --tls-ca, or does not carry "
+        "the name ",
+        address.substr(0, address.rfind(':')),
+        " (set --tls-server-name to the name it carries)");
+  }
+  if (has("CERTIFICATE_REQUIRED") || has("certificate required") ||
+      has("HANDSHAKE_FAILURE") || has("handshake failure")) {
+    return "the TLS handshake was refused: the agent requires a client "
+           "certificate (--tls-cert and --tls-key, signed by the agent's "
+           "--tls-ca)";
+  }
+  if (tls && (has("WRONG_VERSION_NUMBER") || has("Handshake failed") ||
+              has("handshake failed"))) {
+    return "no TLS handshake: the agent serves plaintext (drop --tls-ca), or "
+           "the port does not speak gRPC";
+  }
+  if (tls && (has("Socket closed") || has("Connection reset"))) {
+    // What a TLS 1.3 client sees when the server refuses its (missing)
+    // certificate after the handshake, and when a plaintext server hangs up.
+    return "the TLS handshake did not complete: the agent requires a client "
+           "certificate (give --tls-cert and --tls-key, signed by the "
+           "agent's --tls-ca), or it serves plaintext (drop --tls-ca)";
+  }
+  if (!tls &&
+      (has("Socket closed") || has("Connection reset") ||
+       has("Failed parsing HTTP/2") ||
+       has("Trying to connect an http1.x server") || has("Broken pipe") ||
+       has("FRAME_SIZE_ERROR") || has("PROTOCOL_ERROR"))) {
+    return "the port does not speak plaintext gRPC: the agent serves TLS "
+           "(give --tls-ca), or another server (a database?) listens there";
+  }
+  return absl::StrCat("cannot connect: ", grpc_message);
+}
+
+namespace {
+
+// The explanation, with gRPC's own words after it for whoever digs deeper.
+std::string Explained(const std::string& address, bool tls,
+                      const std::string& grpc_message) {
+  const std::string why = ExplainConnectError(address, tls, grpc_message);
+  if (absl::StartsWith(why, "cannot connect: ")) return why;
+  return absl::StrCat(why, " [gRPC: ", grpc_message, "]");
+}
+
+}  // namespace
+
 absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
     absl::Duration timeout) {
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   absl::ToChronoNanoseconds(timeout));
-  ctx.set_wait_for_ready(true);  // ride out a connection still being made
-  AddAuthToken(security_, &ctx);
-  rig::v1::AgentInfo info;
-  grpc::Status status = stub_->GetInfo(&ctx, rig::v1::GetInfoRequest(), &info);
-  if (!status.ok()) {
-    std::string why = status.error_message();
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      why = absl::StrCat("no answer within ", absl::FormatDuration(timeout),
-                         " (is rig-agent running there and the port open?)");
+  // Tries again while the connection fails for a reason that may pass (an
+  // agent still starting: a pod not ready), up to `timeout`; a reason that
+  // will not pass (TLS on one side only, another server on the port) is
+  // named at once.
+  const auto deadline =
+      std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
+  const bool tls = !security_.tls.ca.empty() || !security_.tls.cert.empty();
+  std::string last_error;
+  for (;;) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(deadline);
+    ctx.set_wait_for_ready(false);  // a failed connection answers at once
+    AddAuthToken(security_, &ctx);
+    rig::v1::AgentInfo info;
+    grpc::Status status =
+        stub_->GetInfo(&ctx, rig::v1::GetInfoRequest(), &info);
+    if (status.ok()) {
+      if (!security_.token.empty() && !info.token_required()) {
+        RIG_LOG(Warning) << "agent " << address_
+                         << " requires no token: the one given is not needed "
+                            "(and anyone who can reach the agent can run it)";
+      }
+      return info;
     }
-    return absl::Status(FromGrpcStatus(status).code(),
-                        absl::StrCat("agent ", address_, ": ", why));
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      const std::string why =
+          Explained(address_, tls, ScrubString(status.error_message()));
+      const bool transient = absl::StartsWith(why, "connection refused") ||
+                             absl::StartsWith(why, "cannot connect");
+      if (!transient) {
+        return absl::UnavailableError(
+            absl::StrCat("agent ", address_, ": ", why));
+      }
+      last_error = why;
+    } else if (status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return absl::Status(FromGrpcStatus(status).code(),
+                          absl::StrCat("agent ", address_, ": ",
+                                       ScrubString(status.error_message())));
+    }
+    if (std::chrono::system_clock::now() >= deadline ||
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return info;
+  return absl::DeadlineExceededError(absl::StrCat(
+      "agent ", address_, ": no answer within ", absl::FormatDuration(timeout),
+      last_error.empty()
+          ? " (the connection is open but nothing answers: a frozen agent, "
+            "or a port that does not speak gRPC)"
+          : absl::StrCat(": ", last_error)));
 }
 
 absl::Status AgentClient::Start(const rig::v1::Start& start,
@@ -58,9 +158,9 @@ absl::Status AgentClient::Start(const rig::v1::Start& start,
   *m.mutable_start() = start;
   if (!stream_->Write(m)) {
     grpc::Status status = stream_->Finish();
-    return absl::UnavailableError(
-        absl::StrCat("agent ", address_,
-                     ": cannot start the session: ", status.error_message()));
+    return absl::UnavailableError(absl::StrCat(
+        "agent ", address_,
+        ": cannot start the session: ", ScrubString(status.error_message())));
   }
   reader_ = std::thread(&AgentClient::ReadLoop, this, listener);
   return absl::OkStatus();

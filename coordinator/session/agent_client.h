@@ -29,6 +29,11 @@ class SessionListener {
   virtual void OnEnded(int agent, const absl::Status& status) = 0;
 };
 
+// Why a connection to the agent at `address` failed, from gRPC's status
+// message, in words a user can act on; `tls`: this end speaks TLS.
+std::string ExplainConnectError(const std::string& address, bool tls,
+                                const std::string& grpc_message);
+
 class AgentClient {
  public:
   // `security`: TLS and bearer token (common/net/channel_security.h); its files
@@ -40,6 +45,11 @@ class AgentClient {
   const std::string& address() const { return address_; }
 
   // Unary, with a deadline. Errors name the agent's address.
+  // (ExplainConnectError below says what each failure means.)
+  // Connection failures that may pass (connection refused: an agent still
+  // starting) are tried again until `timeout`; others (TLS on one side only,
+  // a port that does not speak gRPC, an untrusted certificate) fail at once.
+  // Errors name the agent and the cause.
   absl::StatusOr<rig::v1::AgentInfo> GetInfo(absl::Duration timeout);
 
   absl::Status Start(const rig::v1::Start& start, SessionListener* listener);

@@ -375,7 +375,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
       case rig::v1::AgentMessage::kInterval: {
         // Only the next interval: a repeated or invented seq would count
         // operations twice or open intervals without end.
-        if (m.interval().seq() != a.next_seq || a.has_result) {
+        if (m.interval().seq() != a.next_seq || a.has_result ||
+            !SaneOffsets(m.interval().start_offset_us(),
+                         m.interval().end_offset_us())) {
           RefuseLocked(agent, absl::StrCat("interval seq ", m.interval().seq(),
                                            " (expected ", a.next_seq, ")"));
           break;
@@ -423,6 +425,11 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
           RefuseLocked(agent, "breaker event past the report's limit");
           break;
         }
+        if (!SaneOffsets(m.breaker_event().offset_us(),
+                         m.breaker_event().offset_us())) {
+          RefuseLocked(agent, "breaker event with an impossible offset");
+          break;
+        }
         rig::v1::BreakerEventRecord r;
         r.set_agent(name);
         *r.mutable_event() = m.breaker_event();
@@ -435,8 +442,9 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
         break;
       }
       case rig::v1::AgentMessage::kScenarioRound: {
-        if (rounds_.size() >= kMaxScenarioRounds) {
-          RefuseLocked(agent, "scenario round past the run's limit");
+        if (!SaneOffsets(m.scenario_round().start_offset_us(),
+                         m.scenario_round().end_offset_us())) {
+          RefuseLocked(agent, "scenario round with impossible offsets");
           break;
         }
         rig::v1::ScenarioRoundRecord r;
@@ -450,7 +458,16 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
         rig::v1::JournalEntry e;
         *e.mutable_scenario_round() = r;
         JournalLocked(e);
-        rounds_.push_back(std::move(r));
+        if (rounds_.size() < kMaxScenarioRounds) {
+          rounds_.push_back(std::move(r));
+        } else {
+          // Past the limit a round is journaled and counted, not kept: a
+          // round that did not pass still fails the verification.
+          ++rounds_past_limit_;
+          if (r.round().status() != rig::v1::CHECK_STATUS_PASSED) {
+            ++rounds_past_limit_not_passed_;
+          }
+        }
         break;
       }
       case rig::v1::AgentMessage::kProgress: {
@@ -524,9 +541,9 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
     a.lost = true;
     ++lost_;
     if (a.error.empty()) {
-      a.error =
-          absl::StrCat("lost: the session ended before the run finished (",
-                       status.ok() ? "stream closed" : status.ToString(), ")");
+      a.error = absl::StrCat(
+          "lost: the session ended before the run finished (",
+          status.ok() ? "stream closed" : ScrubString(status.ToString()), ")");
     }
     RIG_LOG(Error) << "agent " << clients_[agent]->address() << ": " << a.error;
     rig::v1::JournalEntry e;
@@ -712,6 +729,24 @@ rig::v1::Report Coordinator::BuildReport() const {
     *verification.add_checks() = check;
     verification.set_status(
         FoldCheckStatus(verification.status(), check.status()));
+  }
+  if (rounds_past_limit_ > 0) {
+    rig::v1::Check* c = verification.add_checks();
+    c->set_name("alongside: rounds past the limit");
+    c->set_status(rounds_past_limit_not_passed_ == 0
+                      ? rig::v1::CHECK_STATUS_PASSED
+                      : rig::v1::CHECK_STATUS_FAILED);
+    c->set_expected("every round passed");
+    c->set_seen(absl::StrCat(rounds_past_limit_not_passed_, " of ",
+                             rounds_past_limit_, " did not pass"));
+    c->set_message(absl::StrCat("alongside: ", rounds_past_limit_,
+                                " rounds past the ", kMaxScenarioRounds,
+                                " the coordinator keeps were counted only (the "
+                                "journal has each): ",
+                                rounds_past_limit_not_passed_,
+                                " did not pass"));
+    verification.set_status(
+        FoldCheckStatus(verification.status(), c->status()));
   }
   *r.mutable_verification() = verification;
   r.set_degraded(lost_ > 0);

@@ -124,6 +124,9 @@ class Coordinator : public SessionListener {
   std::set<BarrierKey> advanced_;             // guarded by mu_
   int lost_ = 0;                              // guarded by mu_
   int64_t refused_ = 0;                       // guarded by mu_
+  // Rounds past kMaxScenarioRounds: counted, not kept.
+  int64_t rounds_past_limit_ = 0;             // guarded by mu_
+  int64_t rounds_past_limit_not_passed_ = 0;  // guarded by mu_
   // The agent told at the VERIFYING barrier to run the global check; -1
   // before. Lost before its result came, the data was not verified.
   int verifier_ = -1;             // guarded by mu_

@@ -12,6 +12,23 @@
 
 namespace rig::coordinator {
 
+absl::Status CheckAgentAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  const bool v6 = !address.empty() && address[0] == '[';
+  if (colon == std::string::npos || colon == 0 ||
+      (v6 && address[colon - 1] != ']') ||
+      (!v6 && address.find(':') != colon) ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 1 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--agents \"", address,
+        "\": an agent is host:port (e.g. 10.0.0.5:7070, [fd00::5]:7070); "
+        "rig-agent listens on port 7070 unless told otherwise"));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<std::string> AgentAddresses(const addrinfo* list, int port) {
   std::set<std::string> addresses;
   for (const addrinfo* a = list; a != nullptr; a = a->ai_next) {

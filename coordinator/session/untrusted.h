@@ -12,11 +12,19 @@
 
 namespace rig::coordinator {
 
-// Bounds on what one run keeps from all agents together; what is dropped
-// past them is counted in the report.
+// Bounds on what one run keeps from all agents together. Breaker events and
+// rounds past them are counted in the report; error samples are samples
+// (the first ones are kept, every error is in the counters).
 inline constexpr int kMaxErrorSamples = 100;
 inline constexpr int kMaxBreakerEvents = 10000;
 inline constexpr int kMaxScenarioRounds = 200000;
+// An offset an agent sends (microseconds since its Start) is taken only in
+// [0, kMaxOffsetUs]: 10^13 us is about 115 days, so sums of offsets stay far
+// from overflowing.
+inline constexpr int64_t kMaxOffsetUs = 10'000'000'000'000;
+inline bool SaneOffsets(int64_t start_us, int64_t end_us) {
+  return start_us >= 0 && start_us <= end_us && end_us <= kMaxOffsetUs;
+}
 
 // Replaces terminal control characters in every string field of `message`,
 // nested messages, lists and maps included: C0 controls and DEL (ESC starts

@@ -131,6 +131,7 @@ class RealRigTest : public ::testing::Test {
     for (int i = 0; i < 3; ++i) {
       int port = 0;
       agents.push_back(StartAgent(absl::StrCat(tag, "-", i), &port));
+      if (agents.back() == nullptr) return out;  // StartAgent said why
       addresses.push_back(absl::StrCat("127.0.0.1:", port));
     }
     const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");

@@ -439,6 +439,9 @@ TEST_F(SecureChannelTest, MutualTlsRequiresAClientCertificate) {
   EXPECT_NE(without->stderr_text.find("rig-coordinator: agent 127.0.0.1:"),
             std::string::npos)
       << without->stderr_text;
+  EXPECT_NE(without->stderr_text.find("requires a client certificate"),
+            std::string::npos)
+      << without->stderr_text;
   auto stranger =
       Run(agent, {},
           {"--tls-ca", Cert("ca.pem"), "--tls-cert", Cert("other_client.pem"),
@@ -470,6 +473,45 @@ TEST_F(SecureChannelTest, WrongTokenIsRejectedAndNeverShown) {
   auto missing = Run({}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, {}, {}, nullptr);
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->exit_code, 4);
+  // A token for an agent that checks none: it runs, with a warning.
+  auto needless =
+      Run({}, {}, {}, {{"RIG_AUTH_TOKEN", "s3cret-token"}}, nullptr);
+  ASSERT_TRUE(needless.ok());
+  EXPECT_EQ(needless->exit_code, 0) << needless->stderr_text;
+  EXPECT_NE(needless->stderr_text.find("requires no token"), std::string::npos)
+      << needless->stderr_text;
+}
+
+// TLS on one side only, or a certificate from another CA: named at once by
+// what is wrong, not after the connect timeout as "no answer".
+TEST_F(SecureChannelTest, MismatchedTlsIsNamedByItsCause) {
+  const std::vector<std::string> tls_agent = {"--tls-cert", Cert("server.pem"),
+                                              "--tls-key", Cert("server.key")};
+  auto plaintext_to_tls = Run(tls_agent, {}, {}, {}, nullptr);
+  ASSERT_TRUE(plaintext_to_tls.ok());
+  EXPECT_EQ(plaintext_to_tls->exit_code, 4);
+  EXPECT_NE(plaintext_to_tls->stderr_text.find(
+                "the port does not speak plaintext gRPC"),
+            std::string::npos)
+      << plaintext_to_tls->stderr_text;
+  auto tls_to_plaintext =
+      Run({}, {}, {"--tls-ca", Cert("ca.pem")}, {}, nullptr);
+  ASSERT_TRUE(tls_to_plaintext.ok());
+  EXPECT_EQ(tls_to_plaintext->exit_code, 4);
+  EXPECT_NE(tls_to_plaintext->stderr_text.find("no TLS handshake"),
+            std::string::npos)
+      << tls_to_plaintext->stderr_text;
+  auto untrusted =
+      Run(tls_agent, {}, {"--tls-ca", Cert("other_ca.pem")}, {}, nullptr);
+  ASSERT_TRUE(untrusted.ok());
+  EXPECT_EQ(untrusted->exit_code, 4);
+  EXPECT_NE(untrusted->stderr_text.find("is not trusted by --tls-ca"),
+            std::string::npos)
+      << untrusted->stderr_text;
+  for (const auto* run : {&plaintext_to_tls, &tls_to_plaintext, &untrusted}) {
+    EXPECT_EQ((*run)->stderr_text.find("no answer within"), std::string::npos)
+        << (*run)->stderr_text;
+  }
 }
 
 TEST_F(SkeletonTest, EveryScenarioPassesThroughTheCoordinatorOnTwoAgents) {
@@ -666,8 +708,41 @@ TEST_F(SkeletonTest, UnreachableAgentIsNamedInOneLine) {
                   "");
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 4);
-  EXPECT_NE(run->stderr_text.find(absl::StrCat(
-                "rig-coordinator: agent 127.0.0.1:", dead_port, ": ")),
+  EXPECT_NE(run->stderr_text.find(
+                absl::StrCat("rig-coordinator: agent 127.0.0.1:", dead_port,
+                             ": no answer within 1s: connection refused")),
+            std::string::npos)
+      << run->stderr_text;
+}
+
+// The agents' address points at something that is not an agent (here the
+// database): named as such at once, not after the connect timeout.
+TEST_F(SkeletonTest, APortThatDoesNotSpeakGrpcIsNamedAtOnce) {
+  const std::string plan = WritePlan(
+      "not-grpc.yaml",
+      absl::StrCat(TargetYaml(), "workload: {kind: oltp_point_select}\n"));
+  const absl::Time start = absl::Now();
+  auto run = Coordinator(
+      {plan, "--agents", absl::StrCat("127.0.0.1:", server_->port()),
+       "--connect-timeout", "20s"},
+      "");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 4);
+  EXPECT_NE(run->stderr_text.find("does not speak plaintext gRPC"),
+            std::string::npos)
+      << run->stderr_text;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(15)) << "waited out 20 s";
+}
+
+TEST_F(SkeletonTest, AnAgentWithoutAPortIsAUsageError) {
+  const std::string plan = WritePlan(
+      "no-port.yaml",
+      absl::StrCat(TargetYaml(), "workload: {kind: oltp_point_select}\n"));
+  auto run = Coordinator({plan, "--agents", "localhost"}, "");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 2);
+  EXPECT_NE(run->stderr_text.find("--agents \"localhost\": an agent is "
+                                  "host:port"),
             std::string::npos)
       << run->stderr_text;
 }

@@ -228,6 +228,13 @@ TEST(PlanTest, APasswordIsNeverTakenFromTheCommandLine) {
   EXPECT_NE(e.find("--set target.password"), std::string::npos) << e;
   EXPECT_NE(e.find("target.password_env"), std::string::npos) << e;
   EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
+  // Nor through the section above it.
+  const std::string whole =
+      ErrorOf("workload: {kind: x}\n", {"target={password: hunter2}"});
+  EXPECT_NE(whole.find("target.password is never taken from the command line"),
+            std::string::npos)
+      << whole;
+  EXPECT_EQ(whole.find("hunter2"), std::string::npos) << whole;
 }
 
 TEST(PlanTest, AKeyGivenTwiceIsRefusedWithBothLines) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <netdb.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace rig::coordinator {
 namespace {
 
@@ -41,6 +43,20 @@ TEST(DiscoveryTest, EveryAddressOfAnAnswerIsKept) {
             (std::vector<std::string>{"10.0.0.5:7070", "10.0.0.7:7070",
                                       "[fd00::5]:7070"}));
   EXPECT_TRUE(AgentAddresses(nullptr, 7070).empty());
+}
+
+TEST(DiscoveryTest, AgentAddressesNeedAPort) {
+  EXPECT_TRUE(CheckAgentAddress("10.0.0.5:7070").ok());
+  EXPECT_TRUE(CheckAgentAddress("localhost:7070").ok());
+  EXPECT_TRUE(CheckAgentAddress("[fd00::5]:7070").ok());
+  for (const char* bad : {"localhost", "localhost:", ":7070", "h:0", "h:65536",
+                          "h:70x", "fd00::5", "[fd00::5]"}) {
+    const absl::Status s = CheckAgentAddress(bad);
+    EXPECT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.message().find(absl::StrCat("--agents \"", bad, "\"")),
+              std::string::npos)
+        << s;
+  }
 }
 
 TEST(DiscoveryTest, BadSpecsAndNamesAreNamed) {

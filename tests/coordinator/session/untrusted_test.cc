@@ -154,11 +154,65 @@ TEST(UntrustedAgentTest, ALyingAgentCannotCorruptTheReportOrTheTerminal) {
   // No escape sequence reaches the terminal or the report.
   const std::string summary = FormatSummary(*report);
   EXPECT_EQ(summary.find('\x1b'), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" message(s) from agents refused"), std::string::npos)
+      << summary;
   EXPECT_EQ(report->DebugString().find("\\033"), std::string::npos);
   EXPECT_EQ(report->agents(0).name().find('\x1b'), std::string::npos);
   for (const auto& line : progress) {
     EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
   }
+}
+
+// An agent that ends its session with an error of its own wording and no
+// result: it is lost, and its words reach the report and the terminal only
+// scrubbed.
+class VanishingAgent final : public rig::v1::AgentService::Service {
+ public:
+  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
+                       rig::v1::AgentInfo* info) override {
+    info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
+    info->set_name("vanishing");
+    info->set_cores(1);
+    info->add_workloads()->set_name("oltp_point_select");
+    return grpc::Status::OK;
+  }
+  grpc::Status Session(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<rig::v1::AgentMessage,
+                               rig::v1::CoordinatorMessage>* stream) override {
+    rig::v1::CoordinatorMessage in;
+    stream->Read(&in);
+    return grpc::Status(grpc::StatusCode::UNKNOWN, std::string("gone") + kEvil);
+  }
+};
+
+TEST(UntrustedAgentTest, ItsOwnErrorWordsAreScrubbedToo) {
+  VanishingAgent service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  auto plan = ParsePlan(
+      "workload: {kind: oltp_point_select}\n"
+      "load: {connections: 1, duration: 1s}\n",
+      "test.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  CoordinatorOptions options;
+  options.agents = {"127.0.0.1:" + std::to_string(port)};
+  Coordinator coord(options, *plan);
+  auto report = coord.Run();
+  server->Shutdown();
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->agents_size(), 1);
+  EXPECT_TRUE(report->agents(0).lost());
+  EXPECT_NE(report->agents(0).error().find("gone"), std::string::npos)
+      << report->agents(0).error();
+  const std::string summary = FormatSummary(*report);
+  EXPECT_EQ(summary.find('\x1b'), std::string::npos) << summary;
+  EXPECT_EQ(report->error().find('\x1b'), std::string::npos);
 }
 
 }  // namespace
