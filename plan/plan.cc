@@ -1,3 +1,9 @@
+// Loading a plan: the bounds and duplicate-key check over the YAML tree,
+// --set overrides, the walk of the tree against the Plan descriptor (with
+// numeric ranges), and the defaults. One job, the plan as text becoming a
+// rig.v1.Plan, in ~650 lines; the defaults are to move into one table with
+// their help text, shared with `plan init` and the README (issue 10).
+
 #include "plan/plan.h"
 
 #include <cerrno>

@@ -1,3 +1,8 @@
+// The HTML report. Over 1,000 lines because it does four jobs today:
+// escaping, a small SVG chart engine, the chart definitions and the page.
+// The planned split (issue 10): report writers behind one interface, charts
+// as a table of specs, one escaper.
+
 #include "coordinator/report/html.h"
 
 #include <algorithm>
@@ -25,7 +30,7 @@
 namespace rig::coordinator {
 namespace {
 
-// How many error samples the page lists; the JSON report has them all.
+// How many error samples the page lists (the JSON report keeps the first 100).
 constexpr int kMaxSamples = 20;
 // Above this many points per series, markers would bury the line (and
 // bloat the page); the polyline and the JSON block still hold every point.

@@ -1,3 +1,10 @@
+// The Coordinator: checks agents, assigns work, runs the sessions with their
+// barriers and liveness, turns agent messages into records and journal lines
+// and decides the verdict. Longer than one job should be (~800 lines): the
+// planned split (docs/design.md) is a session with barriers and liveness, an
+// assigner beside split.cc, a recorder for messages and the journal, and a
+// verdict with one exit-code enum.
+
 #include "coordinator/session/coordinator.h"
 
 #include <algorithm>
