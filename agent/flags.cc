@@ -32,6 +32,12 @@ const std::vector<SettingSpec>& AgentFlags() {
          "address (host:port): for Kubernetes probes when --tls-cert is set, "
          "since the kubelet's gRPC probes cannot speak TLS. Nothing else is "
          "served there. Empty = off."},
+        {"max-connections", "RIG_MAX_CONNECTIONS", "10000",
+         "Refuse a run that asks this agent for more database connections "
+         "(each is a thread and its buffers)."},
+        {"start-timeout", "RIG_START_TIMEOUT", "10s",
+         "Close a session whose first message (Start) has not come within "
+         "this, so silent peers hold no server thread."},
         {"db-driver", "RIG_DB_DRIVER", db::kDefaultDriver,
          "Database client library: mariadb (MariaDB Connector/C, the "
          "default; needed for target.tls) or cppconn (mysqlcppconn)."},

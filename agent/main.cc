@@ -84,6 +84,17 @@ int main(int argc, char** argv) {
   rig::agent::AgentOptions options;
   options.name = settings->Get("name");
   options.token_required = !security->token.empty();
+  auto max_connections = settings->GetInt("max-connections");
+  if (!max_connections.ok() || *max_connections < 1 ||
+      *max_connections > 1000000) {
+    return Fail("--max-connections takes a number from 1 to 1000000");
+  }
+  options.max_connections = static_cast<int>(*max_connections);
+  auto start_timeout = settings->GetDuration("start-timeout");
+  if (!start_timeout.ok() || *start_timeout <= absl::ZeroDuration()) {
+    return Fail("--start-timeout takes a positive duration, e.g. 10s");
+  }
+  options.start_timeout = *start_timeout;
   // gRPC health service for Kubernetes probes: "" (liveness) serves while
   // the process runs; "rig.v1.AgentService" (readiness) only while idle.
   grpc::EnableDefaultHealthCheckService(true);

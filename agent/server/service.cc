@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -89,13 +90,55 @@ void AgentServiceImpl::CancelActiveRun(const std::string& reason) {
 grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
                                        Stream* stream) {
   rig::v1::CoordinatorMessage first;
-  if (!stream->Read(&first)) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "stream closed before Start");
+  bool got_first = false;
+  bool timed_out = false;
+  {
+    // The first Read waits for a peer that may never write: a guard cancels
+    // the call after start_timeout.
+    std::mutex first_mu;
+    std::condition_variable first_cv;
+    bool read_done = false;
+    std::thread guard([&] {
+      std::unique_lock<std::mutex> lock(first_mu);
+      if (!first_cv.wait_for(lock,
+                             absl::ToChronoNanoseconds(options_.start_timeout),
+                             [&] { return read_done; })) {
+        timed_out = true;
+        context->TryCancel();
+      }
+    });
+    got_first = stream->Read(&first);
+    {
+      std::lock_guard<std::mutex> lock(first_mu);
+      read_done = true;
+    }
+    first_cv.notify_all();
+    guard.join();
+  }
+  if (!got_first) {
+    if (timed_out) {
+      RIG_LOG(Warning) << "closed a session from " << context->peer()
+                       << ": no Start within "
+                       << absl::FormatDuration(options_.start_timeout);
+    }
+    return grpc::Status(
+        grpc::StatusCode::CANCELLED,
+        timed_out ? absl::StrCat("no Start within ",
+                                 absl::FormatDuration(options_.start_timeout))
+                  : std::string("stream closed before Start"));
   }
   if (!first.has_start()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "the first message of a session must be Start");
+  }
+  if (const int asked = first.start().assignment().connections();
+      asked > options_.max_connections || asked < 0) {
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("the run asks this agent for ", asked,
+                     " database connections; it allows at most ",
+                     options_.max_connections,
+                     " (rig-agent --max-connections)"));
   }
   std::string name;
   {

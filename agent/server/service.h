@@ -31,6 +31,12 @@ struct AgentOptions {
   int cores = 0;
   // Reported in GetInfo: coordinators must send a bearer token.
   bool token_required = false;
+  // A Start asking for more database connections (a thread each) is
+  // refused: any peer that passes the channel's checks may send one.
+  int max_connections = 10000;
+  // A session whose first message (Start) has not come by then is closed,
+  // so that silent peers cannot hold the server's threads.
+  absl::Duration start_timeout = absl::Seconds(10);
 };
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {

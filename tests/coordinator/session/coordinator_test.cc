@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -32,12 +33,14 @@ struct InProcessAgent {
   explicit InProcessAgent(const std::string& name,
                           const agent::WorkloadRegistry* workloads =
                               &agent::WorkloadRegistry::Default(),
-                          int cores = 0)
+                          int cores = 0,
+                          std::function<void(agent::AgentOptions&)> tweak = {})
       : states(agent::StateRegistry::Standard()) {
     agent::AgentOptions options;
     options.name = name;
     options.cores = cores;
     options.close_grace = absl::Seconds(2);
+    if (tweak) tweak(options);
     service = std::make_unique<agent::AgentServiceImpl>(options, &driver,
                                                         workloads, &states);
     grpc::ServerBuilder builder;
@@ -474,6 +477,68 @@ TEST(SessionTest, StagesChangeTheRateOnTheTimeline) {
   ASSERT_GT(n_second, 1);
   EXPECT_NEAR(first / n_first, 200, 30);
   EXPECT_NEAR(second / n_second, 800, 80);
+}
+
+// An agent takes orders from any peer that passes the channel's checks:
+// it bounds what one may ask of it.
+TEST(SessionTest, AnAgentRefusesMoreConnectionsThanItsLimit) {
+  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), 0,
+                   [](agent::AgentOptions& o) { o.max_connections = 4; });
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  coordinator::Coordinator coord(options, TestPlan(100000, "1s"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_NE(report->agents(0).error().find(
+                "the run asks this agent for 100000 database connections; "
+                "it allows at most 4 (rig-agent --max-connections)"),
+            std::string::npos)
+      << report->agents(0).error();
+  EXPECT_EQ(a.driver.connects.load(), 0);
+  // The agent is free for a run within its limit.
+  coordinator::Coordinator again(options, TestPlan(4, "200ms"));
+  auto ok = again.Run();
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status(), rig::v1::RUN_STATUS_PASSED) << ok->error();
+}
+
+// Peers that open a session and never send Start hold no server thread for
+// long, and the agent serves a real run afterwards.
+TEST(SessionTest, SessionsThatNeverSendStartAreClosed) {
+  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), 0,
+                   [](agent::AgentOptions& o) {
+                     o.start_timeout = absl::Milliseconds(300);
+                   });
+  auto channel =
+      grpc::CreateChannel(a.address(), grpc::InsecureChannelCredentials());
+  auto stub = rig::v1::AgentService::NewStub(channel);
+  constexpr int kSilent = 50;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReaderWriter<
+      rig::v1::CoordinatorMessage, rig::v1::AgentMessage>>>
+      streams;
+  for (int i = 0; i < kSilent; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    streams.push_back(stub->Session(contexts.back().get()));
+  }
+  // Each is ended by the agent, within the timeout and some slack.
+  int closed = 0;
+  for (auto& s : streams) {
+    rig::v1::AgentMessage m;
+    EXPECT_FALSE(s->Read(&m));
+    const grpc::Status status = s->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED)
+        << status.error_message();
+    ++closed;
+  }
+  EXPECT_EQ(closed, kSilent);
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  coordinator::Coordinator coord(options, TestPlan(2, "200ms"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_PASSED) << report->error();
 }
 
 TEST(SessionTest, PartialStartGoesOnWithTheAgentsThatAnswer) {
