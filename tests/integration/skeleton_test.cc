@@ -1,5 +1,8 @@
 // The walking skeleton end to end with real parts: a private MariaDB started
 // here, two rig-agent processes and rig-coordinator, as a user runs them.
+// Still several themes (~840 lines: runs, losses, signals, TLS, scenarios,
+// CLI errors); new themes go to a file of their own on real_rig.h, as
+// liveness_test.cc and verdict_test.cc did.
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,6 +1,7 @@
 // Error classes, backoff and the circuit breaker. Time is a FakeClock moved
 // by the tests; threads are synchronised with futures and
-// FakeClock::BlockUntilWaiters, never with sleeps.
+// FakeClock::BlockUntilWaiters, never with sleeps. Three units in one file
+// (~750 lines): to split into one test file per unit of agent/resilience/.
 
 #include <gtest/gtest.h>
 
