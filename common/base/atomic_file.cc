@@ -22,6 +22,17 @@ std::string DirOf(const std::string& path) {
 
 }  // namespace
 
+int WriteAll(int fd, absl::string_view data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents,
                                  absl::string_view what) {
@@ -47,16 +58,9 @@ absl::Status WriteFileAtomically(const std::string& path,
                                             ": ", step,
                                             " failed: ", std::strerror(err)));
   };
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      close(fd);
-      return fail("write", err);
-    }
-    done += static_cast<size_t>(n);
+  if (const int err = WriteAll(fd, contents); err != 0) {
+    close(fd);
+    return fail("write", err);
   }
   if (fsync(fd) != 0) {
     const int err = errno;

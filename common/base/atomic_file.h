@@ -14,6 +14,10 @@
 
 namespace rig {
 
+// Writes all of `data` to `fd` (retrying short writes and EINTR): 0, or the
+// errno of the write that failed.
+int WriteAll(int fd, absl::string_view data);
+
 // `what` names the file in errors ("JSON report").
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view contents,

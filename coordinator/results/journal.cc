@@ -7,10 +7,20 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/atomic_file.h"
 #include "common/base/logging.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace rig::coordinator {
+namespace {
+
+// Only a regular file is emptied or cut back (not /dev/full, not a pipe).
+bool IsRegularFile(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
     const std::string& path) {
@@ -25,9 +35,7 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(
 Journal::~Journal() { std::fclose(file_); }
 
 void Journal::Begin() {
-  struct stat st;
-  if (fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode) &&
-      ftruncate(fileno(file_), 0) != 0) {
+  if (IsRegularFile(fileno(file_)) && ftruncate(fileno(file_), 0) != 0) {
     Fail(absl::StrCat("cannot empty it: ", std::strerror(errno)));
   }
   whole_bytes_ = 0;
@@ -49,20 +57,10 @@ void Journal::Write(const rig::v1::JournalEntry& entry) {
   // write(2), not stdio: nothing stays in a buffer to come out later (at
   // fclose) after a failed write, and a torn line is cut off again.
   const int fd = fileno(file_);
-  size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      struct stat st;
-      if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-        (void)ftruncate(fd, whole_bytes_);
-      }
-      Fail(std::strerror(err));
-      return;
-    }
-    done += static_cast<size_t>(n);
+  if (const int err = WriteAll(fd, line); err != 0) {
+    if (IsRegularFile(fd)) (void)ftruncate(fd, whole_bytes_);
+    Fail(std::strerror(err));
+    return;
   }
   whole_bytes_ += static_cast<off_t>(line.size());
 }

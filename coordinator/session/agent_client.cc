@@ -37,62 +37,63 @@ AgentClient::~AgentClient() {
 // Why a connection to an agent failed, in words a user can act on, from
 // gRPC's status message (its wording is not an API: what is not recognised
 // is passed on as it is).
-std::string ExplainConnectError(const std::string& address, bool tls,
-                                const std::string& grpc_message) {
+ConnectFailure ExplainConnectError(const std::string& address, bool tls,
+                                   const std::string& grpc_message) {
   auto has = [&](absl::string_view s) {
     return absl::StrContains(grpc_message, s);
   };
   if (has("Connection refused")) {
-    return "connection refused: nothing listens there (is rig-agent running, "
-           "with --listen on an address this host can reach?)";
+    return {
+        "connection refused: nothing listens there (is rig-agent "
+        "running, with --listen on an address this host can reach?)",
+        true};
   }
   if (has("CERTIFICATE_VERIFY_FAILED") || has("certificate verify failed")) {
-    return absl::StrCat(
-        "its TLS certificate is not trusted by --tls-ca, or does not carry "
-        "the name ",
-        address.substr(0, address.rfind(':')),
-        " (set --tls-server-name to the name it carries)");
+    return {absl::StrCat(
+                "its TLS certificate is not trusted by --tls-ca, or does not "
+                "carry the name ",
+                address.substr(0, address.rfind(':')),
+                " (set --tls-server-name to the name it carries)"),
+            false};
   }
   if (has("CERTIFICATE_REQUIRED") || has("certificate required") ||
       has("HANDSHAKE_FAILURE") || has("handshake failure")) {
-    return "the TLS handshake was refused: the agent requires a client "
-           "certificate (--tls-cert and --tls-key, signed by the agent's "
-           "--tls-ca)";
+    return {
+        "the TLS handshake was refused: the agent requires a client "
+        "certificate (--tls-cert and --tls-key, signed by the agent's "
+        "--tls-ca)",
+        false};
   }
   if (tls && (has("WRONG_VERSION_NUMBER") || has("Handshake failed") ||
               has("handshake failed"))) {
-    return "no TLS handshake: the agent serves plaintext (drop --tls-ca), or "
-           "the port does not speak gRPC";
+    return {
+        "no TLS handshake: the agent serves plaintext (drop --tls-ca), "
+        "or the port does not speak gRPC",
+        false};
   }
   if (tls && (has("Socket closed") || has("Connection reset"))) {
     // What a TLS 1.3 client sees when the server refuses its (missing)
     // certificate after the handshake, and when a plaintext server hangs up.
-    return "the TLS handshake did not complete: the agent requires a client "
-           "certificate (give --tls-cert and --tls-key, signed by the "
-           "agent's --tls-ca), or it serves plaintext (drop --tls-ca)";
+    return {
+        "the TLS handshake did not complete: the agent requires a "
+        "client certificate (give --tls-cert and --tls-key, signed by "
+        "the agent's --tls-ca), or it serves plaintext (drop --tls-ca)",
+        false};
   }
   if (!tls &&
       (has("Socket closed") || has("Connection reset") ||
        has("Failed parsing HTTP/2") ||
        has("Trying to connect an http1.x server") || has("Broken pipe") ||
        has("FRAME_SIZE_ERROR") || has("PROTOCOL_ERROR"))) {
-    return "the port does not speak plaintext gRPC: the agent serves TLS "
-           "(give --tls-ca), or another server (a database?) listens there";
+    return {
+        "the port does not speak plaintext gRPC: the agent serves TLS "
+        "(give --tls-ca), or another server (a database?) listens there",
+        false};
   }
-  return absl::StrCat("cannot connect: ", grpc_message);
+  // Not recognised: gRPC's words as they are, and tried again.
+  return {absl::StrCat("cannot connect: ", grpc_message), true,
+          /*recognised=*/false};
 }
-
-namespace {
-
-// The explanation, with gRPC's own words after it for whoever digs deeper.
-std::string Explained(const std::string& address, bool tls,
-                      const std::string& grpc_message) {
-  const std::string why = ExplainConnectError(address, tls, grpc_message);
-  if (absl::StartsWith(why, "cannot connect: ")) return why;
-  return absl::StrCat(why, " [gRPC: ", grpc_message, "]");
-}
-
-}  // namespace
 
 absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
     absl::Duration timeout) {
@@ -121,11 +122,15 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
       return info;
     }
     if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      const std::string grpc_message = ScrubString(status.error_message());
+      const ConnectFailure failure =
+          ExplainConnectError(address_, tls, grpc_message);
+      // gRPC's own words follow a recognised cause, for whoever digs deeper.
       const std::string why =
-          Explained(address_, tls, ScrubString(status.error_message()));
-      const bool transient = absl::StartsWith(why, "connection refused") ||
-                             absl::StartsWith(why, "cannot connect");
-      if (!transient) {
+          failure.recognised
+              ? absl::StrCat(failure.why, " [gRPC: ", grpc_message, "]")
+              : failure.why;
+      if (!failure.may_pass) {
         return absl::UnavailableError(
             absl::StrCat("agent ", address_, ": ", why));
       }

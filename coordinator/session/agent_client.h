@@ -30,9 +30,15 @@ class SessionListener {
 };
 
 // Why a connection to the agent at `address` failed, from gRPC's status
-// message, in words a user can act on; `tls`: this end speaks TLS.
-std::string ExplainConnectError(const std::string& address, bool tls,
-                                const std::string& grpc_message);
+// message (its wording is not an API), in words a user can act on; `tls`:
+// this end speaks TLS.
+struct ConnectFailure {
+  std::string why;
+  bool may_pass = false;   // e.g. connection refused: an agent still starting
+  bool recognised = true;  // false: `why` is gRPC's message as it is
+};
+ConnectFailure ExplainConnectError(const std::string& address, bool tls,
+                                   const std::string& grpc_message);
 
 class AgentClient {
  public:
@@ -45,7 +51,7 @@ class AgentClient {
   const std::string& address() const { return address_; }
 
   // Unary, with a deadline. Errors name the agent's address.
-  // (ExplainConnectError below says what each failure means.)
+  // (ExplainConnectError above says what each failure means.)
   // Connection failures that may pass (connection refused: an agent still
   // starting) are tried again until `timeout`; others (TLS on one side only,
   // a port that does not speak gRPC, an untrusted certificate) fail at once.

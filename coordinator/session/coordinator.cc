@@ -272,11 +272,6 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   {
     std::unique_lock<std::mutex> lock(mu_);
     started_ = true;
-    // Agents not started at all count as ended.
-    for (size_t i = 0; i < clients_.size(); ++i) {
-      if (!agents_[i].ended && !agents_[i].error.empty())
-        agents_[i].ended = true;
-    }
     cv_.wait(lock, [this] {
       for (const auto& a : agents_) {
         if (!a.ended) return false;

@@ -12,9 +12,10 @@
 
 namespace rig::coordinator {
 
-// Bounds on what one run keeps from all agents together. Breaker events and
-// rounds past them are counted in the report; error samples are samples
-// (the first ones are kept, every error is in the counters).
+// Bounds on what one run keeps from all agents together. Breaker events past
+// theirs are refused and counted (agent_messages_refused); rounds past theirs
+// are journaled and counted into one verification check; error samples are
+// samples (the first ones are kept, every error is in the counters).
 inline constexpr int kMaxErrorSamples = 100;
 inline constexpr int kMaxBreakerEvents = 10000;
 inline constexpr int kMaxScenarioRounds = 200000;

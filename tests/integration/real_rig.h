@@ -66,6 +66,15 @@ class RealRigTest : public ::testing::Test {
     delete dir_;
   }
 
+  // The port after `marker` ("... on 127.0.0.1:") in the log; 0 if absent.
+  static int PortInLog(const std::string& log_path, const std::string& marker) {
+    const std::string log = testing::ReadFile(log_path);
+    const size_t at = log.find(marker);
+    return at == std::string::npos
+               ? 0
+               : std::atoi(log.c_str() + at + marker.size());
+  }
+
   // Starts rig-agent on 127.0.0.1 port 0 (the kernel picks a free port,
   // so parallel tests never race for one) and sets *port to the port it
   // bound, read from its "listening on" log line (bounded: 30 s).
@@ -81,15 +90,9 @@ class RealRigTest : public ::testing::Test {
     EXPECT_TRUE(agent.ok()) << agent.status();
     if (!agent.ok()) return nullptr;
     *port = 0;
-    const std::string marker = " listening on 127.0.0.1:";
     for (int i = 0; i < 600 && *port == 0; ++i) {
-      const std::string log = testing::ReadFile((*agent)->log_path());
-      const size_t at = log.find(marker);
-      if (at != std::string::npos) {
-        *port = std::atoi(log.c_str() + at + marker.size());
-        break;
-      }
-      if (!(*agent)->Running()) break;
+      *port = PortInLog((*agent)->log_path(), " listening on 127.0.0.1:");
+      if (*port > 0 || !(*agent)->Running()) break;
       absl::SleepFor(absl::Milliseconds(50));
     }
     EXPECT_GT(*port, 0) << name << " did not say where it listens: "

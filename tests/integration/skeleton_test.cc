@@ -364,12 +364,9 @@ TEST_F(SecureChannelTest, HealthListenServesOnlyTheHealthServiceInPlaintext) {
   ASSERT_TRUE(agent);
   // The health port the kernel picked, from the agent's log (written before
   // "listening on", which StartAgent waited for).
-  const std::string log = testing::ReadFile(agent->log_path());
-  const std::string marker = "health service (plaintext) on 127.0.0.1:";
-  ASSERT_NE(log.find(marker), std::string::npos) << log;
   const int health_port =
-      std::atoi(log.c_str() + log.find(marker) + marker.size());
-  ASSERT_GT(health_port, 0);
+      PortInLog(agent->log_path(), "health service (plaintext) on 127.0.0.1:");
+  ASSERT_GT(health_port, 0) << testing::ReadFile(agent->log_path());
   // What the kubelet does: plaintext grpc.health.v1 Check, no token.
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port),
                                      grpc::InsecureChannelCredentials());

@@ -52,15 +52,20 @@ TEST(ScrubTest, EveryStringFieldOfAMessageIsScrubbed) {
   EXPECT_EQ(m.result().latency(), std::string("\x1b\x00\x01", 3));
 }
 
+// What both fake agents answer to GetInfo: enough to be given a run.
+void AnswerGetInfo(const std::string& name, rig::v1::AgentInfo* info) {
+  info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
+  info->set_name(name);
+  info->set_cores(1);
+  info->add_workloads()->set_name("oltp_point_select");
+}
+
 class LyingAgent final : public rig::v1::AgentService::Service {
  public:
   grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
                        rig::v1::AgentInfo* info) override {
-    info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
-    info->set_name(std::string("liar") + kEvil);
+    AnswerGetInfo(std::string("liar") + kEvil, info);
     info->set_version(kEvil);
-    info->set_cores(1);
-    info->add_workloads()->set_name("oltp_point_select");
     return grpc::Status::OK;
   }
 
@@ -170,10 +175,7 @@ class VanishingAgent final : public rig::v1::AgentService::Service {
  public:
   grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
                        rig::v1::AgentInfo* info) override {
-    info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
-    info->set_name("vanishing");
-    info->set_cores(1);
-    info->add_workloads()->set_name("oltp_point_select");
+    AnswerGetInfo("vanishing", info);
     return grpc::Status::OK;
   }
   grpc::Status Session(
