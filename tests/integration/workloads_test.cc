@@ -168,7 +168,22 @@ TEST_P(OltpWorkloadTest, SendsItsStatementsPerOperationAsTheServerCountsThem) {
   // The tables first (loading counts INSERTs), then the measured run on
   // them. One connection: no deadlock, so no retried statement.
   Run(workload + ", prepare: recreate}\nload: {duration: 100ms}\n", 1);
-  const auto before = ComCounters();
+  // The server adds a closed connection's counters to the global ones as it
+  // goes away, after the client has returned: wait until the first run's
+  // connection is gone and the counters hold still (seen in CI: 36 UPDATEs
+  // of the first run counted after the snapshot).
+  // (The PROCESSLIST query is itself a Com_select: the counters are read
+  // twice after it.)
+  auto before = ComCounters();
+  for (int i = 0; i < 50; ++i) {
+    const bool gone =
+        Sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
+            "USER = '" +
+            server_->user() + "'") == "0";
+    before = ComCounters();
+    absl::SleepFor(absl::Milliseconds(50));
+    if (gone && ComCounters() == before) break;
+  }
   std::string samples;
   const rig::v1::RunResult r =
       Run(workload + ", prepare: skip}\nload: {duration: 2s}\n", 1, &samples);
@@ -184,11 +199,13 @@ TEST_P(OltpWorkloadTest, SendsItsStatementsPerOperationAsTheServerCountsThem) {
     const auto it = shape.per_op.find(name);
     const int expected = it == shape.per_op.end() ? 0 : it->second;
     per_op_total += expected;
-    // A few statements beside the operations: the session's set-up, an
-    // operation cut short when the load stops. One statement more or less
-    // per operation is hundreds off.
-    EXPECT_NEAR(static_cast<double>(delta), static_cast<double>(expected) * ops,
-                20)
+    // A few statements beside the measured operations: the session's set-up,
+    // an operation cut short when the load stops, and those the load ran
+    // between its start and the moment measuring began (a few ms, longer on
+    // a loaded machine: 39 point selects seen in CI). One statement more or
+    // less per operation is >= 5% off.
+    const double want = static_cast<double>(expected) * ops;
+    EXPECT_NEAR(static_cast<double>(delta), want, 20 + 0.005 * want)
         << "Com_" << name << ": " << delta << " for " << ops << " ops";
   }
   // Our own count of statements agrees (the operation cut short when the
