@@ -37,6 +37,7 @@
 #include "coordinator/session/coordinator.h"
 #include "coordinator/session/discovery.h"
 #include "plan/plan.h"
+#include "plan/schema.h"
 
 namespace {
 
@@ -47,7 +48,8 @@ constexpr char kUsage[] =
     "Usage: rig-coordinator [--plan] PLAN.yaml --agents HOST:PORT[,...] "
     "[settings]\n"
     "       rig-coordinator plan validate PLAN.yaml\n"
-    "       rig-coordinator plan init [--workload NAME] [NEW.yaml]\n\n"
+    "       rig-coordinator plan init [--workload NAME] [NEW.yaml]\n"
+    "       rig-coordinator plan reference   (every plan key, Markdown)\n\n"
     "Runs a test plan on rig-agents and prints the merged result; writes the\n"
     "JSON report to the plan's report.json. The database password is read\n"
     "from the variable named by the plan's target.password_env\n"
@@ -80,7 +82,7 @@ std::vector<rig::v1::WorkloadInfo> Workloads() {
 // The plan, with every check that needs no agent.
 absl::StatusOr<rig::v1::Plan> LoadAndValidate(
     const std::string& path, const std::vector<std::string>& overrides) {
-  auto plan = rig::coordinator::LoadPlanFile(path, overrides);
+  auto plan = rig::plan::LoadPlanFile(path, overrides);
   if (!plan.ok()) return plan.status();
   std::ifstream in(path);
   std::stringstream text;
@@ -105,8 +107,7 @@ absl::StatusOr<rig::v1::Plan> LoadAndValidate(
   if (auto c = rig::agent::ErrorClassifier::Create(
           plan->resilience().error_classes());
       !c.ok()) {
-    const int line =
-        rig::coordinator::KeyLine(text.str(), "resilience.error_classes");
+    const int line = rig::plan::KeyLine(text.str(), "resilience.error_classes");
     return absl::InvalidArgumentError(
         absl::StrCat(path, line > 0 ? absl::StrCat(":", line) : "", ": ",
                      c.status().message()));
@@ -161,9 +162,13 @@ int PlanCommand(const rig::Settings& settings,
                                          "\" is not a workload (workloads: ",
                                          absl::StrJoin(names, ", "), ")"));
   }
+  if (what == "reference" && args.size() == 2) {
+    std::cout << rig::plan::PlanReferenceMarkdown();
+    return 0;
+  }
   return Fail(kExitUsage,
               "usage: rig-coordinator plan validate PLAN.yaml | plan init "
-              "[--workload NAME] [NEW.yaml]");
+              "[--workload NAME] [NEW.yaml] | plan reference");
 }
 
 // Agents inside this process (--local N), on 127.0.0.1 ports of their own.

@@ -6,16 +6,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/base/sql_identifier.h"
 #include "coordinator/results/thresholds.h"
 #include "plan/plan.h"
+#include "plan/schema.h"
 
 namespace rig::coordinator {
 namespace {
 
 std::string Where(const std::string& path, const std::string& yaml,
                   const std::string& key) {
-  const int line = KeyLine(yaml, key);
+  const int line = rig::plan::KeyLine(yaml, key);
   return line > 0 ? absl::StrCat(path, ":", line) : path;
 }
 
@@ -151,97 +153,100 @@ absl::Status ValidatePlanSemantics(
   return absl::OkStatus();
 }
 
-std::string InitPlan(const rig::v1::WorkloadInfo& w) {
-  std::string options;
-  if (w.name() == "sql") {
-    options =
-        "  options:\n"
-        "    setup: [\"CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, "
-        "v VARCHAR(64))\"]\n"
-        "    cleanup: [\"DROP TABLE IF EXISTS kv\"]\n"
-        "    statements:\n"
-        "      - \"INSERT INTO kv VALUES ({seq}, {name}) ON DUPLICATE KEY "
-        "UPDATE v = {name}\"\n"
-        "      - \"SELECT v FROM kv WHERE id = {hot}\"\n"
-        "    params:\n"
-        "      seq: {type: sequence, start: 1}\n"
-        "      hot: {type: zipfian, min: 1, max: 100000, exp: 0.8}\n"
-        "      name: {type: string, length: 16}\n"
-        "    transaction: true\n";
-  } else if (w.options_size() > 0) {
-    options = "  options:            # uncomment to change a default\n";
-    for (const auto& o : w.options()) {
-      absl::StrAppend(&options, "    # ", o.name(), ": ",
-                      o.default_value().empty() ? "~" : o.default_value(),
-                      "   # ", o.type(), ": ", o.help(), "\n");
+namespace {
+
+// `text` as comment lines of at most ~76 columns, indented.
+std::string Comment(absl::string_view text, const std::string& indent) {
+  std::string out;
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && indent.size() + line.size() + word.size() > 74) {
+      absl::StrAppend(&out, indent, "#", line, "\n");
+      line.clear();
     }
-  } else {
-    options = "  options: {}\n";
+    absl::StrAppend(&line, " ", word);
   }
-  return absl::StrCat(
+  if (!line.empty()) absl::StrAppend(&out, indent, "#", line, "\n");
+  return out;
+}
+
+// The workload's options block: the sql workload's example, or each
+// declared option commented out with its default.
+std::string InitOptions(const rig::v1::WorkloadInfo& w,
+                        const std::string& indent) {
+  if (w.name() == "sql") {
+    return absl::StrCat(
+        indent, "options:\n", indent,
+        "  setup: [\"CREATE TABLE IF NOT EXISTS kv (id BIGINT PRIMARY KEY, "
+        "v VARCHAR(64))\"]\n",
+        indent, "  cleanup: [\"DROP TABLE IF EXISTS kv\"]\n", indent,
+        "  statements:\n", indent,
+        "    - \"INSERT INTO kv VALUES ({seq}, {name}) ON DUPLICATE KEY "
+        "UPDATE v = {name}\"\n",
+        indent, "    - \"SELECT v FROM kv WHERE id = {hot}\"\n", indent,
+        "  params:\n", indent, "    seq: {type: sequence, start: 1}\n", indent,
+        "    hot: {type: zipfian, min: 1, max: 100000, exp: 0.8}\n", indent,
+        "    name: {type: string, length: 16}\n", indent,
+        "  transaction: true\n");
+  }
+  if (w.options_size() == 0) return absl::StrCat(indent, "options: {}\n");
+  std::string out = absl::StrCat(indent, "options:\n");
+  for (const auto& o : w.options()) {
+    absl::StrAppend(
+        &out, Comment(absl::StrCat(o.type(), ": ", o.help()), indent + "  "),
+        indent, "  # ", o.name(), ": ",
+        o.default_value().empty() ? "~" : o.default_value(), "\n");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string InitPlan(const rig::v1::WorkloadInfo& w) {
+  std::string out = absl::StrCat(
       "# A plan for rig-coordinator (", w.name(), ").\n# ", w.description(),
       "\n#\n"
       "# Every key is optional except workload.kind; the values shown are the\n"
-      "# defaults. Check it with: rig-coordinator plan validate FILE\n"
-      "name: ",
-      w.name(),
-      "\n"
-      "target:\n"
-      "  host: 127.0.0.1\n"
-      "  port: 4000            # TiDB; MySQL and MariaDB listen on 3306\n"
-      "  user: root\n"
-      "  password_env: RIG_DB_PASSWORD   # the password is read from this "
-      "variable\n"
-      "  database: rig\n"
-      "  session_vars: {}      # e.g. {tidb_txn_mode: pessimistic}\n"
-      "  connect_timeout: 5s\n"
-      "  read_timeout: 30s\n"
-      "workload:\n"
-      "  kind: ",
-      w.name(),
-      "\n"
-      "  tables: 1\n"
-      "  table_size: 10000\n"
-      "  prepare: create       # create | skip | recreate\n"
-      "  cleanup: false        # drop the tables after the run\n",
-      options,
-      "load:\n"
-      "  connections: 4        # total, split across the agents\n"
-      "  rate: 0               # total ops/s; 0 = as fast as possible (closed "
-      "model)\n"
-      "  arrival: constant     # constant | poisson (open model)\n"
-      "  duration: 10s\n"
-      "  warmup: 0s\n"
-      "  think_time: 0s\n"
-      "  report_interval: 1s\n"
-      "  # stages: [{duration: 30s, rate: 1000}, {duration: 30s, rate: 4000, "
-      "ramp: true}]\n"
-      "resilience:\n"
-      "  retry: {max_attempts: 3, initial_backoff: 50ms, max_backoff: 2s, "
-      "jitter: 0.2}\n"
-      "  circuit_breaker: {failure_threshold: 20, failure_rate: 0.5, "
-      "min_requests: 20,\n"
-      "                    window: 10s, open_for: 5s, half_open_probes: 3}\n"
-      "  error_classes: {}     # e.g. {1062: other}\n",
-      absl::StartsWith(w.name(), "scenario/")
-          ? ""
-          : "# Correctness scenarios repeated while the load runs, each on "
-            "its\n"
-            "# own connections and tables (see the README, Scenarios):\n"
-            "# alongside:\n"
-            "#   - {kind: scenario/isolation, every: 10s}\n"
-            "#   - {kind: scenario/deadlock, every: 30s, agents: 1}\n",
-      "agents:\n"
-      "  on_agent_loss: abort  # abort | continue\n"
-      "  max_lost_agents: 0\n"
-      "  heartbeat_interval: 1s\n"
-      "  heartbeat_timeout: 5s\n"
-      "thresholds:\n"
-      "  - \"p99 < 100ms\"\n"
-      "  - \"error_rate < 0.01\"\n"
-      "report:\n"
-      "  json: report.json\n"
-      "  html: report.html\n");
+      "# defaults, the commented ones examples. Check it with:\n"
+      "#   rig-coordinator plan validate FILE\n");
+  std::vector<std::string> open;  // the sections written so far
+  for (const rig::plan::PlanKey& k : rig::plan::PlanKeys()) {
+    const std::string path = k.path;
+    if (absl::StrContains(path, "*")) continue;  // each entry's keys
+    std::vector<std::string> parts = absl::StrSplit(path, '.');
+    const std::string name = parts.back();
+    parts.pop_back();
+    std::string value = k.value;
+    bool commented = false;
+    if (path == "name" || path == "workload.kind") {
+      value = w.name();
+    } else if (path == "alongside" && IsScenario(w.name())) {
+      continue;
+    } else if (path != "workload.options" && value.empty()) {
+      if (*k.example == '\0') continue;
+      value = k.example;
+      commented = !k.init_writes_example;
+    }
+    // Open the sections this key is in.
+    size_t same = 0;
+    while (same < open.size() && same < parts.size() &&
+           open[same] == parts[same]) {
+      ++same;
+    }
+    open.resize(same);
+    for (size_t i = same; i < parts.size(); ++i) {
+      absl::StrAppend(&out, std::string(2 * i, ' '), parts[i], ":\n");
+      open.push_back(parts[i]);
+    }
+    const std::string indent(2 * parts.size(), ' ');
+    if (path == "workload.options") {
+      absl::StrAppend(&out, InitOptions(w, indent));
+      continue;
+    }
+    absl::StrAppend(&out, Comment(k.help, indent), indent,
+                    commented ? "# " : "", name, ": ", value, "\n");
+  }
+  return out;
 }
 
 }  // namespace rig::coordinator

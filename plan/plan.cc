@@ -1,8 +1,7 @@
 // Loading a plan: the bounds and duplicate-key check over the YAML tree,
 // --set overrides, the walk of the tree against the Plan descriptor (with
-// numeric ranges), and the defaults. One job, the plan as text becoming a
-// rig.v1.Plan, in ~650 lines; the defaults are to move into one table with
-// their help text, shared with `plan init` and the README (issue 10).
+// numeric ranges from plan/schema.h), and applying the defaults from that
+// table. One job, the plan as text becoming a rig.v1.Plan.
 
 #include "plan/plan.h"
 
@@ -26,41 +25,17 @@
 #include "common/base/proto_duration.h"
 #include "common/base/status_macros.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "plan/schema.h"
 #include "yaml-cpp/yaml.h"
 
-namespace rig::coordinator {
+namespace rig::plan {
 namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
-
-// Allowed ranges of numeric plan fields, by key path.
-struct Range {
-  double min;
-  double max;
-};
-const std::map<std::string, Range>& Ranges() {
-  static const auto* ranges = new std::map<std::string, Range>{
-      {"target.port", {1, 65535}},
-      {"workload.tables", {1, 100000}},
-      {"workload.table_size", {1, 1e12}},
-      {"workload.prepare_batch_size", {1, 100000}},
-      {"load.connections", {1, 100000}},
-      {"load.rate", {0, 1e9}},
-      {"load.stages.rate", {0, 1e9}},
-      {"resilience.retry.max_attempts", {1, 1000}},
-      {"resilience.retry.jitter", {-1, 1}},  // 0 or negative: no jitter
-      {"resilience.retry.multiplier", {1, 100}},
-      {"resilience.circuit_breaker.failure_threshold", {1, 1e9}},
-      {"resilience.circuit_breaker.failure_rate", {0, 1}},
-      {"resilience.circuit_breaker.min_requests", {1, 1e9}},
-      {"resilience.circuit_breaker.half_open_probes", {1, 1e6}},
-      {"agents.max_lost_agents", {0, 1e6}},
-  };
-  return *ranges;
-}
 
 class Converter {
  public:
@@ -184,7 +159,8 @@ class Converter {
       return Error(node, absl::StrCat("\"", path, "\" must be a single value"));
     }
     const std::string text = node.Scalar();
-    auto range = Ranges().find(path);
+    const PlanKey* key = FindPlanKey(path);
+    const bool ranged = key != nullptr && key->min <= key->max;
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
       case FieldDescriptor::CPPTYPE_INT64:
@@ -201,9 +177,9 @@ class Converter {
                           f->cpp_type() == FieldDescriptor::CPPTYPE_UINT32;
         double lo = is32 ? std::numeric_limits<int32_t>::min() : -9e18;
         double hi = is32 ? std::numeric_limits<int32_t>::max() : 9e18;
-        if (range != Ranges().end()) {
-          lo = range->second.min;
-          hi = range->second.max;
+        if (ranged) {
+          lo = key->min;
+          hi = key->max;
         }
         if (v < lo || v > hi) {
           return Error(node,
@@ -222,11 +198,10 @@ class Converter {
                                           "not \"",
                                           text, "\""));
         }
-        if (range != Ranges().end() &&
-            (v < range->second.min || v > range->second.max)) {
-          return Error(node, absl::StrCat("\"", path, "\" is ", v,
-                                          ", out of range [", range->second.min,
-                                          ", ", range->second.max, "]"));
+        if (ranged && (v < key->min || v > key->max)) {
+          return Error(node,
+                       absl::StrCat("\"", path, "\" is ", v, ", out of range [",
+                                    key->min, ", ", key->max, "]"));
         }
         absl::StrAppend(&out, v);
         return absl::OkStatus();
@@ -476,9 +451,76 @@ absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
   return absl::OkStatus();
 }
 
+// Copies the field at `path` (parts of a PlanKey path) from `from` into
+// `to` where `to` leaves it unset: zero, or an empty message (a Duration of
+// 0), or, for a field with presence, absent. At "*" it steps into every
+// entry of `to`'s list, taking the defaults' first entry as the model.
+void FillUnset(const google::protobuf::Message& from,
+               google::protobuf::Message& to,
+               const std::vector<std::string>& path, size_t at = 0) {
+  using google::protobuf::Message;
+  const FieldDescriptor* f = to.GetDescriptor()->FindFieldByName(path[at]);
+  const google::protobuf::Reflection* in = from.GetReflection();
+  const google::protobuf::Reflection* out = to.GetReflection();
+  if (at + 1 < path.size() && path[at + 1] == "*") {
+    const Message& model = in->GetRepeatedMessage(from, f, 0);
+    for (int i = 0; i < out->FieldSize(to, f); ++i) {
+      FillUnset(model, *out->MutableRepeatedMessage(&to, f, i), path, at + 2);
+    }
+    return;
+  }
+  if (at + 1 < path.size()) {
+    FillUnset(in->GetMessage(from, f), *out->MutableMessage(&to, f), path,
+              at + 1);
+    return;
+  }
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    if (!out->HasField(to, f) || out->GetMessage(to, f).ByteSizeLong() == 0) {
+      out->MutableMessage(&to, f)->CopyFrom(in->GetMessage(from, f));
+    }
+    return;
+  }
+  if (out->HasField(to, f)) return;  // proto3: a scalar is "had" when not 0
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      out->SetInt32(&to, f, in->GetInt32(from, f));
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      out->SetInt64(&to, f, in->GetInt64(from, f));
+      break;
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      out->SetDouble(&to, f, in->GetDouble(from, f));
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      out->SetBool(&to, f, in->GetBool(from, f));
+      break;
+    case FieldDescriptor::CPPTYPE_STRING:
+      out->SetString(&to, f, in->GetString(from, f));
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      out->SetEnumValue(&to, f, in->GetEnumValue(from, f));
+      break;
+    default:  // no other kind has a default (a test walks the table)
+      break;
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<rig::v1::Plan> ParsePlan(
+    absl::string_view yaml, absl::string_view source,
+    const std::vector<std::string>& overrides) {
+  ASSIGN_OR_RETURN(rig::v1::Plan plan,
+                   ParsePlanWithoutDefaults(yaml, source, overrides));
+  if (plan.workload().kind().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": \"workload.kind\" is required (e.g. oltp_point_select)"));
+  }
+  ApplyPlanDefaults(plan);
+  return plan;
+}
+
+absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
     absl::string_view yaml, absl::string_view source,
     const std::vector<std::string>& overrides) {
   if (yaml.size() > kMaxPlanBytes) {
@@ -537,11 +579,6 @@ absl::StatusOr<rig::v1::Plan> ParsePlan(
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": ", status.ToString()));
   }
-  if (plan.workload().kind().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": \"workload.kind\" is required (e.g. oltp_point_select)"));
-  }
-  ApplyPlanDefaults(plan);
   return plan;
 }
 
@@ -601,51 +638,12 @@ int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
 }
 
 void ApplyPlanDefaults(rig::v1::Plan& plan) {
-  auto set_duration = [](google::protobuf::Duration* d, absl::Duration value) {
-    if (d->seconds() == 0 && d->nanos() == 0) *d = ToProto(value);
-  };
-  auto* t = plan.mutable_target();
-  if (t->host().empty()) t->set_host("127.0.0.1");
-  if (t->port() == 0) t->set_port(4000);
-  if (t->user().empty()) t->set_user("root");
-  if (t->password_env().empty()) t->set_password_env("RIG_DB_PASSWORD");
-  if (t->database().empty()) t->set_database("rig");
-  set_duration(t->mutable_connect_timeout(), absl::Seconds(5));
-  set_duration(t->mutable_read_timeout(), absl::Seconds(30));
-  set_duration(t->mutable_write_timeout(), absl::Seconds(30));
-  auto* w = plan.mutable_workload();
-  if (w->tables() == 0) w->set_tables(1);
-  if (w->table_size() == 0) w->set_table_size(10000);
-  if (w->prepare_batch_size() == 0) w->set_prepare_batch_size(1000);
-  if (w->prepare() == rig::v1::PREPARE_MODE_UNSPECIFIED) {
-    w->set_prepare(rig::v1::PREPARE_MODE_CREATE);
+  const rig::v1::Plan& defaults = PlanDefaults();
+  for (const PlanKey& key : PlanKeys()) {
+    if (*key.value != '\0') {
+      FillUnset(defaults, plan, absl::StrSplit(key.path, '.'));
+    }
   }
-  auto* l = plan.mutable_load();
-  if (l->connections() == 0) l->set_connections(4);
-  set_duration(l->mutable_duration(), absl::Seconds(10));
-  set_duration(l->mutable_report_interval(), absl::Seconds(1));
-  if (l->arrival() == rig::v1::ARRIVAL_UNSPECIFIED) {
-    l->set_arrival(rig::v1::ARRIVAL_CONSTANT);
-  }
-  auto* r = plan.mutable_resilience()->mutable_retry();
-  if (r->max_attempts() == 0) r->set_max_attempts(3);
-  set_duration(r->mutable_initial_backoff(), absl::Milliseconds(50));
-  set_duration(r->mutable_max_backoff(), absl::Seconds(2));
-  if (!r->has_jitter()) r->set_jitter(0.2);  // an explicit 0 = none
-  if (r->multiplier() == 0) r->set_multiplier(2);
-  auto* cb = plan.mutable_resilience()->mutable_circuit_breaker();
-  if (cb->failure_threshold() == 0) cb->set_failure_threshold(20);
-  if (cb->failure_rate() == 0) cb->set_failure_rate(0.5);
-  if (cb->min_requests() == 0) cb->set_min_requests(20);
-  set_duration(cb->mutable_window(), absl::Seconds(10));
-  set_duration(cb->mutable_open_for(), absl::Seconds(5));
-  if (cb->half_open_probes() == 0) cb->set_half_open_probes(3);
-  auto* a = plan.mutable_agents();
-  if (a->on_agent_loss() == rig::v1::AGENT_LOSS_POLICY_UNSPECIFIED) {
-    a->set_on_agent_loss(rig::v1::AGENT_LOSS_POLICY_ABORT);
-  }
-  set_duration(a->mutable_heartbeat_interval(), absl::Seconds(1));
-  set_duration(a->mutable_heartbeat_timeout(), absl::Seconds(5));
 }
 
-}  // namespace rig::coordinator
+}  // namespace rig::plan

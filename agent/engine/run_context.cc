@@ -6,6 +6,7 @@
 #include "agent/load/runner.h"
 #include "agent/scenarios/alongside.h"
 #include "common/base/proto_duration.h"
+#include "plan/plan.h"
 
 namespace rig::agent {
 namespace {
@@ -60,12 +61,23 @@ bool Cancellation::WaitFor(absl::Duration d) {
                       [this] { return cancelled_.load(); });
 }
 
+// The one place the agent fills the plan's defaults (plan/schema.h): a
+// coordinator sends them filled, so this only settles a hand-made
+// assignment (a test, an embedding program); past here every field is read
+// as it is, with no fallback at the read site.
+namespace {
+rig::v1::Assignment WithPlanDefaults(rig::v1::Assignment a) {
+  rig::plan::ApplyPlanDefaults(*a.mutable_plan());
+  return a;
+}
+}  // namespace
+
 RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
                        db::Driver* driver_in,
                        const WorkloadRegistry* workloads_in,
                        RunEvents* events_in)
     : run_id(std::move(run_id_in)),
-      assignment(std::move(assignment_in)),
+      assignment(WithPlanDefaults(std::move(assignment_in))),
       agent_name(assignment.agent_name()),
       driver(driver_in),
       workloads(workloads_in),
@@ -131,9 +143,9 @@ db::ConnectOptions RunContext::ConnectOptions() const {
   o.user = t.user();
   o.password = t.password();
   o.database = t.database();
-  o.connect_timeout = FromProto(t.connect_timeout(), absl::Seconds(5));
-  o.read_timeout = FromProto(t.read_timeout(), absl::Seconds(30));
-  o.write_timeout = FromProto(t.write_timeout(), absl::Seconds(30));
+  o.connect_timeout = FromProto(t.connect_timeout());
+  o.read_timeout = FromProto(t.read_timeout());
+  o.write_timeout = FromProto(t.write_timeout());
   for (const auto& [k, v] : t.session_vars()) o.session_vars[k] = v;
   o.tls = t.tls();
   return o;

@@ -131,8 +131,7 @@ class Preparing : public StateHandler {
     }
     LoadTask task;
     task.range = ctx.assignment.prepare_range();
-    task.batch_size =
-        w.prepare_batch_size() > 0 ? w.prepare_batch_size() : 1000;
+    task.batch_size = w.prepare_batch_size();
     int64_t last_report_us = 0;
     task.progress = [&ctx, &last_report_us](int64_t done, int64_t total) {
       const int64_t now = ctx.OffsetUs();
@@ -179,7 +178,7 @@ absl::Duration RunLength(const rig::v1::Load& load) {
       total += FromProto(stage.duration());
     return total;
   }
-  return FromProto(load.duration(), absl::Seconds(10));
+  return FromProto(load.duration());
 }
 
 class Running : public StateHandler {

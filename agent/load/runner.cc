@@ -23,8 +23,7 @@ int64_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
 
 LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
     : ctx_(ctx),
-      interval_(FromProto(ctx.assignment.plan().load().report_interval(),
-                          absl::Seconds(1))),
+      interval_(FromProto(ctx.assignment.plan().load().report_interval())),
       classifier_(std::move(classifier)),
       backoff_(ctx.assignment.plan().resilience().retry()),
       clock_(ctx.start) {

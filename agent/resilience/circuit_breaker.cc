@@ -15,18 +15,13 @@ using rig::v1::BreakerState;
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-template <typename T>
-T PositiveOr(T value, T fallback) {
-  return value > 0 ? value : fallback;
-}
+// The policy comes with the plan's defaults filled (plan/schema.h); these
+// only keep a value the loader cannot refuse from breaking the arithmetic.
+int64_t AtLeastOne(int64_t n) { return std::max<int64_t>(1, n); }
 
-absl::Duration PositiveOr(absl::Duration d, absl::Duration fallback) {
-  return d > absl::ZeroDuration() ? d : fallback;
-}
-
-double RateOrDefault(double rate) {
-  // !(rate > 0) also catches NaN; a rate above 1 could never be reached.
-  if (!(rate > 0)) return 0.5;
+double Fraction(double rate) {
+  // !(rate >= 0) also catches NaN; a rate above 1 could never be reached.
+  if (!(rate >= 0)) return 0;
   return std::min(rate, 1.0);
 }
 
@@ -43,14 +38,15 @@ CircuitBreaker::CircuitBreaker(const rig::v1::CircuitBreakerPolicy& policy,
       target_(std::move(target)),
       clock_(clock),
       on_event_(std::move(on_event)),
-      failure_threshold_(PositiveOr<int64_t>(policy.failure_threshold(), 20)),
-      failure_rate_(RateOrDefault(policy.failure_rate())),
-      min_requests_(PositiveOr<int64_t>(policy.min_requests(), 20)),
-      window_(PositiveOr(FromProto(policy.window()), absl::Seconds(10))),
+      failure_threshold_(AtLeastOne(policy.failure_threshold())),
+      failure_rate_(Fraction(policy.failure_rate())),
+      min_requests_(AtLeastOne(policy.min_requests())),
+      window_(std::max(FromProto(policy.window()), absl::Microseconds(1))),
       bucket_us_(
           std::max<int64_t>(1, absl::ToInt64Microseconds(window_) / kBuckets)),
-      open_for_(PositiveOr(FromProto(policy.open_for()), absl::Seconds(5))),
-      half_open_probes_(PositiveOr(policy.half_open_probes(), 3)) {}
+      open_for_(std::max(FromProto(policy.open_for()), absl::ZeroDuration())),
+      half_open_probes_(
+          static_cast<int>(AtLeastOne(policy.half_open_probes()))) {}
 
 bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
   bool admitted = false;

@@ -12,10 +12,6 @@ namespace {
 // into an infinite double); no sane plan waits a day between attempts.
 constexpr absl::Duration kLongestBackoff = absl::Hours(24);
 
-absl::Duration PositiveOr(absl::Duration d, absl::Duration fallback) {
-  return d > absl::ZeroDuration() ? d : fallback;
-}
-
 Backoff::Options Normalize(Backoff::Options o) {
   o.max_attempts = std::max(o.max_attempts, 1);
   o.initial_backoff =
@@ -25,19 +21,17 @@ Backoff::Options Normalize(Backoff::Options o) {
   // !(x >= 0) also catches NaN.
   if (!(o.jitter >= 0)) o.jitter = 0;
   o.jitter = std::min(o.jitter, 1.0);
-  if (!(o.multiplier > 0)) o.multiplier = Backoff::kDefaultMultiplier;
+  if (!(o.multiplier > 0)) o.multiplier = 1;
   return o;
 }
 
 Backoff::Options FromPolicy(const rig::v1::RetryPolicy& p) {
   Backoff::Options o;
-  if (p.max_attempts() > 0) o.max_attempts = p.max_attempts();
-  o.initial_backoff = PositiveOr(FromProto(p.initial_backoff()),
-                                 Backoff::kDefaultInitialBackoff);
-  o.max_backoff =
-      PositiveOr(FromProto(p.max_backoff()), Backoff::kDefaultMaxBackoff);
-  if (p.has_jitter()) o.jitter = std::max(0.0, p.jitter());
-  if (p.multiplier() > 0) o.multiplier = p.multiplier();
+  o.max_attempts = p.max_attempts();
+  o.initial_backoff = FromProto(p.initial_backoff());
+  o.max_backoff = FromProto(p.max_backoff());
+  o.jitter = p.jitter();  // unset: 0
+  o.multiplier = p.multiplier();
   return o;
 }
 

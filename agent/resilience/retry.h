@@ -24,27 +24,19 @@ namespace rig::agent {
 
 class Backoff {
  public:
-  // Defaults from plan.proto, used for unset (zero) fields.
-  static constexpr int kDefaultMaxAttempts = 3;
-  static constexpr absl::Duration kDefaultInitialBackoff =
-      absl::Milliseconds(50);
-  static constexpr absl::Duration kDefaultMaxBackoff = absl::Seconds(2);
-  static constexpr double kDefaultJitter = 0.2;
-  static constexpr double kDefaultMultiplier = 2;
-
   // Values taken as given, except: jitter clamped to [0, 1], max_attempts
-  // to >= 1, durations to [0, 24h], a multiplier <= 0 becomes 2.
+  // to >= 1, durations to [0, 24h], a multiplier <= 0 becomes 1. The
+  // defaults are the plan's (plan/schema.h), filled when it is loaded.
   struct Options {
-    int max_attempts = kDefaultMaxAttempts;
-    absl::Duration initial_backoff = kDefaultInitialBackoff;
-    absl::Duration max_backoff = kDefaultMaxBackoff;
-    double jitter = kDefaultJitter;
-    double multiplier = kDefaultMultiplier;
+    int max_attempts = 1;
+    absl::Duration initial_backoff = absl::ZeroDuration();
+    absl::Duration max_backoff = absl::ZeroDuration();
+    double jitter = 0;
+    double multiplier = 1;
   };
 
-  // Zero, unset or negative fields take the defaults above, except jitter:
-  // unset means the default 0.2, an explicit 0 (or a negative value) none.
-  // Jitter above 1 is clamped to 1.
+  // The policy as given (the plan's defaults already filled); an unset or
+  // negative jitter is none.
   explicit Backoff(const rig::v1::RetryPolicy& policy);
   explicit Backoff(const Options& options);
 

@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/engine/state_machine.h"
 #include "common/base/logging.h"
@@ -28,7 +26,7 @@ rig::v1::Workload AsWorkload(const rig::v1::Alongside& a) {
 }
 
 absl::Duration Every(const rig::v1::Alongside& a) {
-  return FromProto(a.every(), absl::Seconds(10));
+  return FromProto(a.every());
 }
 
 bool Includes(const rig::v1::Alongside& a, int agent_index) {
@@ -39,37 +37,14 @@ bool Includes(const rig::v1::Alongside& a, int agent_index) {
 
 absl::Status Alongside::Check(const rig::v1::Plan& plan,
                               const WorkloadRegistry& workloads) {
-  if (plan.alongside().empty()) return absl::OkStatus();
-  if (absl::StartsWith(plan.workload().kind(), "scenario/")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alongside runs scenarios next to a load workload, but "
-        "workload.kind is the scenario \"",
-        plan.workload().kind(),
-        "\" (make workload.kind a load workload such as oltp_read_write)"));
-  }
-  std::set<std::string> kinds;
+  // The plan's own rules (scenarios only, each once, agents >= 0) are
+  // checked where the plan is validated (coordinator/plan_tools.cc); here
+  // only what needs this agent's registry: each entry builds, and is a
+  // scenario here.
   for (int i = 0; i < plan.alongside_size(); ++i) {
     const rig::v1::Alongside& a = plan.alongside(i);
     const std::string where =
         absl::StrCat("alongside[", i, "] (", a.kind(), "): ");
-    if (!absl::StartsWith(a.kind(), "scenario/")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where,
-          "kind must be a scenario (scenario/<name>); load workloads "
-          "go in workload.kind"));
-    }
-    if (!kinds.insert(a.kind()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, "listed twice; both would use the same tables"));
-    }
-    if (a.every().seconds() < 0 || a.every().nanos() < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, "every must not be negative"));
-    }
-    if (a.agents() < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, "agents must not be negative"));
-    }
     auto made = workloads.Make(AsWorkload(a));
     if (!made.ok()) {
       return absl::InvalidArgumentError(

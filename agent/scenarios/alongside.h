@@ -25,9 +25,10 @@ inline constexpr absl::Duration kAlongsideGrace = absl::Seconds(30);
 
 class Alongside {
  public:
-  // Checks plan.alongside against the registry: each kind a scenario, its
-  // options valid, no kind twice, the main workload not a scenario. Errors
-  // name the entry ("alongside[1] (scenario/x): ...").
+  // Checks plan.alongside against this agent's registry: each entry builds
+  // (its options valid) and is a scenario. The plan's own rules are the
+  // validator's (coordinator/plan_tools.cc). Errors name the entry
+  // ("alongside[1] (scenario/x): ...").
   static absl::Status Check(const rig::v1::Plan& plan,
                             const WorkloadRegistry& workloads);
 

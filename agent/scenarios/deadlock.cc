@@ -15,6 +15,7 @@
 #include "agent/resilience/retry.h"
 #include "agent/scenarios/scenario_base.h"
 #include "common/base/status_macros.h"
+#include "plan/schema.h"
 
 namespace rig::agent {
 namespace {
@@ -154,7 +155,7 @@ class Deadlock : public ScenarioWorkload {
            // The victim's transaction again, as the resilience layer would.
            const int victim = 1 - winner;
            db::Connection& c = *st->conn[victim];
-           Backoff backoff{Backoff::Options{}};
+           Backoff backoff{rig::plan::PlanDefaults().resilience().retry()};
            Rng rng(ctx.assignment.agent_index() + 1);
            absl::Status s;
            int attempt = 0;

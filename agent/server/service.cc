@@ -209,10 +209,9 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   bool beat_done = false;
   std::thread beater([&] {
     const rig::v1::AgentPolicy& policy = assignment.plan().agents();
-    const absl::Duration interval =
-        FromProto(policy.heartbeat_interval(), absl::Seconds(1));
-    const int64_t timeout_us = absl::ToInt64Microseconds(
-        FromProto(policy.heartbeat_timeout(), absl::Seconds(5)));
+    const absl::Duration interval = FromProto(policy.heartbeat_interval());
+    const int64_t timeout_us =
+        absl::ToInt64Microseconds(FromProto(policy.heartbeat_timeout()));
     int64_t seq = 0;
     std::unique_lock<std::mutex> lock(beat_mu);
     while (!beat_cv.wait_for(lock, absl::ToChronoNanoseconds(interval),

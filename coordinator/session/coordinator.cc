@@ -400,7 +400,7 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
           JournalLocked(e);
           journaled_intervals_.insert(iv.seq());
           const int64_t nominal_us = absl::ToInt64Microseconds(
-              FromProto(plan_.load().report_interval(), absl::Seconds(1)));
+              FromProto(plan_.load().report_interval()));
           if (m.interval().end_offset_us() - m.interval().start_offset_us() >=
               nominal_us / 2) {
             const rig::v1::IntervalReport first = aggregate_.Interval(0);
@@ -632,9 +632,8 @@ void Coordinator::MaybeAdvanceLocked() {
 
 void Coordinator::Heartbeats() {
   const absl::Duration interval =
-      FromProto(plan_.agents().heartbeat_interval(), absl::Seconds(1));
-  const absl::Duration timeout =
-      FromProto(plan_.agents().heartbeat_timeout(), absl::Seconds(5));
+      FromProto(plan_.agents().heartbeat_interval());
+  const absl::Duration timeout = FromProto(plan_.agents().heartbeat_timeout());
   int64_t seq = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!heartbeats_stop_) {

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: custom_state PLAN.yaml\n");
     return 2;
   }
-  auto plan = rig::coordinator::LoadPlanFile(argv[1]);
+  auto plan = rig::plan::LoadPlanFile(argv[1]);
   if (!plan.ok()) {
     std::fprintf(stderr, "custom_state: %s\n",
                  std::string(plan.status().message()).c_str());

@@ -8,6 +8,7 @@
 
 #include "agent/workloads/workload.h"
 #include "plan/plan.h"
+#include "plan/schema.h"
 
 namespace rig::coordinator {
 namespace {
@@ -38,7 +39,7 @@ absl::Status CheckOptions(const rig::v1::Plan& p, bool whole) {
 
 // The error for `yaml` ("" if it passes both the parse and the semantics).
 std::string Check(const std::string& yaml) {
-  auto plan = ParsePlan(yaml, "plan.yaml");
+  auto plan = rig::plan::ParsePlan(yaml, "plan.yaml");
   if (!plan.ok()) return std::string(plan.status().message());
   return std::string(
       ValidatePlanSemantics(*plan, yaml, "plan.yaml", Catalogue(), CheckOptions)
@@ -161,10 +162,10 @@ TEST(PlanToolsTest, KeyLineStepsIntoLists) {
       "  - kind: a\n"
       "  - kind: b\n"
       "    every: 1s\n";
-  EXPECT_EQ(KeyLine(yaml, "alongside"), 1);
-  EXPECT_EQ(KeyLine(yaml, "alongside.1"), 3);
-  EXPECT_EQ(KeyLine(yaml, "alongside.1.every"), 4);
-  EXPECT_EQ(KeyLine(yaml, "alongside.2"), 0);
+  EXPECT_EQ(rig::plan::KeyLine(yaml, "alongside"), 1);
+  EXPECT_EQ(rig::plan::KeyLine(yaml, "alongside.1"), 3);
+  EXPECT_EQ(rig::plan::KeyLine(yaml, "alongside.1.every"), 4);
+  EXPECT_EQ(rig::plan::KeyLine(yaml, "alongside.2"), 0);
 }
 
 TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
@@ -173,21 +174,31 @@ TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
     const std::string yaml = InitPlan(w);
     EXPECT_EQ(Check(yaml), "") << yaml;
     const bool scenario = w.name().rfind("scenario/", 0) == 0;
-    const size_t at = yaml.find("# alongside:\n");
+    const size_t at = yaml.find("\n# alongside: [");
     EXPECT_EQ(at == std::string::npos, scenario) << yaml;
     if (at == std::string::npos) continue;
     // Uncommented, the example is a valid plan.
     std::string uncommented = yaml;
-    uncommented.replace(at, 2, "");
-    size_t item = uncommented.find("#   - {kind", at);
-    while (item != std::string::npos) {
-      uncommented.replace(item, 2, "");
-      item = uncommented.find("#   - {kind", item);
-    }
-    auto plan = ParsePlan(uncommented, "init.yaml");
+    uncommented.erase(at + 1, 2);
+    auto plan = rig::plan::ParsePlan(uncommented, "init.yaml");
     ASSERT_TRUE(plan.ok()) << plan.status() << "\n" << uncommented;
     EXPECT_EQ(plan->alongside_size(), 2);
     EXPECT_EQ(Check(uncommented), "") << uncommented;
+  }
+}
+
+// plan init writes every default of plan/schema.h, with its value: the
+// plan as written is the plan with the defaults applied.
+TEST(PlanToolsTest, InitPlansWriteEveryDefaultOfTheTable) {
+  for (const auto& w : Catalogue()) {
+    SCOPED_TRACE(w.name());
+    auto written = rig::plan::ParsePlanWithoutDefaults(InitPlan(w), "init");
+    ASSERT_TRUE(written.ok()) << written.status();
+    rig::v1::Plan filled = *written;
+    rig::plan::ApplyPlanDefaults(filled);
+    EXPECT_EQ(written->DebugString(), filled.DebugString());
+    EXPECT_EQ(written->resilience().DebugString(),
+              rig::plan::PlanDefaults().resilience().DebugString());
   }
 }
 

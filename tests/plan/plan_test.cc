@@ -11,7 +11,7 @@ namespace {
 
 std::string ErrorOf(const std::string& yaml,
                     const std::vector<std::string>& overrides = {}) {
-  auto plan = ParsePlan(yaml, "plan.yaml", overrides);
+  auto plan = rig::plan::ParsePlan(yaml, "plan.yaml", overrides);
   EXPECT_FALSE(plan.ok()) << "expected an error for:\n" << yaml;
   return plan.ok() ? "" : std::string(plan.status().message());
 }
@@ -33,7 +33,7 @@ agents: {on_agent_loss: continue, max_lost_agents: 1}
 )";
 
 TEST(PlanTest, ParsesTheDesignExample) {
-  auto plan = ParsePlan(kDesignExample, "plan.yaml");
+  auto plan = rig::plan::ParsePlan(kDesignExample, "plan.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->name(), "point-select-smoke");
   const auto& t = plan->target();
@@ -80,9 +80,9 @@ TEST(PlanTest, ParsesTheDesignExample) {
 }
 
 TEST(PlanTest, AnUnknownKeyInTheDesignExampleIsNamedWithItsLine) {
-  auto plan =
-      ParsePlan(std::string(kDesignExample) + "workload_extra_is_not_here: 1\n",
-                "plan.yaml");
+  auto plan = rig::plan::ParsePlan(
+      std::string(kDesignExample) + "workload_extra_is_not_here: 1\n",
+      "plan.yaml");
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().message().substr(0, 13), "plan.yaml:15:")
       << plan.status();
@@ -92,7 +92,7 @@ TEST(PlanTest, AnUnknownKeyInTheDesignExampleIsNamedWithItsLine) {
 }
 
 TEST(PlanTest, ConvertsTypesDurationsAndEnums) {
-  auto plan = ParsePlan(R"(
+  auto plan = rig::plan::ParsePlan(R"(
 name: p
 target: {port: 3306, session_vars: {tidb_txn_mode: pessimistic}}
 workload: {kind: oltp_point_select, tables: 4, prepare: recreate, options: {range_size: 100}}
@@ -102,7 +102,7 @@ resilience: {error_classes: {1062: other}}
 thresholds: ["p99 < 50ms"]
 agents: {on_agent_loss: CONTINUE}
 )",
-                        "plan.yaml");
+                                   "plan.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->target().port(), 3306);
   EXPECT_EQ(plan->target().session_vars().at("tidb_txn_mode"), "pessimistic");
@@ -118,7 +118,8 @@ agents: {on_agent_loss: CONTINUE}
 }
 
 TEST(PlanTest, AppliesDefaults) {
-  auto plan = ParsePlan("workload: {kind: oltp_point_select}\n", "p.yaml");
+  auto plan =
+      rig::plan::ParsePlan("workload: {kind: oltp_point_select}\n", "p.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->target().host(), "127.0.0.1");
   EXPECT_EQ(plan->target().port(), 4000);
@@ -131,17 +132,18 @@ TEST(PlanTest, AppliesDefaults) {
 }
 
 TEST(PlanTest, AnExplicitZeroJitterMeansNoneAndAbsentMeansTheDefault) {
-  auto zero = ParsePlan(
+  auto zero = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"
       "resilience: {retry: {jitter: 0}}\n",
       "plan.yaml");
   ASSERT_TRUE(zero.ok()) << zero.status();
-  ApplyPlanDefaults(*zero);
+  rig::plan::ApplyPlanDefaults(*zero);
   EXPECT_TRUE(zero->resilience().retry().has_jitter());
   EXPECT_EQ(zero->resilience().retry().jitter(), 0);
-  auto absent = ParsePlan("workload: {kind: oltp_point_select}\n", "plan.yaml");
+  auto absent = rig::plan::ParsePlan("workload: {kind: oltp_point_select}\n",
+                                     "plan.yaml");
   ASSERT_TRUE(absent.ok()) << absent.status();
-  ApplyPlanDefaults(*absent);
+  rig::plan::ApplyPlanDefaults(*absent);
   EXPECT_EQ(absent->resilience().retry().jitter(), 0.2);
 }
 
@@ -183,7 +185,7 @@ TEST(PlanTest, BadValuesNameKeyAndLine) {
 }
 
 TEST(PlanTest, OverridesApplyBeforeValidation) {
-  auto plan = ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n", "p.yaml",
       {"load.duration=30s", "target.port=3306", "thresholds=[p99 < 5ms]"});
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -200,7 +202,7 @@ TEST(PlanTest, OverridesApplyBeforeValidation) {
 }
 
 TEST(PlanTest, SetCreatesMissingSectionsAndRefusesToStepThroughAValue) {
-  auto plan = ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n", "p.yaml",
       {"resilience.retry.max_attempts=5", "agents.heartbeat_timeout=9s"});
   ASSERT_TRUE(plan.ok()) << plan.status();
@@ -291,7 +293,7 @@ TEST(PlanTest, HugeDeepAndBinaryInputsAreRefused) {
   deep += "}}\n";
   EXPECT_NE(ErrorOf(deep).find("nested more than 64 deep"), std::string::npos)
       << ErrorOf(deep);
-  auto zero = LoadPlanFile("/dev/zero");
+  auto zero = rig::plan::LoadPlanFile("/dev/zero");
   ASSERT_FALSE(zero.ok());
   EXPECT_NE(zero.status().message().find("/dev/zero: larger than 1 MiB"),
             std::string::npos)
@@ -299,7 +301,7 @@ TEST(PlanTest, HugeDeepAndBinaryInputsAreRefused) {
 }
 
 TEST(PlanTest, MissingFileIsNamed) {
-  auto plan = LoadPlanFile("/nonexistent/plan.yaml");
+  auto plan = rig::plan::LoadPlanFile("/nonexistent/plan.yaml");
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("/nonexistent/plan.yaml"),
             std::string::npos);

@@ -46,7 +46,7 @@ rig::v1::RunResult MariaDbTest::RunInProcess(const std::string& body,
                                              int connections,
                                              const std::string& target_extra,
                                              agent::RunEvents* events) {
-  auto plan = coordinator::ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       absl::StrCat("target: {host: 127.0.0.1, port: ", server_->port(),
                    ", user: ", server_->user(), ", database: ",
                    server_->database(), target_extra, "}\n", body),

@@ -23,6 +23,7 @@
 #include "common/base/clock.h"
 #include "common/base/error_context.h"
 #include "common/base/proto_duration.h"
+#include "plan/schema.h"
 
 namespace rig::agent {
 namespace {
@@ -196,6 +197,11 @@ TEST(ErrorClassifierTest, ConcurrentReadsAgree) {
 
 // --- Backoff ---------------------------------------------------------------
 
+// The policy a plan without `resilience:` gets.
+rig::v1::RetryPolicy DefaultRetry() {
+  return rig::plan::PlanDefaults().resilience().retry();
+}
+
 TEST(BackoffTest, DelaysAreExactWithoutJitter) {
   Backoff::Options o;
   o.max_attempts = 5;
@@ -218,7 +224,7 @@ TEST(BackoffTest, DelaysAreExactWithoutJitter) {
   // A plan asks for no jitter with 0 (a negative value too, as before
   // `jitter` was optional).
   for (double none : {0.0, -1.0}) {
-    rig::v1::RetryPolicy policy;
+    rig::v1::RetryPolicy policy = DefaultRetry();
     policy.set_jitter(none);
     const Backoff from_plan(policy);
     EXPECT_DOUBLE_EQ(from_plan.options().jitter, 0);
@@ -231,7 +237,7 @@ TEST(BackoffTest, DelaysAreExactWithoutJitter) {
 }
 
 TEST(BackoffTest, JitteredDelaysStayInBounds) {
-  rig::v1::RetryPolicy policy;
+  rig::v1::RetryPolicy policy = DefaultRetry();
   policy.set_jitter(0.2);
   const Backoff backoff(policy);
   Rng rng(42);
@@ -256,8 +262,8 @@ TEST(BackoffTest, JitteredDelaysStayInBounds) {
   }
 }
 
-TEST(BackoffTest, UnsetFieldsTakeTheDefaults) {
-  const Backoff backoff{rig::v1::RetryPolicy()};
+TEST(BackoffTest, ThePlanDefaultsAreTheDocumentedOnes) {
+  const Backoff backoff{DefaultRetry()};
   EXPECT_EQ(backoff.max_attempts(), 3);
   EXPECT_EQ(backoff.options().initial_backoff, absl::Milliseconds(50));
   EXPECT_EQ(backoff.options().max_backoff, absl::Seconds(2));
@@ -279,7 +285,7 @@ TEST(BackoffTest, UnsetFieldsTakeTheDefaults) {
 }
 
 TEST(BackoffTest, HugeAttemptNumbersStayCapped) {
-  const Backoff backoff{rig::v1::RetryPolicy()};
+  const Backoff backoff{DefaultRetry()};
   Rng rng(7);
   for (int attempt : {64, 1000, 1 << 30}) {
     const absl::Duration d = backoff.Delay(attempt, rng);
@@ -319,7 +325,8 @@ class EventLog {
 rig::v1::CircuitBreakerPolicy SmallPolicy(int threshold = 2,
                                           int min_requests = 2,
                                           double rate = 0.5, int probes = 3) {
-  rig::v1::CircuitBreakerPolicy p;
+  rig::v1::CircuitBreakerPolicy p =
+      rig::plan::PlanDefaults().resilience().circuit_breaker();
   p.set_failure_threshold(threshold);
   p.set_min_requests(min_requests);
   p.set_failure_rate(rate);
@@ -366,7 +373,7 @@ class CircuitBreakerTest : public ::testing::Test {
 };
 
 TEST_F(CircuitBreakerTest, DefaultsNeedTwentyFailuresInTwentyRequests) {
-  auto b = Make(rig::v1::CircuitBreakerPolicy());
+  auto b = Make(rig::plan::PlanDefaults().resilience().circuit_breaker());
   Fail(*b, 19);
   EXPECT_EQ(b->state(), kClosed);
   EXPECT_EQ(log_.size(), 0u);

@@ -62,7 +62,7 @@ struct InProcessAgent {
 };
 
 rig::v1::Plan TestPlan(int connections, const std::string& duration) {
-  auto plan = coordinator::ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "name: t\n"
       "workload: {kind: oltp_point_select, tables: 2, table_size: 1000}\n"
       "load: {connections: " +
@@ -416,7 +416,7 @@ rig::v1::Report RunOpenModel(const std::string& load_yaml) {
   InProcessAgent a("a"), b("b");
   coordinator::CoordinatorOptions options;
   options.agents = {a.address(), b.address()};
-  auto plan = coordinator::ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select, tables: 1, table_size: 100}\n" +
           load_yaml,
       "test.yaml");
@@ -734,7 +734,7 @@ TEST(SessionTest, BreakerEventsLandOnTheCoordinatorTimeline) {
   // judges the failure rate over its window, so it opens once the successes
   // from before the fault have left it: within the 200 ms window (failures
   // come 1 ms apart: a 1 ms backoff follows each).
-  auto plan = coordinator::ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select, tables: 1, table_size: 100}\n"
       "load: {connections: 1, duration: 1500ms, warmup: 1s,\n"
       "       report_interval: 100ms}\n"

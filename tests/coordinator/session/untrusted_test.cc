@@ -129,7 +129,7 @@ TEST(UntrustedAgentTest, ALyingAgentCannotCorruptTheReportOrTheTerminal) {
   ASSERT_NE(port1, 0);
   ASSERT_NE(port2, 0);
 
-  auto plan = ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"
       "load: {connections: 2, duration: 1s}\n",
       "test.yaml");
@@ -197,7 +197,7 @@ TEST(UntrustedAgentTest, ItsOwnErrorWordsAreScrubbedToo) {
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
   ASSERT_NE(port, 0);
-  auto plan = ParsePlan(
+  auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"
       "load: {connections: 1, duration: 1s}\n",
       "test.yaml");

@@ -1,0 +1,230 @@
+#include "plan/schema.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "plan/plan.h"
+#include "yaml-cpp/yaml.h"
+
+namespace rig::plan {
+namespace {
+
+constexpr double kNoMax = 0;  // with min 1: no range
+
+const PlanKey kKeys[] = {
+    {"name", "", "shown in the report"},
+    {"target.host", "127.0.0.1", "the database under test"},
+    {"target.port", "4000", "TiDB listens on 4000; MySQL and MariaDB on 3306",
+     1, 65535},
+    {"target.user", "root", "the database user"},
+    {"target.password_env", "RIG_DB_PASSWORD",
+     "variable on the coordinator holding the password (a password is never "
+     "taken from the command line)"},
+    {"target.database", "rig", "the schema the workload's tables live in"},
+    {"target.tls", "false",
+     "require TLS to the database (the connection fails if the server does "
+     "not offer it); the server certificate is not verified"},
+    {"target.session_vars", "", "`SET SESSION k = v` on every new connection",
+     1, kNoMax, "{tidb_txn_mode: pessimistic}"},
+    {"target.connect_timeout", "5s",
+     "client connect timeout (whole seconds, rounded up)"},
+    {"target.read_timeout", "30s",
+     "client read timeout (whole seconds, rounded up)"},
+    {"target.write_timeout", "30s",
+     "client write timeout (whole seconds, rounded up)"},
+    {"workload.kind", "", "(required) the workload, see Workloads"},
+    {"workload.tables", "1", "sysbench's `--tables`", 1, 100000},
+    {"workload.table_size", "10000",
+     "sysbench's `--table-size` (bank: accounts)", 1, 1e12},
+    {"workload.options", "", "per workload, see Workloads"},
+    {"workload.prepare", "create",
+     "`create`: create missing tables and rows; `skip`: use them as they "
+     "are; `recreate`: drop first"},
+    {"workload.cleanup", "false", "drop the tables after the run"},
+    {"workload.prepare_batch_size", "1000", "rows per INSERT while loading", 1,
+     100000},
+    {"load.connections", "4", "total across agents; at least one per agent", 1,
+     100000},
+    {"load.rate", "0", "total ops/s; 0 = closed model (as fast as possible)", 0,
+     1e9},
+    {"load.duration", "10s", "measured time (without stages)"},
+    {"load.warmup", "0s", "load before measuring; excluded from results"},
+    {"load.think_time", "0s", "pause between operations (closed model)"},
+    {"load.arrival", "constant",
+     "`constant` or `poisson` arrivals (open model)"},
+    {"load.stages", "", "open model by stage; the run lasts their total", 1,
+     kNoMax,
+     "[{duration: 30s, rate: 1000}, {duration: 30s, rate: 4000, ramp: true}]"},
+    {"load.stages.*.duration", "", "how long the stage lasts"},
+    {"load.stages.*.rate", "", "total ops/s at the end of the stage", 0, 1e9},
+    {"load.stages.*.ramp", "false",
+     "go linearly from the previous stage's rate"},
+    {"load.report_interval", "1s", "interval statistics and progress"},
+    {"resilience.retry.max_attempts", "3",
+     "attempts per operation, the first included", 1, 1000},
+    {"resilience.retry.initial_backoff", "50ms", "wait before the first retry"},
+    {"resilience.retry.max_backoff", "2s", "longest wait between attempts"},
+    {"resilience.retry.jitter", "0.2",
+     "each wait is spread by ± this fraction; an explicit 0 means none", -1, 1},
+    {"resilience.retry.multiplier", "2", "each wait is this times the last", 1,
+     100},
+    {"resilience.circuit_breaker.disabled", "false", "turn the breaker off"},
+    {"resilience.circuit_breaker.failure_threshold", "20",
+     "failures in the window that open the breaker", 1, 1e9},
+    {"resilience.circuit_breaker.failure_rate", "0.5",
+     "and the failed fraction of the window's requests at least this", 0, 1},
+    {"resilience.circuit_breaker.min_requests", "20",
+     "requests in the window before the breaker judges", 1, 1e9},
+    {"resilience.circuit_breaker.window", "10s", "the sliding window"},
+    {"resilience.circuit_breaker.open_for", "5s",
+     "how long it stays open before probing"},
+    {"resilience.circuit_breaker.half_open_probes", "3",
+     "successful probes that close it again", 1, 1e6},
+    {"resilience.error_classes", "", "override a code's class (see Errors)", 1,
+     kNoMax, "{1062: other, 1105: retry_txn}"},
+    {"thresholds", "",
+     "`p50`..`p99.9`, `max`, `mean` with `< <= > >= ==` and a duration; "
+     "`error_rate`, `errors`, `throughput` (ops/s), `qps` with a number",
+     1, kNoMax, "[\"p99 < 100ms\", \"error_rate < 0.01\"]", true},
+    {"report.json", "", "where to write the JSON report", 1, kNoMax,
+     "report.json", true},
+    {"report.html", "", "where to write the HTML report", 1, kNoMax,
+     "report.html", true},
+    {"report.journal", "",
+     "where to write the run journal: JSON lines written as the run goes "
+     "(see Report)",
+     1, kNoMax, "journal.jsonl"},
+    {"agents.on_agent_loss", "abort",
+     "`continue` keeps running without up to `max_lost_agents` lost agents; "
+     "the global check (bank) and the cleanup then run on the first agent "
+     "left. Losing the first agent before it has made the tables stops the "
+     "run under any policy; losing the agent running the global check makes "
+     "the run incomplete (not verified)"},
+    {"agents.max_lost_agents", "0", "agents the run may lose (with continue)",
+     0, 1e6},
+    {"agents.allow_partial_start", "false",
+     "start with the agents that answered GetInfo, leaving out the others"},
+    {"agents.weight_by_cores", "false",
+     "split connections and rate by the CPUs each agent may use (affinity "
+     "mask capped by its cgroup CPU quota: a pod's CPU limit); one "
+     "connection each first"},
+    {"agents.heartbeat_interval", "1s", "how often each side says it lives"},
+    {"agents.heartbeat_timeout", "5s",
+     "an agent or coordinator silent this long is lost"},
+    {"alongside", "",
+     "scenarios repeated while the load runs, each on its own connections "
+     "and tables (see Scenarios)",
+     1, kNoMax,
+     "[{kind: scenario/isolation, every: 10s}, "
+     "{kind: scenario/deadlock, every: 30s, agents: 1}]"},
+    {"alongside.*.kind", "", "a scenario (`scenario/<name>`)"},
+    {"alongside.*.options", "", "the scenario's options"},
+    {"alongside.*.every", "10s", "time between the starts of two rounds"},
+    {"alongside.*.agents", "0", "run it on the first N agents; 0 = all"},
+};
+
+// The path without list positions: "load.stages.0.rate", "load.stages.*.rate"
+// and "load.stages.rate" (the loader's own form) are one key.
+std::string Normalized(absl::string_view path) {
+  std::vector<absl::string_view> kept;
+  for (absl::string_view part : absl::StrSplit(path, '.')) {
+    if (part == "*" || (!part.empty() && part.find_first_not_of("0123456789") ==
+                                             absl::string_view::npos)) {
+      continue;
+    }
+    kept.push_back(part);
+  }
+  return absl::StrJoin(kept, ".");
+}
+
+std::string Cell(absl::string_view s) {
+  return absl::StrReplaceAll(s, {{"|", "\\|"}});
+}
+
+std::string Bound(double v) {
+  if (std::abs(v) < 1e15 && v == std::floor(v)) {
+    return absl::StrCat(static_cast<int64_t>(v));  // 1000000, not 1e+06
+  }
+  return absl::StrCat(v);
+}
+
+// The defaults as a YAML tree; a list entry's default becomes a one-entry
+// list, which ApplyPlanDefaults reads for every entry.
+YAML::Node DefaultsTree() {
+  YAML::Node root(YAML::NodeType::Map);
+  for (const PlanKey& k : kKeys) {
+    if (*k.value == '\0') continue;
+    YAML::Node node;
+    node.reset(root);
+    const std::vector<std::string> parts = absl::StrSplit(k.path, '.');
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node child;
+      if (parts[i] == "*") {
+        if (node.size() == 0) node.push_back(YAML::Node(YAML::NodeType::Map));
+        child = node[0];
+      } else {
+        if (!node[parts[i]]) {
+          node[parts[i]] =
+              YAML::Node(parts[i + 1] == "*" ? YAML::NodeType::Sequence
+                                             : YAML::NodeType::Map);
+        }
+        child = node[parts[i]];
+      }
+      node.reset(child);
+    }
+    node[parts.back()] = YAML::Load(k.value);
+  }
+  return root;
+}
+
+}  // namespace
+
+absl::Span<const PlanKey> PlanKeys() { return kKeys; }
+
+const PlanKey* FindPlanKey(const std::string& path) {
+  const std::string key = Normalized(path);
+  for (const PlanKey& k : kKeys) {
+    if (key == Normalized(k.path)) return &k;
+  }
+  return nullptr;
+}
+
+const rig::v1::Plan& PlanDefaults() {
+  static const rig::v1::Plan* plan = [] {
+    YAML::Emitter yaml;
+    yaml << DefaultsTree();
+    auto parsed = ParsePlanWithoutDefaults(yaml.c_str(), "the plan defaults");
+    if (!parsed.ok()) {  // the table itself is wrong: every test shows it
+      std::fprintf(stderr, "%s\n", parsed.status().ToString().c_str());
+      std::abort();
+    }
+    return new rig::v1::Plan(*std::move(parsed));
+  }();
+  return *plan;
+}
+
+std::string PlanReferenceMarkdown() {
+  std::string out =
+      "| key | default | meaning |\n"
+      "|---|---|---|\n";
+  for (const PlanKey& k : kKeys) {
+    std::string meaning = Cell(k.help);
+    if (k.min <= k.max) {
+      absl::StrAppend(&meaning, " (", Bound(k.min), " to ", Bound(k.max), ")");
+    }
+    if (*k.example != '\0') {
+      absl::StrAppend(&meaning, "; e.g. `", Cell(k.example), "`");
+    }
+    absl::StrAppend(&out, "| `", k.path, "` | ", Cell(k.value), " | ", meaning,
+                    " |\n");
+  }
+  return out;
+}
+
+}  // namespace rig::plan
