@@ -34,6 +34,7 @@
 #include "coordinator/report/html.h"
 #include "coordinator/report/report.h"
 #include "coordinator/results/thresholds.h"
+#include "coordinator/results/verdict.h"
 #include "coordinator/session/coordinator.h"
 #include "coordinator/session/discovery.h"
 #include "plan/plan.h"
@@ -41,8 +42,7 @@
 
 namespace {
 
-constexpr int kExitUsage = 2;
-constexpr int kExitIncomplete = 4;
+using rig::coordinator::ExitCode;
 
 constexpr char kUsage[] =
     "Usage: rig-coordinator [--plan] PLAN.yaml --agents HOST:PORT[,...] "
@@ -61,10 +61,10 @@ constexpr char kEpilog[] =
     "3 verification failed, 4 the run could not complete (an agent\n"
     "unreachable, failed or lost).";
 
-int Fail(int code, absl::string_view message) {
+int Fail(ExitCode code, absl::string_view message) {
   std::fprintf(stderr, "rig-coordinator: %.*s\n",
                static_cast<int>(message.size()), message.data());
-  return code;
+  return static_cast<int>(code);
 }
 
 std::vector<rig::v1::WorkloadInfo> Workloads() {
@@ -120,10 +120,11 @@ int PlanCommand(const rig::Settings& settings,
   const std::string what = args.size() > 1 ? args[1] : "";
   if (what == "validate") {
     if (args.size() != 3) {
-      return Fail(kExitUsage, "usage: rig-coordinator plan validate PLAN.yaml");
+      return Fail(ExitCode::kUsage,
+                  "usage: rig-coordinator plan validate PLAN.yaml");
     }
     auto plan = LoadAndValidate(args[2], settings.GetList("set"));
-    if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
+    if (!plan.ok()) return Fail(ExitCode::kUsage, plan.status().message());
     std::cout << args[2] << ": ok (" << plan->workload().kind() << ", "
               << plan->load().connections() << " connections, "
               << rig::FormatDuration(rig::FromProto(plan->load().duration()))
@@ -132,7 +133,7 @@ int PlanCommand(const rig::Settings& settings,
   }
   if (what == "init") {
     if (args.size() > 3) {
-      return Fail(kExitUsage,
+      return Fail(ExitCode::kUsage,
                   "usage: rig-coordinator plan init [--workload NAME] "
                   "[NEW.yaml]");
     }
@@ -147,26 +148,27 @@ int PlanCommand(const rig::Settings& settings,
         return 0;
       }
       if (std::ifstream(args[2]).good()) {
-        return Fail(kExitUsage,
+        return Fail(ExitCode::kUsage,
                     absl::StrCat(args[2], " exists; not overwriting it"));
       }
       std::ofstream out(args[2]);
       out << text;
       if (!out.good()) {
-        return Fail(kExitUsage, absl::StrCat("cannot write ", args[2]));
+        return Fail(ExitCode::kUsage, absl::StrCat("cannot write ", args[2]));
       }
       std::cout << "wrote " << args[2] << "\n";
       return 0;
     }
-    return Fail(kExitUsage, absl::StrCat("--workload \"", workload,
-                                         "\" is not a workload (workloads: ",
-                                         absl::StrJoin(names, ", "), ")"));
+    return Fail(ExitCode::kUsage,
+                absl::StrCat("--workload \"", workload,
+                             "\" is not a workload (workloads: ",
+                             absl::StrJoin(names, ", "), ")"));
   }
   if (what == "reference" && args.size() == 2) {
     std::cout << rig::plan::PlanReferenceMarkdown();
     return 0;
   }
-  return Fail(kExitUsage,
+  return Fail(ExitCode::kUsage,
               "usage: rig-coordinator plan validate PLAN.yaml | plan init "
               "[--workload NAME] [NEW.yaml] | plan reference");
 }
@@ -225,7 +227,8 @@ int main(int argc, char** argv) {
 
   auto settings =
       rig::Settings::Resolve(rig::coordinator::CoordinatorFlags(), argc, argv);
-  if (!settings.ok()) return Fail(kExitUsage, settings.status().message());
+  if (!settings.ok())
+    return Fail(ExitCode::kUsage, settings.status().message());
   if (settings->help_requested()) {
     std::cout << rig::Settings::Help(
         kUsage, rig::coordinator::CoordinatorFlags(), kEpilog);
@@ -237,11 +240,11 @@ int main(int argc, char** argv) {
   }
   if (auto s = rig::ConfigureLoggingFromSettings(*settings, "coordinator");
       !s.ok()) {
-    return Fail(kExitUsage, s.message());
+    return Fail(ExitCode::kUsage, s.message());
   }
   auto connect_timeout = settings->GetDuration("connect-timeout");
   if (!connect_timeout.ok()) {
-    return Fail(kExitUsage, connect_timeout.status().message());
+    return Fail(ExitCode::kUsage, connect_timeout.status().message());
   }
 
   std::string plan_path = settings->Get("plan");
@@ -254,31 +257,33 @@ int main(int argc, char** argv) {
     positional.erase(positional.begin());
   }
   if (!positional.empty()) {
-    return Fail(kExitUsage,
+    return Fail(ExitCode::kUsage,
                 absl::StrCat("unexpected argument \"", positional.front(),
                              "\" (see --help)"));
   }
   if (plan_path.empty()) {
-    return Fail(kExitUsage,
+    return Fail(ExitCode::kUsage,
                 "no plan given (rig-coordinator PLAN.yaml "
                 "--agents host:port; see --help)");
   }
   auto plan = LoadAndValidate(plan_path, settings->GetList("set"));
-  if (!plan.ok()) return Fail(kExitUsage, plan.status().message());
+  if (!plan.ok()) return Fail(ExitCode::kUsage, plan.status().message());
   std::vector<std::string> agents = settings->GetList("agents");
   for (const std::string& a : agents) {
     if (auto s = rig::coordinator::CheckAgentAddress(a); !s.ok()) {
-      return Fail(kExitUsage, s.message());
+      return Fail(ExitCode::kUsage, s.message());
     }
   }
   if (const std::string& dns = settings->Get("agents-dns"); !dns.empty()) {
     auto found = rig::coordinator::ResolveAgents(dns);
-    if (!found.ok()) return Fail(kExitIncomplete, found.status().message());
+    if (!found.ok())
+      return Fail(ExitCode::kIncomplete, found.status().message());
     agents.insert(agents.end(), found->begin(), found->end());
   }
   auto local = settings->GetInt("local");
   if (!local.ok() || *local < 0 || *local > 64) {
-    return Fail(kExitUsage, "--local takes a number of agents from 0 to 64");
+    return Fail(ExitCode::kUsage,
+                "--local takes a number of agents from 0 to 64");
   }
   LocalAgents local_agents;
   if (*local > 0) {
@@ -286,14 +291,14 @@ int main(int argc, char** argv) {
                                       settings->Get("db-driver"));
     if (!started.ok()) {
       return Fail(started.status().code() == absl::StatusCode::kInvalidArgument
-                      ? kExitUsage
-                      : kExitIncomplete,
+                      ? ExitCode::kUsage
+                      : ExitCode::kIncomplete,
                   started.status().message());
     }
     agents.insert(agents.end(), started->begin(), started->end());
   }
   if (agents.empty()) {
-    return Fail(kExitUsage,
+    return Fail(ExitCode::kUsage,
                 "no agents given (--agents host:port,..., --agents-dns "
                 "name:port or --local N)");
   }
@@ -305,9 +310,10 @@ int main(int argc, char** argv) {
   rig::RegisterSecret(plan->target().password());
 
   auto security = rig::SecurityFromSettings(*settings, /*server=*/false);
-  if (!security.ok()) return Fail(kExitUsage, security.status().message());
+  if (!security.ok())
+    return Fail(ExitCode::kUsage, security.status().message());
   if (auto creds = rig::MakeChannelCredentials(*security); !creds.ok()) {
-    return Fail(kExitUsage, creds.status().message());
+    return Fail(ExitCode::kUsage, creds.status().message());
   }
   rig::coordinator::CoordinatorOptions options;
   options.agents = agents;
@@ -346,7 +352,8 @@ int main(int argc, char** argv) {
   done.store(true);
   waiter.join();
   if (tty) std::fprintf(stderr, "\n");
-  if (!report.ok()) return Fail(kExitIncomplete, report.status().message());
+  if (!report.ok())
+    return Fail(ExitCode::kIncomplete, report.status().message());
 
   // The files first: they must not depend on a terminal still being there.
   const std::string& json_path = report->plan().report().json();
@@ -354,7 +361,7 @@ int main(int argc, char** argv) {
     if (auto s = rig::coordinator::WriteJsonReport(*report, json_path);
         !s.ok()) {
       std::cout << rig::coordinator::FormatSummary(*report);
-      return Fail(kExitIncomplete, s.message());
+      return Fail(ExitCode::kIncomplete, s.message());
     }
   }
   const std::string& html_path = report->plan().report().html();
@@ -363,7 +370,7 @@ int main(int argc, char** argv) {
         !s.ok()) {
       std::cout << rig::coordinator::FormatSummary(*report);
       if (!json_path.empty()) std::cout << "JSON report: " << json_path << "\n";
-      return Fail(kExitIncomplete, s.message());
+      return Fail(ExitCode::kIncomplete, s.message());
     }
   }
   std::cout << rig::coordinator::FormatSummary(*report);

@@ -1,8 +1,10 @@
 #pragma once
 
-// One run of a plan across agents: check every agent (GetInfo), split the
-// load, start a session on each, release the barriers when every agent has
-// reached them, gather the statistics and build the merged report.
+// One run of a plan across agents, the session: check every agent (GetInfo)
+// and assign its work (assigner.h), start a session on each, release the
+// barriers when every agent has reached them, track liveness; what the
+// agents send becomes records in the recorder (results/recorder.h), and the
+// end a verdict (results/verdict.h).
 //
 // Agent loss: an agent whose stream breaks, or that sends nothing (not even
 // a heartbeat) for agents.heartbeat_timeout, is lost. With on_agent_loss:
@@ -24,8 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/net/channel_security.h"
-#include "coordinator/results/aggregate.h"
-#include "coordinator/results/journal.h"
+#include "coordinator/results/recorder.h"
 #include "coordinator/session/agent_client.h"
 #include "rig/v1/report.pb.h"
 
@@ -59,9 +60,6 @@ class Coordinator : public SessionListener {
 
   const std::string& run_id() const { return run_id_; }
 
-  // 0 passed, 1 thresholds failed, 3 verification failed, 4 incomplete.
-  static int ExitCode(const rig::v1::Report& report);
-
   void OnMessage(int agent, const rig::v1::AgentMessage& message) override;
   void OnEnded(int agent, const absl::Status& status) override;
 
@@ -80,16 +78,27 @@ class Coordinator : public SessionListener {
     int64_t refused = 0;   // messages refused (RefuseLocked)
   };
 
+  // What one message leads to once the lock is released.
+  struct Reaction {
+    std::string progress;     // a line for the terminal
+    bool close = false;       // the agent's session is done: close writes
+    std::string stop_reason;  // stop the other agents
+  };
+
   absl::Status CheckAgents();
   absl::Status Assign();
+  // Starts a session on each agent; when one cannot start, stops the ones
+  // started and marks the rest ended.
+  void StartSessions();
+  void OnStateChangedLocked(int agent, const rig::v1::StateChanged& sc);
+  Reaction OnIntervalLocked(int agent, const rig::v1::IntervalStats& stats);
+  Reaction OnResultLocked(int agent, const rig::v1::RunResult& result);
   void StopOthers(int except, const std::string& reason);
   // Drops a message from `agent` that breaks the protocol or a limit: counted
   // in the report, logged once per agent. Called with mu_ held.
   void RefuseLocked(int agent, const std::string& what);
   void Progress(const std::string& line);
   rig::v1::Report BuildReport() const;
-  // Appends to the run journal, if there is one. Called with mu_ held.
-  void JournalLocked(const rig::v1::JournalEntry& entry);
   // Live: neither ended nor done (a result sent). Called with mu_ held.
   bool LiveLocked(int agent) const;
   int LiveAgentsLocked() const;
@@ -102,6 +111,7 @@ class Coordinator : public SessionListener {
 
   const CoordinatorOptions options_;
   const rig::v1::Plan plan_;
+  Recorder recorder_;  // guarded by mu_
   std::string run_id_;
   std::vector<std::unique_ptr<AgentClient>> clients_;
   std::chrono::steady_clock::time_point start_;
@@ -110,23 +120,13 @@ class Coordinator : public SessionListener {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<AgentState> agents_;  // guarded by mu_
-  RunAggregate aggregate_{0};       // guarded by mu_
   // Agents parked at each barrier: (state, name inside it; "" = before it).
   using BarrierKey = std::pair<int, std::string>;
-  std::map<BarrierKey, std::set<int>> barriers_;             // guarded by mu_
-  std::vector<rig::v1::ErrorSampleRecord> samples_;          // guarded by mu_
-  std::vector<rig::v1::BreakerEventRecord> breaker_events_;  // guarded by mu_
-  std::vector<rig::v1::ScenarioRoundRecord> rounds_;         // guarded by mu_
-  std::unique_ptr<Journal> journal_;  // plan report.journal; guarded by mu_
-  std::set<int64_t> journaled_intervals_;     // guarded by mu_
-  std::string stop_reason_;                   // guarded by mu_
-  rig::v1::VerificationResult verification_;  // guarded by mu_
-  std::set<BarrierKey> advanced_;             // guarded by mu_
-  int lost_ = 0;                              // guarded by mu_
-  int64_t refused_ = 0;                       // guarded by mu_
-  // Rounds past kMaxScenarioRounds: counted, not kept.
-  int64_t rounds_past_limit_ = 0;             // guarded by mu_
-  int64_t rounds_past_limit_not_passed_ = 0;  // guarded by mu_
+  std::map<BarrierKey, std::set<int>> barriers_;  // guarded by mu_
+  std::string stop_reason_;                       // guarded by mu_
+  std::set<BarrierKey> advanced_;                 // guarded by mu_
+  int lost_ = 0;                                  // guarded by mu_
+  int64_t refused_ = 0;                           // guarded by mu_
   // The agent told at the VERIFYING barrier to run the global check; -1
   // before. Lost before its result came, the data was not verified.
   int verifier_ = -1;             // guarded by mu_
