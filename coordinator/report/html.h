@@ -23,7 +23,7 @@
 // or error-rate (error_rate, errors / (ops + errors), a fraction). t_seconds
 // is an interval's end on the coordinator's timeline (end_offset_us / 1e6);
 // numbers round-trip exactly. A report without intervals gets a
-// "no intervals" note instead of charts. Pure; thread-compatible.
+// "no intervals" note instead of charts.
 //
 // The parts, in html/: escape (the one escaper), format (numbers, times,
 // words, badges), svg_chart (the chart engine), charts (the table of chart
@@ -32,15 +32,20 @@
 
 #include <string>
 
-#include "absl/status/status.h"
+#include "coordinator/report/writer.h"
 #include "rig/v1/report.pb.h"
 
 namespace rig::coordinator {
 
+// Pure; thread-safe.
+class HtmlWriter final : public ReportWriter {
+ public:
+  absl::string_view Name() const override { return "html"; }
+  absl::string_view Title() const override { return "HTML report"; }
+  std::string Render(const rig::v1::Report& report) const override;
+};
+
+// HtmlWriter().Render(report).
 std::string RenderHtmlReport(const rig::v1::Report& report);
-// Written to `path`.tmp and renamed, so a reader never sees half a page.
-// Errors name the path.
-absl::Status WriteHtmlReport(const rig::v1::Report& report,
-                             const std::string& path);
 
 }  // namespace rig::coordinator

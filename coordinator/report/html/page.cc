@@ -2,7 +2,6 @@
 // style sheet. The sections are in sections.cc, the charts in charts.cc.
 
 #include "absl/strings/str_cat.h"
-#include "common/base/atomic_file.h"
 #include "coordinator/report/html.h"
 #include "coordinator/report/html/charts.h"
 #include "coordinator/report/html/escape.h"
@@ -59,7 +58,7 @@ footer { margin-top: 32px; color: #7a8796; font-size: 12px; }
 
 }  // namespace
 
-std::string RenderHtmlReport(const rig::v1::Report& r) {
+std::string HtmlWriter::Render(const rig::v1::Report& r) const {
   using html::H;
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -84,9 +83,8 @@ std::string RenderHtmlReport(const rig::v1::Report& r) {
   return out;
 }
 
-absl::Status WriteHtmlReport(const rig::v1::Report& report,
-                             const std::string& path) {
-  return WriteFileAtomically(path, RenderHtmlReport(report), "HTML report");
+std::string RenderHtmlReport(const rig::v1::Report& report) {
+  return HtmlWriter().Render(report);
 }
 
 }  // namespace rig::coordinator

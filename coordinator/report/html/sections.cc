@@ -10,7 +10,7 @@
 #include "coordinator/report/html/escape.h"
 #include "coordinator/report/html/format.h"
 #include "coordinator/report/html/table.h"
-#include "coordinator/report/report.h"
+#include "coordinator/report/terminal.h"
 #include "coordinator/results/rounds.h"
 
 namespace rig::coordinator::html {

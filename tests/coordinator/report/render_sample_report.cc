@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/report/html.h"
+#include "coordinator/report/writer.h"
 #include "rig/v1/report.pb.h"
 
 namespace {
@@ -229,8 +230,8 @@ int main(int argc, char** argv) {
     }
     intervals = static_cast<int>(n);
   }
-  const absl::Status s =
-      rig::coordinator::WriteHtmlReport(SampleReport(intervals), argv[1]);
+  const absl::Status s = rig::coordinator::WriteReport(
+      rig::coordinator::HtmlWriter(), SampleReport(intervals), argv[1]);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
