@@ -31,8 +31,8 @@
 #include "common/net/grpc_keepalive.h"
 #include "coordinator/flags.h"
 #include "coordinator/plan_tools.h"
-#include "coordinator/report/html.h"
-#include "coordinator/report/report.h"
+#include "coordinator/report/terminal.h"
+#include "coordinator/report/writers.h"
 #include "coordinator/results/thresholds.h"
 #include "coordinator/results/verdict.h"
 #include "coordinator/session/coordinator.h"
@@ -356,26 +356,24 @@ int main(int argc, char** argv) {
     return Fail(ExitCode::kIncomplete, report.status().message());
 
   // The files first: they must not depend on a terminal still being there.
-  const std::string& json_path = report->plan().report().json();
-  if (!json_path.empty()) {
-    if (auto s = rig::coordinator::WriteJsonReport(*report, json_path);
+  // After the summary, the files written ("JSON report: PATH").
+  const rig::coordinator::TerminalWriter terminal;
+  const auto files = rig::coordinator::ReportFiles(report->plan().report());
+  auto summary = [&](size_t files_written) {
+    std::cout << terminal.Render(*report);
+    for (size_t i = 0; i < files_written; ++i) {
+      std::cout << files[i].writer->Title() << ": " << files[i].path << "\n";
+    }
+  };
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (auto s = rig::coordinator::WriteReport(*files[i].writer, *report,
+                                               files[i].path);
         !s.ok()) {
-      std::cout << rig::coordinator::FormatSummary(*report);
+      summary(i);
       return Fail(ExitCode::kIncomplete, s.message());
     }
   }
-  const std::string& html_path = report->plan().report().html();
-  if (!html_path.empty()) {
-    if (auto s = rig::coordinator::WriteHtmlReport(*report, html_path);
-        !s.ok()) {
-      std::cout << rig::coordinator::FormatSummary(*report);
-      if (!json_path.empty()) std::cout << "JSON report: " << json_path << "\n";
-      return Fail(ExitCode::kIncomplete, s.message());
-    }
-  }
-  std::cout << rig::coordinator::FormatSummary(*report);
-  if (!json_path.empty()) std::cout << "JSON report: " << json_path << "\n";
-  if (!html_path.empty()) std::cout << "HTML report: " << html_path << "\n";
+  summary(files.size());
   std::cout.flush();
   return report->exit_code();
 }

@@ -638,7 +638,7 @@ int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
 }
 
 void ApplyPlanDefaults(rig::v1::Plan& plan) {
-  const rig::v1::Plan& defaults = PlanDefaults();
+  const rig::v1::Plan& defaults = PlanDefaultsWithListModels();
   for (const PlanKey& key : PlanKeys()) {
     if (*key.value != '\0') {
       FillUnset(defaults, plan, absl::StrSplit(key.path, '.'));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/message.h"
 #include "plan/plan.h"
 #include "yaml-cpp/yaml.h"
 
@@ -183,6 +184,23 @@ YAML::Node DefaultsTree() {
   return root;
 }
 
+// Empties every list of sections (the models of their entries' defaults).
+void ClearLists(google::protobuf::Message& m) {
+  const google::protobuf::Reflection* r = m.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  for (const auto* f : fields) {
+    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    if (f->is_repeated()) {
+      if (!f->is_map()) r->ClearField(&m, f);
+    } else {
+      ClearLists(*r->MutableMessage(&m, f));
+    }
+  }
+}
+
 }  // namespace
 
 absl::Span<const PlanKey> PlanKeys() { return kKeys; }
@@ -195,7 +213,7 @@ const PlanKey* FindPlanKey(const std::string& path) {
   return nullptr;
 }
 
-const rig::v1::Plan& PlanDefaults() {
+const rig::v1::Plan& PlanDefaultsWithListModels() {
   static const rig::v1::Plan* plan = [] {
     YAML::Emitter yaml;
     yaml << DefaultsTree();
@@ -205,6 +223,15 @@ const rig::v1::Plan& PlanDefaults() {
       std::abort();
     }
     return new rig::v1::Plan(*std::move(parsed));
+  }();
+  return *plan;
+}
+
+const rig::v1::Plan& PlanDefaults() {
+  static const rig::v1::Plan* plan = [] {
+    auto* p = new rig::v1::Plan(PlanDefaultsWithListModels());
+    ClearLists(*p);
+    return p;
   }();
   return *plan;
 }

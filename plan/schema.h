@@ -42,8 +42,12 @@ absl::Span<const PlanKey> PlanKeys();
 // "load.stages.*.rate" both find load.stages.*.rate); nullptr if none.
 const PlanKey* FindPlanKey(const std::string& path);
 
-// A plan holding every default (and nothing else).
+// A plan holding every default (and nothing else; its lists empty).
 const rig::v1::Plan& PlanDefaults();
+// The same with one entry in each list of sections (load.stages,
+// alongside) holding the defaults of an entry: what ApplyPlanDefaults
+// copies into each entry.
+const rig::v1::Plan& PlanDefaultsWithListModels();
 
 // The README's plan reference: a Markdown table, one row per key.
 std::string PlanReferenceMarkdown();

@@ -1,6 +1,7 @@
 #pragma once
 
-// google.protobuf.Duration <-> absl::Duration.
+// google.protobuf.Duration <-> absl::Duration. No "or this when unset": a
+// plan's defaults are filled once, from plan/schema.h.
 
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
@@ -9,12 +10,6 @@ namespace rig {
 
 inline absl::Duration FromProto(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-// `fallback` when the field is unset (zero).
-inline absl::Duration FromProto(const google::protobuf::Duration& d,
-                                absl::Duration fallback) {
-  return d.seconds() == 0 && d.nanos() == 0 ? fallback : FromProto(d);
 }
 
 inline google::protobuf::Duration ToProto(absl::Duration d) {

@@ -18,7 +18,8 @@
 #include "common/base/proto_duration.h"
 #include "common/base/status_macros.h"
 #include "common/base/version.h"
-#include "coordinator/report/report.h"
+#include "coordinator/report/partial_interval.h"
+#include "coordinator/report/terminal.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/results/verdict.h"
 #include "coordinator/session/assigner.h"
@@ -338,12 +339,9 @@ Coordinator::Reaction Coordinator::OnIntervalLocked(
     return {};
   }
   if (!merged->has_value()) return {};
-  // The stub of an interval left when the load stops (a few ms) is in the
-  // report but would read as a throughput collapse here.
-  const int64_t nominal_us =
-      absl::ToInt64Microseconds(FromProto(plan_.load().report_interval()));
-  if (stats.end_offset_us() - stats.start_offset_us() < nominal_us / 2) {
-    return {};
+  if (IsPartialInterval(stats.start_offset_us(), stats.end_offset_us(),
+                        plan_)) {
+    return {};  // no progress line for the stub left when the load stops
   }
   const rig::v1::IntervalReport& iv = **merged;
   const rig::v1::IntervalReport first = recorder_.MergedInterval(0);

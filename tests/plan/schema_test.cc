@@ -90,10 +90,9 @@ TEST(SchemaTest, DefaultsLeaveWhatThePlanSetsAndFillEveryDefaultedKey) {
   *rest.mutable_load()->mutable_duration() = ToProto(absl::Seconds(10));
   *rest.mutable_resilience()->mutable_circuit_breaker()->mutable_window() =
       ToProto(absl::Seconds(10));
-  rig::v1::Plan defaults = PlanDefaults();
-  defaults.clear_alongside();
-  defaults.mutable_load()->clear_stages();
-  EXPECT_EQ(rest.DebugString(), defaults.DebugString());
+  EXPECT_EQ(rest.DebugString(), PlanDefaults().DebugString());
+  EXPECT_EQ(PlanDefaults().alongside_size(), 0);
+  EXPECT_EQ(PlanDefaults().load().stages_size(), 0);
 }
 
 TEST(SchemaTest, RangesComeFromTheTable) {

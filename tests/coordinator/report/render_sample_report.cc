@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "coordinator/report/html.h"
+#include "coordinator/report/writer.h"
 #include "rig/v1/report.pb.h"
 
 namespace {
@@ -41,6 +42,7 @@ rig::v1::Report SampleReport(int intervals) {
   r.mutable_plan()->set_name("point-select <smoke> & friends");
   r.mutable_plan()->mutable_workload()->set_kind("oltp_point_select");
   r.mutable_plan()->mutable_load()->set_connections(64);
+  r.mutable_plan()->mutable_load()->mutable_report_interval()->set_seconds(1);
   r.mutable_started_at()->set_seconds(1714564800);
   r.mutable_finished_at()->set_seconds(1714564800 + 5 + intervals + 2);
   r.set_status(rig::v1::RUN_STATUS_THRESHOLDS_FAILED);
@@ -229,8 +231,8 @@ int main(int argc, char** argv) {
     }
     intervals = static_cast<int>(n);
   }
-  const absl::Status s =
-      rig::coordinator::WriteHtmlReport(SampleReport(intervals), argv[1]);
+  const absl::Status s = rig::coordinator::WriteReport(
+      rig::coordinator::HtmlWriter(), SampleReport(intervals), argv[1]);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;

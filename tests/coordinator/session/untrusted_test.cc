@@ -9,7 +9,7 @@
 
 #include <limits>
 
-#include "coordinator/report/report.h"
+#include "coordinator/report/terminal.h"
 #include "coordinator/session/coordinator.h"
 #include "grpcpp/grpcpp.h"
 #include "plan/plan.h"

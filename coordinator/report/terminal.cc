@@ -1,13 +1,7 @@
-#include "coordinator/report/report.h"
-
-#include <cstdio>
-#include <cstring>
-#include <fstream>
+#include "coordinator/report/terminal.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/base/atomic_file.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace rig::coordinator {
 namespace {
@@ -56,7 +50,7 @@ std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
       iv.breakers_open());
 }
 
-std::string FormatSummary(const rig::v1::Report& r) {
+std::string TerminalWriter::Render(const rig::v1::Report& r) const {
   std::string out;
   absl::StrAppend(&out, "\nRun ", r.run_id(), " (plan \"", r.plan().name(),
                   "\"): ", StatusWord(r.status()),
@@ -116,19 +110,8 @@ std::string FormatSummary(const rig::v1::Report& r) {
   return out;
 }
 
-std::string ReportToJson(const rig::v1::Report& report) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
-  return json;
-}
-
-absl::Status WriteJsonReport(const rig::v1::Report& report,
-                             const std::string& path) {
-  return WriteFileAtomically(path, ReportToJson(report), "JSON report");
+std::string FormatSummary(const rig::v1::Report& report) {
+  return TerminalWriter().Render(report);
 }
 
 }  // namespace rig::coordinator

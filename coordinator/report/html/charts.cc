@@ -1,0 +1,186 @@
+#include "coordinator/report/html/charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "coordinator/report/html/format.h"
+#include "coordinator/report/html/svg_chart.h"
+#include "coordinator/report/partial_interval.h"
+#include "coordinator/results/rounds.h"
+
+namespace rig::coordinator::html {
+namespace {
+
+struct SeriesSpec {
+  const char* name;  // in the JSON block
+  const char* label;
+  const char* color;
+  double (*value)(const rig::v1::IntervalReport&);
+};
+
+struct ChartSpec {
+  const char* name;
+  const char* title;
+  const char* unit;
+  AxisFormat format;
+  std::vector<SeriesSpec> series;
+};
+
+// errors / (ops + errors) of one interval; 0 with no attempts.
+double ErrorRate(const rig::v1::IntervalReport& iv) {
+  const double attempts = static_cast<double>(iv.counters().ops()) +
+                          static_cast<double>(iv.counters().errors());
+  return attempts > 0 ? static_cast<double>(iv.counters().errors()) / attempts
+                      : 0.0;
+}
+
+// The charts, in page order. Latency is in ms.
+const std::vector<ChartSpec>& ChartSpecs() {
+  using Iv = rig::v1::IntervalReport;
+  static const auto* specs = new std::vector<ChartSpec>{
+      {"throughput",
+       "Throughput",
+       "ops/s",
+       AxisFormat::kCompact,
+       {{"ops_per_sec", "ops/s", "#1f77b4",
+         [](const Iv& iv) { return iv.ops_per_sec(); }}}},
+      {"latency",
+       "Latency (response time)",
+       "ms",
+       AxisFormat::kPlain,
+       {{"p50", "p50", "#17becf",
+         [](const Iv& iv) { return iv.latency().p50_us() / 1e3; }},
+        {"p99", "p99", "#9467bd",
+         [](const Iv& iv) { return iv.latency().p99_us() / 1e3; }}}},
+      {"error-rate",
+       "Error rate per interval",
+       "errors / attempts",
+       AxisFormat::kPercent,
+       {{"error_rate", "error rate", "#8c564b", ErrorRate}}},
+  };
+  return *specs;
+}
+
+std::string BreakerColor(const std::string& to) {
+  if (to == "open") return "#d62728";
+  if (to == "half-open") return "#ff9800";
+  return "#2ca02c";
+}
+
+std::string RoundColor(const std::string& result) {
+  if (result == "passed") return "#2ca02c";
+  if (result == "failed") return "#d62728";
+  return "#8c8c8c";
+}
+
+std::vector<BreakerMark> BreakerMarks(const rig::v1::Report& r) {
+  std::vector<BreakerMark> marks;
+  for (const auto& b : r.breaker_events()) {
+    BreakerMark m;
+    m.t = b.offset_us() / 1e6;
+    m.agent = b.agent();
+    m.target = b.event().target();
+    m.from = BreakerWord(b.event().from());
+    m.to = BreakerWord(b.event().to());
+    m.reason = b.event().reason();
+    m.color = BreakerColor(m.to);
+    marks.push_back(std::move(m));
+  }
+  return marks;
+}
+
+std::vector<RoundMark> RoundMarks(const rig::v1::Report& r) {
+  std::vector<RoundMark> marks;
+  for (const auto& rec : r.scenario_rounds()) {
+    const rig::v1::ScenarioRound& round = rec.round();
+    RoundMark m;
+    m.t0 = round.start_offset_us() / 1e6;
+    m.t1 = round.end_offset_us() / 1e6;
+    m.agent = rec.agent();
+    m.kind = round.kind();
+    m.round = round.round();
+    m.result = RoundResult(round);
+    m.color = RoundColor(m.result);
+    m.detail = RoundDetail(round);
+    marks.push_back(std::move(m));
+  }
+  return marks;
+}
+
+// The marks of every chart, and the time span that holds the plotted
+// intervals, the breaker events (also those outside the measured phase,
+// e.g. during warm-up) and the rounds (also those that finished after the
+// load stopped).
+Timeline TimelineOf(
+    const rig::v1::Report& r,
+    const std::vector<const rig::v1::IntervalReport*>& plotted) {
+  Timeline tl{INFINITY, -INFINITY, BreakerMarks(r), RoundMarks(r)};
+  for (const rig::v1::IntervalReport* iv : plotted) {
+    tl.t0 = std::min(tl.t0, iv->start_offset_us() / 1e6);
+    tl.t1 = std::max(tl.t1, iv->end_offset_us() / 1e6);
+  }
+  for (const BreakerMark& m : tl.breakers) {
+    tl.t0 = std::min(tl.t0, m.t);
+    tl.t1 = std::max(tl.t1, m.t);
+  }
+  for (const RoundMark& m : tl.rounds) {
+    tl.t0 = std::min(tl.t0, m.t0);
+    tl.t1 = std::max(tl.t1, m.t1);
+  }
+  // One zero-length interval: no zero span.
+  if (!(tl.t1 > tl.t0)) tl.t1 = tl.t0 + 1;
+  return tl;
+}
+
+// A spec's chart with one point per plotted interval and series, at the
+// interval's end.
+Chart ChartOf(const ChartSpec& spec,
+              const std::vector<const rig::v1::IntervalReport*>& plotted) {
+  Chart c{spec.name, spec.title, spec.unit, spec.format, {}};
+  for (const SeriesSpec& s : spec.series) {
+    Series series{s.name, s.label, s.color, {}};
+    for (const rig::v1::IntervalReport* iv : plotted) {
+      series.points.emplace_back(iv->end_offset_us() / 1e6, s.value(*iv));
+    }
+    c.series.push_back(std::move(series));
+  }
+  return c;
+}
+
+}  // namespace
+
+std::string Charts(const rig::v1::Report& r) {
+  if (r.intervals().empty()) {
+    return "<p class=\"note no-intervals\">No intervals were recorded, so "
+           "there is nothing to chart.</p>\n";
+  }
+  const rig::v1::IntervalReport& last = *r.intervals().rbegin();
+  const bool skip_last =
+      r.intervals_size() > 1 &&
+      IsPartialInterval(last.start_offset_us(), last.end_offset_us(), r.plan());
+  std::vector<const rig::v1::IntervalReport*> plotted;
+  for (const auto& iv : r.intervals()) plotted.push_back(&iv);
+  if (skip_last) plotted.pop_back();
+
+  const Timeline tl = TimelineOf(r, plotted);
+  std::string out;
+  for (const ChartSpec& spec : ChartSpecs()) {
+    out += RenderChart(ChartOf(spec, plotted), tl);
+  }
+  if (skip_last) {
+    absl::StrAppend(
+        &out, "<p class=\"note partial-interval\">The last ",
+        absl::StrFormat("%.3f",
+                        (last.end_offset_us() - last.start_offset_us()) / 1e6),
+        " s (a partial interval as the load stopped, ",
+        Grouped(last.counters().ops()),
+        " ops) are in the totals but not plotted.</p>\n");
+  }
+  return out;
+}
+
+}  // namespace rig::coordinator::html

@@ -1,0 +1,35 @@
+#pragma once
+
+// What the coordinator prints: the summary at the end of a run (run line,
+// totals, one row per agent, errors by code, thresholds, checks, agent
+// errors) and a progress line per merged interval. Pure; thread-safe.
+
+#include <cstdint>
+#include <string>
+
+#include "coordinator/report/writer.h"
+#include "rig/v1/report.pb.h"
+
+namespace rig::coordinator {
+
+// The terminal summary.
+class TerminalWriter final : public ReportWriter {
+ public:
+  absl::string_view Name() const override { return "terminal"; }
+  absl::string_view Title() const override { return "terminal summary"; }
+  std::string Render(const rig::v1::Report& report) const override;
+};
+
+// TerminalWriter().Render(report).
+std::string FormatSummary(const rig::v1::Report& report);
+
+// "850us", "1.25ms", "2.5s".
+std::string FormatMicros(int64_t us);
+
+// One progress line for a merged interval: measured time so far of the
+// total, rate, latency, errors, agents reporting, breakers open.
+std::string FormatIntervalLine(const rig::v1::IntervalReport& interval,
+                               int agents_total, int64_t elapsed_us,
+                               int64_t total_us);
+
+}  // namespace rig::coordinator
