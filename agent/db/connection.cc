@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "agent/resilience/error_class.h"
 #include "common/base/error_context.h"
 #include "common/base/sql_identifier.h"
 
@@ -21,35 +22,7 @@ bool Contains(absl::string_view text, absl::string_view lower_word) {
 }  // namespace
 
 absl::StatusCode StatusCodeFor(int code) {
-  switch (code) {
-    case 2002:  // can't connect (refused)
-    case 2003:  // can't connect (host)
-    case 2005:  // unknown host
-    case 2006:  // server gone away
-    case 2013:  // lost connection during query
-    case 2055:  // lost connection (system error)
-    case 1040:  // too many connections
-    case 1053:  // server shutdown in progress
-      return absl::StatusCode::kUnavailable;
-    case 1045:  // access denied (password)
-    case 1044:  // access denied to database
-    case 1142:  // command denied
-      return absl::StatusCode::kPermissionDenied;
-    case 1049:  // unknown database
-    case 1146:  // table doesn't exist
-      return absl::StatusCode::kNotFound;
-    case 1064:  // syntax
-      return absl::StatusCode::kInvalidArgument;
-    case 1062:  // duplicate key
-      return absl::StatusCode::kAlreadyExists;
-    case 1205:  // lock wait timeout
-    case 1213:  // deadlock
-      return absl::StatusCode::kAborted;
-    case 1317:  // query interrupted
-      return absl::StatusCode::kCancelled;
-    default:
-      return absl::StatusCode::kUnknown;
-  }
+  return rig::agent::StatusCodeForServerCode(code);
 }
 
 int TimeoutSeconds(absl::Duration d) {

@@ -86,7 +86,8 @@ class Driver {
 
 // For adapters: the canonical status code that says what a caller can do
 // about a client or server error code (2013 -> kUnavailable, 1045 ->
-// kPermissionDenied, 1213 -> kAborted, ...).
+// kPermissionDenied, 1213 -> kAborted, ...), from the one table of codes
+// (agent/resilience/error_class.cc).
 absl::StatusCode StatusCodeFor(int server_code);
 // For adapters: a client timeout in the whole seconds client libraries take,
 // rounded up so that 500ms is not 0 (which would mean "no timeout").

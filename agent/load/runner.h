@@ -57,11 +57,36 @@ class LoadRunner {
   int64_t measured_us() const { return measured_us_; }
 
  private:
+  // One attempt at an operation: its status, what it sent, and the span
+  // its service time runs over.
+  struct Attempt {
+    absl::Status status;
+    OpResult result;
+    Clock::time_point begin;
+    Clock::time_point end;
+  };
+
   void Worker(size_t index, std::unique_ptr<Transaction> txn);
   // One operation with its retries; false when the load stops. `txn` is
-  // null while the worker's connection is lost.
+  // null while the worker's connection is lost. The steps: admission by the
+  // breaker, TryOnce, then on failure NoteFailure and either a retry (after
+  // a Pause if the class backs off) or GiveUp.
   bool RunOperation(size_t index, std::unique_ptr<Transaction>& txn, Rng& rng,
                     const Clock::time_point* intended);
+  // Reconnects first if the connection is lost, then runs the transaction;
+  // service time runs from `begin` (or from after the reconnect).
+  Attempt TryOnce(size_t index, std::unique_ptr<Transaction>& txn, Rng& rng,
+                  Clock::time_point begin);
+  // Tells the breaker, and drops a connection that the error class (or a
+  // check) says is gone.
+  void NoteFailure(size_t index, std::unique_ptr<Transaction>& txn,
+                   const ClassPolicy& policy, const absl::Status& status);
+  // Not retried (fail_fast, other) or retries exhausted: counted, with an
+  // error sample naming agent, state, connection, attempt and server code.
+  void GiveUp(size_t index, bool reconnecting, ErrorClass cls, int attempt,
+              const Attempt& a);
+  // The backoff before attempt + 1; false if stopped first.
+  bool Pause(int attempt, Rng& rng);
   void Reporter();
   // Swaps every thread's delta out and reports it as one interval.
   void Collect(bool final) ABSL_LOCKS_EXCLUDED(collect_mu_);

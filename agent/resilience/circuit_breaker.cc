@@ -92,10 +92,9 @@ bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
   return admitted;
 }
 
-void CircuitBreaker::Record(bool success, bool counts,
-                            absl::string_view detail) {
+void CircuitBreaker::Record(Outcome outcome, absl::string_view detail) {
   if (!enabled_) return;
-  if (success && closed_.load(std::memory_order_acquire) &&
+  if (outcome == Outcome::kSuccess && closed_.load(std::memory_order_acquire) &&
       CountSuccessClosed(clock_->NowUs())) {
     return;
   }
@@ -105,7 +104,7 @@ void CircuitBreaker::Record(bool success, bool counts,
     const int64_t now = clock_->NowUs();
     produced = MaybeHalfOpenLocked(now);
     const BreakerState before = state_;
-    const bool failure = !success && counts;
+    const bool failure = outcome == Outcome::kFailure;
     switch (state_) {
       case rig::v1::BREAKER_STATE_HALF_OPEN:
         RecordHalfOpenLocked(now, failure, detail);

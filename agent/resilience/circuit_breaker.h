@@ -17,7 +17,7 @@
 //              probe fails -> open again for open_for.
 //
 // Only failures that say the target is unhealthy count (error classes
-// reconnect and backoff: CountsForBreaker() in error_class.h); contention
+// reconnect and backoff: counts_for_breaker in error_class.h); contention
 // (retry_txn), set-up errors (fail_fast) and data errors (other) show that
 // the server answered, so they are recorded as requests, not failures.
 //
@@ -83,10 +83,17 @@ class CircuitBreaker {
     return AcquireSlow(cancelled);
   }
 
-  // The outcome of an operation Acquire admitted. `counts`: whether a
-  // failure says the target is unhealthy (CountsForBreaker(class)); ignored
-  // when success is true. A non-counting failure is a request, not a
-  // failure, and counts as a successful probe: the target answered.
+  // What became of an operation Acquire admitted.
+  enum class Outcome {
+    kSuccess,
+    // Failed, but the target answered (contention, set-up, data: an error
+    // class that does not count for the breaker): a request, not a
+    // failure, and a successful probe.
+    kAnswered,
+    // Failed in a way that says the target is unhealthy (reconnect,
+    // backoff).
+    kFailure,
+  };
   // `detail` (e.g. "reconnect: server code 2013") only appears in the reason
   // of a "probe failed" event.
   //
@@ -94,9 +101,9 @@ class CircuitBreaker {
   // admitted before the breaker opened that finishes while half-open may
   // stand in for a probe. Its outcome is as fresh as a probe's, so that is
   // harmless; outcomes recorded while open are dropped.
-  void Record(bool success, bool counts, absl::string_view detail = {});
+  void Record(Outcome outcome, absl::string_view detail = {});
 
-  // Record(true, false) for a caller that has just read the time: `now_us`
+  // Record(kSuccess) for a caller that has just read the time: `now_us`
   // is the breaker's clock (Clock::NowUs()) at the operation's end. Saves
   // the fast path's clock read.
   void RecordSuccess(int64_t now_us) {
@@ -104,7 +111,7 @@ class CircuitBreaker {
     if (closed_.load(std::memory_order_acquire) && CountSuccessClosed(now_us)) {
       return;
     }
-    Record(true, false);
+    Record(Outcome::kSuccess);
   }
 
   // CLOSED, OPEN or HALF_OPEN (CLOSED when disabled). Once open_for has

@@ -26,12 +26,25 @@ namespace rig::agent {
 
 enum class ErrorClass { kRetryTxn, kReconnect, kBackoff, kFailFast, kOther };
 
-// The built-in table, without plan overrides.
-ErrorClass ClassifyCode(int server_code);
-// Uses the server code attached to the status; without one, the status code
-// decides (kUnavailable -> reconnect, anything else -> other).
-ErrorClass Classify(const absl::Status& status);
-// "retry_txn", "reconnect", "backoff", "fail_fast" or "other".
+// What the agent does about a class: one row per class (error_class.cc).
+//   retry_txn  retry + backoff (the jitter separates the conflicting txns)
+//   reconnect  reconnect + retry + backoff (do not hammer a restarting
+//              server); counts for the breaker
+//   backoff    backoff + retry; counts for the breaker
+//   fail_fast  nothing: never retried, the error ends the operation
+//   other      nothing: counted, not retried, the run goes on
+// Only reconnect and backoff say the target is unhealthy; retry_txn
+// (contention), fail_fast (set-up) and other (data) do not open the breaker.
+struct ClassPolicy {
+  const char* name;         // as plans and reports write it
+  bool retry;               // run the operation (transaction) again
+  bool reconnect;           // open a new connection before retrying
+  bool backoff;             // wait (Backoff::Delay) before retrying
+  bool counts_for_breaker;  // a failure counts towards opening the breaker
+};
+const ClassPolicy& PolicyFor(ErrorClass c);
+// PolicyFor(c).name: "retry_txn", "reconnect", "backoff", "fail_fast" or
+// "other".
 const char* ErrorClassName(ErrorClass c);
 
 // The inverse of ErrorClassName, ignoring ASCII case; "ignore" is accepted as
@@ -39,23 +52,17 @@ const char* ErrorClassName(ErrorClass c);
 // listing the valid names otherwise.
 absl::StatusOr<ErrorClass> ParseErrorClass(absl::string_view name);
 
-// What the agent does about a class.
-struct ClassPolicy {
-  bool retry = false;      // run the operation (transaction) again
-  bool reconnect = false;  // open a new connection before retrying
-  bool backoff = false;    // wait (Backoff::Delay) before retrying
-};
-//   retry_txn  retry + backoff (the jitter separates the conflicting txns)
-//   reconnect  reconnect + retry + backoff (do not hammer a restarting server)
-//   backoff    backoff + retry
-//   fail_fast  nothing: never retried, the error ends the operation
-//   other      nothing: counted, not retried, the run goes on
-ClassPolicy PolicyFor(ErrorClass c);
-
-// Whether failures of this class say the target is unhealthy, i.e. should
-// count towards opening the circuit breaker: reconnect and backoff do;
-// retry_txn (contention), fail_fast (set-up) and other (data) do not.
-bool CountsForBreaker(ErrorClass c);
+// The built-in table of codes (error_class.cc, one row per code), without
+// plan overrides.
+ErrorClass ClassifyCode(int server_code);
+// The absl code a driver gives a server or client error with this number
+// (the same table): kUnavailable for a lost or refused connection,
+// kPermissionDenied, kNotFound, kInvalidArgument, kAlreadyExists, kAborted,
+// kCancelled for a few well-known codes, kUnknown for the rest.
+absl::StatusCode StatusCodeForServerCode(int server_code);
+// Uses the server code attached to the status; without one, the status code
+// decides (kUnavailable -> reconnect, anything else -> other).
+ErrorClass Classify(const absl::Status& status);
 
 // The built-in table plus a plan's overrides. Immutable after Create, so
 // concurrent Classify calls from many threads are safe. Cheap to copy.

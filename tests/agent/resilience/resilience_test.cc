@@ -29,6 +29,10 @@ namespace rig::agent {
 namespace {
 
 using rig::v1::BreakerEvent;
+constexpr CircuitBreaker::Outcome kSuccess = CircuitBreaker::Outcome::kSuccess;
+constexpr CircuitBreaker::Outcome kAnswered =
+    CircuitBreaker::Outcome::kAnswered;
+constexpr CircuitBreaker::Outcome kFailure = CircuitBreaker::Outcome::kFailure;
 using rig::v1::BreakerState;
 
 constexpr BreakerState kClosed = rig::v1::BREAKER_STATE_CLOSED;
@@ -127,11 +131,11 @@ TEST(ErrorClassTest, PolicyForEachClass) {
     EXPECT_FALSE(p.backoff) << ErrorClassName(c);
   }
 
-  EXPECT_TRUE(CountsForBreaker(ErrorClass::kReconnect));
-  EXPECT_TRUE(CountsForBreaker(ErrorClass::kBackoff));
-  EXPECT_FALSE(CountsForBreaker(ErrorClass::kRetryTxn));
-  EXPECT_FALSE(CountsForBreaker(ErrorClass::kFailFast));
-  EXPECT_FALSE(CountsForBreaker(ErrorClass::kOther));
+  EXPECT_TRUE(PolicyFor(ErrorClass::kReconnect).counts_for_breaker);
+  EXPECT_TRUE(PolicyFor(ErrorClass::kBackoff).counts_for_breaker);
+  EXPECT_FALSE(PolicyFor(ErrorClass::kRetryTxn).counts_for_breaker);
+  EXPECT_FALSE(PolicyFor(ErrorClass::kFailFast).counts_for_breaker);
+  EXPECT_FALSE(PolicyFor(ErrorClass::kOther).counts_for_breaker);
 }
 
 TEST(ErrorClassifierTest, OverridesTheTable) {
@@ -346,7 +350,7 @@ class CircuitBreakerTest : public ::testing::Test {
   static void Fail(CircuitBreaker& b, int n) {
     for (int i = 0; i < n; ++i) {
       ASSERT_TRUE(b.Acquire(nullptr));
-      b.Record(false, true);
+      b.Record(kFailure);
     }
   }
 
@@ -395,7 +399,7 @@ TEST_F(CircuitBreakerTest, StaysClosedBelowTheFailureRate) {
                             /*rate=*/0.5));
   for (int i = 0; i < 30; ++i) {
     ASSERT_TRUE(b->Acquire(nullptr));
-    b->Record(true, true);
+    b->Record(kSuccess);
   }
   Fail(*b, 20);  // 20 of 50 = 40%
   EXPECT_EQ(b->state(), kClosed);
@@ -406,7 +410,7 @@ TEST_F(CircuitBreakerTest, OpensAtTheThresholdWithReasonAndCounts) {
                             /*rate=*/0.5));
   for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(b->Acquire(nullptr));
-    b->Record(true, true);
+    b->Record(kSuccess);
   }
   Fail(*b, 11);  // 11 of 19: too few requests, too few failures
   EXPECT_EQ(b->state(), kClosed);
@@ -431,13 +435,13 @@ TEST_F(CircuitBreakerTest, ASuccessNeverOpensItTheNextFailureDoes) {
                             /*rate=*/0.5));
   Fail(*b, 9);  // 9 of 9: too few requests
   ASSERT_TRUE(b->Acquire(nullptr));
-  b->Record(true, true);  // 9 of 10 would qualify, but it is a success
+  b->Record(kSuccess);  // 9 of 10 would qualify, but it is a success
   EXPECT_EQ(b->state(), kClosed);
   // Successes counted on the lock-free path are in the window all the same.
   for (int i = 0; i < 5; ++i) {
     clock_.Advance(absl::Milliseconds(300));  // across buckets
     ASSERT_TRUE(b->Acquire(nullptr));
-    b->Record(true, true);
+    b->Record(kSuccess);
   }
   Fail(*b, 1);
   EXPECT_EQ(b->state(), kOpen);
@@ -445,7 +449,7 @@ TEST_F(CircuitBreakerTest, ASuccessNeverOpensItTheNextFailureDoes) {
             "10 of 16 requests failed in the last 10s (63%)");
 }
 
-// RecordSuccess(now) is Record(true, ...) with the caller's clock read, and
+// RecordSuccess(now) is Record(kSuccess) with the caller's clock read, and
 // counts each success once: the first one of a bucket takes the locked path
 // (it starts the bucket), the rest the lock-free one; a time read before the
 // breaker moved to the next bucket (1 s wide here) counts in its own bucket,
@@ -496,7 +500,7 @@ TEST_F(CircuitBreakerTest, AcquireBlocksWhileOpenUntilOpenForPasses) {
   EXPECT_EQ(events[1].to(), kHalfOpen);
   EXPECT_EQ(events[1].reason(), "open for 5s: probing");
   EXPECT_EQ(events[1].offset_us(), opened_at + 5'000'000);
-  b->Record(true, true);
+  b->Record(kSuccess);
 }
 
 TEST_F(CircuitBreakerTest, HalfOpenAdmitsOnlyTheProbesAndClosesOnSuccess) {
@@ -508,14 +512,14 @@ TEST_F(CircuitBreakerTest, HalfOpenAdmitsOnlyTheProbesAndClosesOnSuccess) {
   clock_.BlockUntilWaiters(1);
   EXPECT_FALSE(Ready(fourth));
 
-  b->Record(true, true);
-  b->Record(false, false);  // a non-counting failure: the target answered
+  b->Record(kSuccess);
+  b->Record(kAnswered);  // a non-counting failure: the target answered
   EXPECT_EQ(b->state(), kHalfOpen);
   EXPECT_FALSE(Ready(fourth));
-  b->Record(true, true);
+  b->Record(kSuccess);
   EXPECT_EQ(b->state(), kClosed);
   EXPECT_TRUE(fourth.get());
-  b->Record(true, true);
+  b->Record(kSuccess);
 
   const BreakerEvent e = log_.last();
   EXPECT_EQ(e.from(), kHalfOpen);
@@ -534,9 +538,9 @@ TEST_F(CircuitBreakerTest, ProbeFailureReopensForOpenFor) {
   OpenThenHalfOpen(*b);
   ASSERT_TRUE(b->Acquire(nullptr));
   ASSERT_TRUE(b->Acquire(nullptr));
-  b->Record(true, true);
+  b->Record(kSuccess);
   clock_.Advance(absl::Seconds(1));
-  b->Record(false, true, "reconnect: server code 2013");
+  b->Record(kFailure, "reconnect: server code 2013");
   EXPECT_EQ(b->state(), kOpen);
 
   const BreakerEvent e = log_.last();
@@ -560,7 +564,7 @@ TEST_F(CircuitBreakerTest, OutcomesRecordedWhileOpenAreDropped) {
   ASSERT_TRUE(b->Acquire(nullptr));  // admitted while closed, finishes late
   Fail(*b, 2);
   ASSERT_EQ(b->state(), kOpen);
-  b->Record(true, true);
+  b->Record(kSuccess);
   EXPECT_EQ(b->state(), kOpen);
   EXPECT_EQ(log_.size(), 1u);
 }
@@ -584,7 +588,7 @@ TEST_F(CircuitBreakerTest, NonCountingFailuresNeverOpenIt) {
   auto b = Make(SmallPolicy());
   for (int i = 0; i < 1000; ++i) {
     ASSERT_TRUE(b->Acquire(nullptr));
-    b->Record(false, /*counts=*/false);
+    b->Record(kAnswered);
   }
   EXPECT_EQ(b->state(), kClosed);
   EXPECT_EQ(log_.size(), 0u);
@@ -592,7 +596,7 @@ TEST_F(CircuitBreakerTest, NonCountingFailuresNeverOpenIt) {
   auto c = Make(SmallPolicy(/*threshold=*/2, /*min_requests=*/2, 0.5));
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(c->Acquire(nullptr));
-    c->Record(false, false);
+    c->Record(kAnswered);
   }
   Fail(*c, 2);  // 2 of 12
   EXPECT_EQ(c->state(), kClosed);
@@ -624,7 +628,7 @@ TEST_F(CircuitBreakerTest, CancellationReleasesAHalfOpenWaiter) {
   clock_.BlockUntilWaiters(1);
   cancel = true;
   EXPECT_FALSE(admitted.get());
-  b->Record(true, true);
+  b->Record(kSuccess);
   EXPECT_EQ(b->state(), kClosed);
 }
 
@@ -643,7 +647,7 @@ TEST_F(CircuitBreakerTest, AccountsOpenTime) {
   EXPECT_EQ(b->open_us_total(), 5'000'000);
 
   ASSERT_TRUE(b->Acquire(nullptr));  // probe
-  b->Record(false, true);            // reopens
+  b->Record(kFailure);               // reopens
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(b->TakeOpenUs(), 1'000'000);
   EXPECT_EQ(b->open_us_total(), 6'000'000);
@@ -658,7 +662,7 @@ TEST_F(CircuitBreakerTest, DisabledBreakerAdmitsEverythingSilently) {
   auto b = Make(policy);
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(b->Acquire([] { return true; }));
-    b->Record(false, true);
+    b->Record(kFailure);
   }
   EXPECT_EQ(b->state(), kClosed);
   EXPECT_EQ(b->open_us_total(), 0);
@@ -691,9 +695,9 @@ TEST_F(CircuitBreakerTest, ConcurrentWorkersSeeAConsistentChain) {
         const bool bad_phase = (i / 150) % 2 == 1;
         const bool hit = rng() % 10 < 9;
         if (bad_phase) {
-          b->Record(/*success=*/!hit, /*counts=*/true);
+          b->Record(hit ? kFailure : kSuccess);
         } else {
-          b->Record(/*success=*/hit, /*counts=*/false);
+          b->Record(hit ? kSuccess : kAnswered);
         }
         // Time passes as work is done, so the window slides.
         if (i % 25 == 0) clock_.Advance(absl::Milliseconds(500));
