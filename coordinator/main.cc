@@ -24,6 +24,7 @@
 #include "common/base/error_context.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
+#include "common/base/status_macros.h"
 #include "common/base/version.h"
 #include "common/config/cli.h"
 #include "common/config/settings.h"
@@ -99,11 +100,8 @@ absl::StatusOr<rig::v1::Plan> LoadAndValidate(
                                          p.workload().options());
     return o.ok() ? absl::OkStatus() : o.status();
   };
-  if (absl::Status s = rig::coordinator::ValidatePlanSemantics(
-          *plan, text.str(), path, Workloads(), check);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(rig::coordinator::ValidatePlanSemantics(
+      *plan, text.str(), path, Workloads(), check));
   if (auto c = rig::agent::ErrorClassifier::Create(
           plan->resilience().error_classes());
       !c.ok()) {

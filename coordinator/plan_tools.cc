@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/base/sql_identifier.h"
+#include "common/base/status_macros.h"
 #include "coordinator/results/thresholds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
@@ -88,11 +89,8 @@ absl::Status ValidatePlanSemantics(
     const std::vector<rig::v1::WorkloadInfo>& workloads,
     const std::function<absl::Status(const rig::v1::Plan&, bool whole)>&
         check_options) {
-  if (absl::Status s = CheckWorkload(plan, plan.workload(), "workload", yaml,
-                                     path, workloads, check_options);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(CheckWorkload(plan, plan.workload(), "workload", yaml, path,
+                                workloads, check_options));
   for (const auto& [name, value] : plan.target().session_vars()) {
     if (!IsPlainIdentifier(name)) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -134,11 +132,8 @@ absl::Status ValidatePlanSemantics(
     rig::v1::Workload w;
     w.set_kind(a.kind());
     *w.mutable_options() = a.options();
-    if (absl::Status s =
-            CheckWorkload(plan, w, key, yaml, path, workloads, check_options);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(
+        CheckWorkload(plan, w, key, yaml, path, workloads, check_options));
   }
   for (int i = 0; i < plan.thresholds_size(); ++i) {
     if (auto t = ParseThreshold(plan.thresholds(i)); !t.ok()) {

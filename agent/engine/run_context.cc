@@ -82,17 +82,12 @@ RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
       driver(driver_in),
       workloads(workloads_in),
       events(events_in),
-      start(std::chrono::steady_clock::now()),
+      clock(std::chrono::steady_clock::now()),
       run_verify(assignment.run_verify()),
       run_cleanup(assignment.agent_index() == 0) {}
 
 RunContext::~RunContext() = default;
 
-int64_t RunContext::OffsetUs() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 void RunContext::Advance(rig::v1::State to, const std::string& barrier) {
   {

@@ -18,6 +18,7 @@
 #include "agent/db/connection.h"
 #include "agent/load/stats.h"
 #include "agent/workloads/workload.h"
+#include "common/base/clock.h"
 #include "rig/v1/agent.pb.h"
 
 namespace rig::agent {
@@ -74,8 +75,8 @@ struct RunContext {
              RunEvents* events);
   ~RunContext();
 
-  // Microseconds since the run started (monotonic).
-  int64_t OffsetUs() const;
+  // Microseconds since the run started (monotonic): clock.NowUs().
+  int64_t OffsetUs() const { return clock.NowUs(); }
 
   // Barriers. A barrier is a state plus a name: the empty name is the one
   // before entering the state, a named one sits inside it (e.g. "tables
@@ -100,7 +101,10 @@ struct RunContext {
   db::Driver* const driver;
   const WorkloadRegistry* const workloads;
   RunEvents* const events;
-  const std::chrono::steady_clock::time_point start;
+  // The run's one time source: offsets since the run started, for
+  // intervals, events, samples and the breaker (a time already read with
+  // std::chrono::steady_clock converts with clock.UsAt()).
+  rig::SteadyClock clock;
   Cancellation cancel;
   // Set for a sub-run (a round of a scenario alongside the load): its state
   // changes are logged at debug level under this label.

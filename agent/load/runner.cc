@@ -10,6 +10,7 @@
 #include "common/base/error_context.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {
@@ -26,12 +27,11 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
     : ctx_(ctx),
       interval_(FromProto(ctx.assignment.plan().load().report_interval())),
       classifier_(std::move(classifier)),
-      backoff_(ctx.assignment.plan().resilience().retry()),
-      clock_(ctx.start) {
+      backoff_(ctx.assignment.plan().resilience().retry()) {
   const rig::v1::Target& t = ctx.assignment.plan().target();
   breaker_ = std::make_unique<CircuitBreaker>(
       ctx.assignment.plan().resilience().circuit_breaker(),
-      absl::StrCat(t.host(), ":", t.port()), &clock_,
+      absl::StrCat(t.host(), ":", t.port()), &ctx.clock,
       [this](const rig::v1::BreakerEvent& event) {
         RIG_LOG(Warning) << "circuit breaker " << event.target() << ": "
                          << rig::v1::BreakerState_Name(event.from()) << " -> "
@@ -132,7 +132,7 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
     const Attempt a =
         TryOnce(index, txn, rng, at_once ? first_begin : Clock::now());
     if (a.status.ok()) {
-      breaker_->RecordSuccess(clock_.UsAt(a.end));  // the breaker's clock
+      breaker_->RecordSuccess(ctx_.clock.UsAt(a.end));  // the run's clock
       // Response time runs from the intended start (open model) or the
       // first attempt, so retries and waits are part of what users see.
       stats.RecordOp(MicrosBetween(intended ? *intended : first_begin, a.end),
@@ -230,12 +230,10 @@ bool LoadRunner::Healthy(size_t index) {
 absl::Status LoadRunner::Reconnect(size_t index,
                                    std::unique_ptr<Transaction>& txn) {
   ctx_.connections[index].reset();
-  auto conn = ctx_.driver->Connect(ctx_.ConnectOptions());
-  if (!conn.ok()) return conn.status();
-  auto fresh = ctx_.workload->Bind(**conn);
-  if (!fresh.ok()) return fresh.status();
-  ctx_.connections[index] = std::move(*conn);
-  txn = std::move(*fresh);
+  ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
+                   ctx_.driver->Connect(ctx_.ConnectOptions()));
+  ASSIGN_OR_RETURN(txn, ctx_.workload->Bind(*conn));
+  ctx_.connections[index] = std::move(conn);
   stats_[index]->RecordReconnect();
   return absl::OkStatus();
 }

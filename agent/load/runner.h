@@ -39,6 +39,8 @@ namespace rig::agent {
 
 class LoadRunner {
  public:
+  // The hot path reads std::chrono time points; ctx.clock.UsAt() turns one
+  // into the run's offset (RunContext::clock is the run's one time source).
   using Clock = std::chrono::steady_clock;
 
   // `classifier`: the error table with the plan's overrides.
@@ -103,7 +105,6 @@ class LoadRunner {
   const absl::Duration interval_;
   const ErrorClassifier classifier_;
   const Backoff backoff_;
-  rig::SteadyClock clock_;  // offsets since the run started
   std::unique_ptr<CircuitBreaker> breaker_;
   std::vector<std::unique_ptr<ThreadStats>> stats_;
   std::vector<std::thread> workers_;

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "agent/workloads/workload.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {
@@ -144,7 +145,7 @@ class Bank : public Workload {
   absl::StatusOr<std::unique_ptr<Transaction>> Bind(
       db::Connection& conn) const override {
     auto t = std::make_unique<Transfer>(cfg_, conn);
-    if (absl::Status s = t->Prepare(); !s.ok()) return s;
+    RETURN_IF_ERROR(t->Prepare());
     return std::unique_ptr<Transaction>(std::move(t));
   }
 

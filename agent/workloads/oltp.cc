@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/workloads/workload.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {
@@ -159,7 +160,7 @@ class OltpTransaction : public Transaction {
     // Transactions: read_only, read_write, write_only.
     const bool trx = !cfg_.skip_trx;
     if (trx) {
-      if (absl::Status s = Exec(r, "BEGIN"); !s.ok()) return s;
+      RETURN_IF_ERROR(Exec(r, "BEGIN"));
     }
     absl::Status s = Body(rng, r);
     if (s.ok() && trx) s = Exec(r, "COMMIT");
@@ -344,7 +345,7 @@ class OltpWorkload : public Workload {
   absl::StatusOr<std::unique_ptr<Transaction>> Bind(
       db::Connection& conn) const override {
     auto txn = std::make_unique<OltpTransaction>(cfg_, conn);
-    if (absl::Status s = txn->Prepare(); !s.ok()) return s;
+    RETURN_IF_ERROR(txn->Prepare());
     return std::unique_ptr<Transaction>(std::move(txn));
   }
 

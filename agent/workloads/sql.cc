@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/workloads/workload.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {
@@ -243,7 +244,7 @@ class SqlWorkload : public Workload {
 
   absl::Status CreateSchema(db::Connection& conn, bool drop_first) override {
     if (drop_first) {
-      if (absl::Status s = Cleanup(conn); !s.ok()) return s;
+      RETURN_IF_ERROR(Cleanup(conn));
     }
     return RunAll(conn, cfg_.setup, "setup");
   }
@@ -253,7 +254,7 @@ class SqlWorkload : public Workload {
   absl::StatusOr<std::unique_ptr<Transaction>> Bind(
       db::Connection& conn) const override {
     auto t = std::make_unique<SqlTransaction>(cfg_, conn);
-    if (absl::Status s = t->Prepare(); !s.ok()) return s;
+    RETURN_IF_ERROR(t->Prepare());
     return std::unique_ptr<Transaction>(std::move(t));
   }
   absl::Status Cleanup(db::Connection& conn) override {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
+#include "common/base/status_macros.h"
 
 namespace rig {
 
@@ -20,8 +21,7 @@ std::vector<SettingSpec> CommonSettingSpecs() {
 
 absl::Status ConfigureLoggingFromSettings(const Settings& settings,
                                           absl::string_view component) {
-  auto level = ParseLogLevel(settings.Get("log-level"));
-  if (!level.ok()) return level.status();
+  ASSIGN_OR_RETURN(auto level, ParseLogLevel(settings.Get("log-level")));
   const std::string& format = settings.Get("log-format");
   if (format != "text" && format != "json") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -29,7 +29,7 @@ absl::Status ConfigureLoggingFromSettings(const Settings& settings,
   }
   LogOptions options;
   options.component = std::string(component);
-  options.level = *level;
+  options.level = level;
   options.json = format == "json";
   options.file = settings.Get("log-file");
   return ConfigureLogging(options);

@@ -289,9 +289,8 @@ absl::StatusOr<SecurityOptions> SecurityFromSettings(const Settings& settings,
   o.tls.key = settings.Get("tls-key");
   o.tls.ca = settings.Get("tls-ca");
   if (server) {
-    auto require = settings.GetBool("tls-require-client-cert");
-    if (!require.ok()) return require.status();
-    o.require_client_cert = *require;
+    ASSIGN_OR_RETURN(o.require_client_cert,
+                     settings.GetBool("tls-require-client-cert"));
   } else {
     o.server_name = settings.Get("tls-server-name");
   }

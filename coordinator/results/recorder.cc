@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/check_status.h"
+#include "common/base/status_macros.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/session/untrusted.h"
 #include "google/protobuf/util/time_util.h"
@@ -24,9 +25,7 @@ Recorder::Recorder(const rig::v1::Plan& plan, int agents)
 absl::Status Recorder::OpenJournal() {
   const std::string& path = plan_.report().journal();
   if (path.empty()) return absl::OkStatus();
-  auto journal = Journal::Open(path);
-  if (!journal.ok()) return journal.status();
-  journal_ = std::move(*journal);
+  ASSIGN_OR_RETURN(journal_, Journal::Open(path));
   return absl::OkStatus();
 }
 
@@ -54,10 +53,7 @@ void Recorder::Write(const rig::v1::JournalEntry& entry) {
 absl::StatusOr<std::optional<rig::v1::IntervalReport>> Recorder::Interval(
     int agent, const rig::v1::IntervalStats& stats, int live) {
   bool complete = false;
-  if (absl::Status s = aggregate_.AddInterval(agent, stats, live, &complete);
-      !s.ok()) {
-    return s;
-  }
+  RETURN_IF_ERROR(aggregate_.AddInterval(agent, stats, live, &complete));
   if (!complete) return std::nullopt;
   rig::v1::IntervalReport merged = aggregate_.Interval(stats.seq());
   rig::v1::JournalEntry e;
