@@ -1,3 +1,7 @@
+// Child processes for the tests (spawn, pipes, logs, signals, waits) and free
+// ports. Long (~600 lines) because the POSIX plumbing is written out once
+// here, with the error handling each step needs, so that no test repeats it.
+
 #include "tests/support/process.h"
 
 #include <arpa/inet.h>

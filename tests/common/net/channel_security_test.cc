@@ -1,3 +1,8 @@
+// TLS and bearer tokens between coordinator and agents, with real gRPC
+// servers on 127.0.0.1:0 and certificates made per test (tests/support/
+// certs.h). Long (~570 lines): every mode (plaintext, TLS, mutual TLS,
+// token) is shown both accepting and refusing, each a whole handshake.
+
 #include "common/net/channel_security.h"
 
 #include <stdlib.h>

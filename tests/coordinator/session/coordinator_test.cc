@@ -1,8 +1,8 @@
 // The gRPC contract end to end in one process: real gRPC servers on
 // 127.0.0.1:0 running the agent service over a fake database, driven by the
-// coordinator library through full sessions. One unit, the Coordinator, but
-// ~780 lines of cases: it is to split with the class (session, assigner,
-// recorder, verdict; docs/design.md).
+// coordinator library through full sessions. ~780 lines of cases: each is a
+// whole session (barriers, losses, stops, partial starts), which only the
+// session shows; the assigner and the verdict have tests of their own.
 
 #include "coordinator/session/coordinator.h"
 
