@@ -155,7 +155,9 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   const rig::v1::Start& start = first.start();
   rig::v1::Assignment assignment = start.assignment();
   if (assignment.agent_name().empty()) assignment.set_agent_name(name);
-  RegisterSecret(assignment.plan().target().password());
+  // Redacted from the logs while this run lasts (not for ever: a later run
+  // must not find its words blanked by an earlier run's password).
+  const ScopedSecret password(assignment.plan().target().password());
   SetLogContext("run", start.run_id());
 
   StreamEvents events(stream);

@@ -24,7 +24,9 @@ struct LogState {
   LogOptions options;                          // guarded by mu
   std::FILE* file = nullptr;                   // guarded by mu
   std::map<std::string, std::string> context;  // guarded by mu
-  std::vector<std::string> secrets;            // guarded by mu
+  // Each secret with the number of holders (RegisterSecret holds for
+  // ever).
+  std::map<std::string, int> secrets;  // guarded by mu
 };
 
 LogState& State() {
@@ -93,24 +95,48 @@ void SetLogContext(absl::string_view key, absl::string_view value) {
 }
 
 void RegisterSecret(absl::string_view secret) {
-  if (secret.empty()) return;
+  if (secret.size() < kMinSecretLength) return;
   LogState& s = State();
   std::lock_guard<std::mutex> lock(s.mu);
-  for (const auto& existing : s.secrets) {
-    if (existing == secret) return;
-  }
-  s.secrets.emplace_back(secret);
+  ++s.secrets[std::string(secret)];
+}
+
+ScopedSecret::ScopedSecret(absl::string_view secret) : secret_(secret) {
+  RegisterSecret(secret_);
+}
+
+ScopedSecret::~ScopedSecret() {
+  if (secret_.size() < kMinSecretLength) return;
+  LogState& s = State();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.secrets.find(secret_);
+  if (it != s.secrets.end() && --it->second <= 0) s.secrets.erase(it);
 }
 
 bool LogEnabled(LogLevel level) {
   return static_cast<int>(level) >= MinLevel().load(std::memory_order_relaxed);
 }
 
-void EmitLog(LogLevel level, absl::string_view message,
-             const std::vector<std::pair<std::string, std::string>>& fields) {
+void EmitLog(
+    LogLevel level, absl::string_view raw_message,
+    const std::vector<std::pair<std::string, std::string>>& raw_fields) {
   LogState& s = State();
   absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(s.mu);
+  // Redacted before anything is escaped or joined: a secret with `"` in it
+  // is found as written, and no secret spans two parts.
+  auto redact = [&s](absl::string_view text) {
+    std::string out(text);
+    for (const auto& [secret, holders] : s.secrets) {
+      out = absl::StrReplaceAll(out, {{secret, "***"}});
+    }
+    return out;
+  };
+  const std::string message = redact(raw_message);
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (const auto& [k, v] : raw_fields) fields.emplace_back(k, redact(v));
+  std::vector<std::pair<std::string, std::string>> context;
+  for (const auto& [k, v] : s.context) context.emplace_back(k, redact(v));
   std::string line;
   if (s.options.json) {
     line = "{\"ts\":";
@@ -122,7 +148,7 @@ void EmitLog(LogLevel level, absl::string_view message,
       line += ",\"component\":";
       AppendJsonString(line, s.options.component);
     }
-    for (const auto& [k, v] : s.context) {
+    for (const auto& [k, v] : context) {
       line += ',';
       AppendJsonString(line, k);
       line += ':';
@@ -142,13 +168,10 @@ void EmitLog(LogLevel level, absl::string_view message,
         absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone()), " ",
         absl::AsciiStrToUpper(LevelName(level)).substr(0, 4), " ",
         s.options.component.empty() ? "rig" : s.options.component);
-    for (const auto& [k, v] : s.context) absl::StrAppend(&line, " ", k, "=", v);
+    for (const auto& [k, v] : context) absl::StrAppend(&line, " ", k, "=", v);
     absl::StrAppend(&line, ": ", message);
     for (const auto& [k, v] : fields) absl::StrAppend(&line, " ", k, "=", v);
     line += '\n';
-  }
-  for (const auto& secret : s.secrets) {
-    line = absl::StrReplaceAll(line, {{secret, "***"}});
   }
   std::fwrite(line.data(), 1, line.size(), stderr);
   if (s.file != nullptr) {

@@ -4,9 +4,13 @@
 //
 // Every line carries the component and the context fields set with
 // SetLogContext (the agent name and the run id), so lines from many agents can
-// be merged and filtered. Secrets registered with RegisterSecret are replaced
-// by "***" in every line, as a second line of defence: code never logs a
-// password on purpose.
+// be merged and filtered. Secrets are replaced by "***" in every line, as a
+// second line of defence (code never logs a password on purpose): in the
+// message, the fields and the context, before a JSON line escapes them, so
+// a secret holding `"` or `\` is hidden too. A secret shorter than
+// kMinSecretLength is not redacted (it would blank common words out of the
+// logs); a run's secrets (ScopedSecret) are redacted only while the run
+// lasts.
 //
 // Thread-safe. Configure once in main() before starting threads; context and
 // secrets may change later (a new run on an agent).
@@ -36,7 +40,21 @@ absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text);
 // Opens the log file (if any); an error names the file and the reason.
 absl::Status ConfigureLogging(const LogOptions& options);
 void SetLogContext(absl::string_view key, absl::string_view value);
+inline constexpr size_t kMinSecretLength = 4;
+// A secret for the life of the process (the agents' bearer token).
 void RegisterSecret(absl::string_view secret);
+// A secret for a scope (a run's database password): redacted until the
+// last ScopedSecret holding it is destroyed.
+class ScopedSecret {
+ public:
+  explicit ScopedSecret(absl::string_view secret);
+  ~ScopedSecret();
+  ScopedSecret(const ScopedSecret&) = delete;
+  ScopedSecret& operator=(const ScopedSecret&) = delete;
+
+ private:
+  const std::string secret_;
+};
 bool LogEnabled(LogLevel level);
 // Writes one line with its fields. Prefer the RIG_LOG macro.
 void EmitLog(LogLevel level, absl::string_view message,

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/base/logging.h"
+#include "common/base/status_macros.h"
 #include "common/net/grpc_keepalive.h"
 #include "common/net/grpc_status.h"
 #include "coordinator/session/untrusted.h"
@@ -20,10 +21,15 @@ AgentClient::AgentClient(int index, std::string address,
   grpc::ChannelArguments args = ClientChannelArguments();
   ApplyChannelSecurityArgs(security_, &args);
   auto credentials = MakeChannelCredentials(security_);
-  channel_ = grpc::CreateCustomChannel(
-      address_,
-      credentials.ok() ? *credentials : grpc::InsecureChannelCredentials(),
-      args);
+  if (!credentials.ok()) {
+    // Never a plaintext channel in place of TLS: a TLS file that cannot be
+    // read (rotated away, unreadable) fails this agent, named.
+    credentials_error_ = absl::FailedPreconditionError(absl::StrCat(
+        "agent ", address_, ": cannot set up TLS (",
+        credentials.status().message(), "); not connecting without it"));
+    return;
+  }
+  channel_ = grpc::CreateCustomChannel(address_, *credentials, args);
   stub_ = rig::v1::AgentService::NewStub(channel_);
 }
 
@@ -101,6 +107,7 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
   // agent still starting: a pod not ready), up to `timeout`; a reason that
   // will not pass (TLS on one side only, another server on the port) is
   // named at once.
+  RETURN_IF_ERROR(credentials_error_);
   const auto deadline =
       std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
   const bool tls = !security_.tls.ca.empty() || !security_.tls.cert.empty();
@@ -156,6 +163,7 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
 
 absl::Status AgentClient::Start(const rig::v1::Start& start,
                                 SessionListener* listener) {
+  RETURN_IF_ERROR(credentials_error_);
   std::lock_guard<std::mutex> lock(write_mu_);
   AddAuthToken(security_, &context_);
   stream_ = stub_->Session(&context_);

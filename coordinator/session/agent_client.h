@@ -74,6 +74,7 @@ class AgentClient {
   const int index_;
   const std::string address_;
   const SecurityOptions security_;
+  absl::Status credentials_error_;  // set: no channel, every call fails
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rig::v1::AgentService::Stub> stub_;
 

@@ -184,6 +184,25 @@ TEST(SessionTest, UnreachableAgentIsNamed) {
       << "only the failing agent is named: " << report.status();
 }
 
+// TLS files that cannot be read never turn into a plaintext connection: the
+// agent here speaks plaintext and would answer one.
+TEST(SessionTest, UnreadableTlsFilesFailTheRunInsteadOfFallingBackToPlaintext) {
+  InProcessAgent a("a");
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  options.connect_timeout = absl::Seconds(1);
+  options.security.tls.ca = "/nonexistent/rig-ca.pem";
+  coordinator::Coordinator coord(options, TestPlan(1, "1s"));
+  auto report = coord.Run();
+  ASSERT_FALSE(report.ok()) << "the run went ahead without TLS";
+  EXPECT_NE(report.status().message().find("cannot set up TLS"),
+            std::string::npos)
+      << report.status();
+  EXPECT_NE(report.status().message().find("/nonexistent/rig-ca.pem"),
+            std::string::npos)
+      << report.status();
+}
+
 // An agent of an older protocol: GetInfo answers, nothing else.
 class OldProtocolAgent final : public rig::v1::AgentService::Service {
  public:
