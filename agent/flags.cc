@@ -35,6 +35,13 @@ const std::vector<SettingSpec>& AgentFlags() {
         {"max-connections", "RIG_MAX_CONNECTIONS", "10000",
          "Refuse a run that asks this agent for more database connections "
          "(each is a thread and its buffers)."},
+        {"max-duration", "RIG_MAX_DURATION", "24h",
+         "Refuse a run that would last longer (warm-up plus measured "
+         "time)."},
+        {"allowed-targets", "RIG_ALLOWED_TARGETS", "",
+         "Databases a run may connect to: a comma-separated list of host, "
+         "host:port or CIDR blocks (10.0.0.0/8); a name matches a block when "
+         "all its addresses are inside. Empty = any."},
         {"start-timeout", "RIG_START_TIMEOUT", "10s",
          "Close a session whose first message (Start) has not come within "
          "this, so silent peers hold no server thread."},

@@ -89,7 +89,17 @@ int main(int argc, char** argv) {
       *max_connections > 1000000) {
     return Fail("--max-connections takes a number from 1 to 1000000");
   }
-  options.max_connections = static_cast<int>(*max_connections);
+  options.limits.max_connections = static_cast<int>(*max_connections);
+  auto max_duration = settings->GetDuration("max-duration");
+  if (!max_duration.ok() || *max_duration <= absl::ZeroDuration()) {
+    return Fail("--max-duration takes a positive duration, e.g. 24h");
+  }
+  options.limits.max_duration = *max_duration;
+  options.limits.allowed_targets_text = settings->Get("allowed-targets");
+  auto allowed =
+      rig::agent::ParseAllowedTargets(options.limits.allowed_targets_text);
+  if (!allowed.ok()) return Fail(std::string(allowed.status().message()));
+  options.limits.allowed_targets = std::move(*allowed);
   auto start_timeout = settings->GetDuration("start-timeout");
   if (!start_timeout.ok() || *start_timeout <= absl::ZeroDuration()) {
     return Fail("--start-timeout takes a positive duration, e.g. 10s");

@@ -12,6 +12,7 @@
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
 #include "common/base/version.h"
+#include "common/net/grpc_status.h"
 
 namespace rig::agent {
 namespace {
@@ -131,14 +132,12 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "the first message of a session must be Start");
   }
-  if (const int asked = first.start().assignment().connections();
-      asked > options_.max_connections || asked < 0) {
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("the run asks this agent for ", asked,
-                     " database connections; it allows at most ",
-                     options_.max_connections,
-                     " (rig-agent --max-connections)"));
+  if (absl::Status s =
+          CheckAssignment(first.start().assignment(), options_.limits);
+      !s.ok()) {
+    RIG_LOG(Warning) << "refused a run from " << context->peer() << ": "
+                     << s.message();
+    return ToGrpcStatus(s);
   }
   std::string name;
   {

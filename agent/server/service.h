@@ -14,6 +14,7 @@
 
 #include "agent/db/connection.h"
 #include "agent/engine/state_machine.h"
+#include "agent/server/limits.h"
 #include "agent/workloads/workload.h"
 #include "rig/v1/agent.grpc.pb.h"
 
@@ -31,9 +32,9 @@ struct AgentOptions {
   int cores = 0;
   // Reported in GetInfo: coordinators must send a bearer token.
   bool token_required = false;
-  // A Start asking for more database connections (a thread each) is
-  // refused: any peer that passes the channel's checks may send one.
-  int max_connections = 10000;
+  // What a Start may ask (connections, run length, targets): any peer that
+  // passes the channel's checks may send one (limits.h).
+  AgentLimits limits;
   // A session whose first message (Start) has not come by then is closed,
   // so that silent peers cannot hold the server's threads.
   absl::Duration start_timeout = absl::Seconds(10);

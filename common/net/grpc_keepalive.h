@@ -3,8 +3,10 @@
 // Keepalive settings shared by both ends of the agent channel, so each side
 // notices a dead peer (killed process, cut network) on an idle stream within
 // about kKeepaliveTime + kKeepaliveTimeout, and neither side rejects the
-// other's pings (gRPC's default server policy allows one ping per 5 minutes
-// without data and closes the connection on the third "strike").
+// other's pings: the server accepts a ping without data every
+// kKeepaliveTime / 2 (gRPC's default is one per 5 minutes). A peer that
+// pings faster gets gRPC's default strikes (GOAWAY on the third): the
+// server keeps its ping-flood protection.
 
 #include "grpcpp/grpcpp.h"
 
@@ -31,7 +33,6 @@ inline void ApplyServerKeepalive(grpc::ServerBuilder& builder) {
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
       kKeepaliveTimeMs / 2);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
 }
 
 }  // namespace rig

@@ -503,8 +503,9 @@ TEST(SessionTest, StagesChangeTheRateOnTheTimeline) {
 // An agent takes orders from any peer that passes the channel's checks:
 // it bounds what one may ask of it.
 TEST(SessionTest, AnAgentRefusesMoreConnectionsThanItsLimit) {
-  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), 0,
-                   [](agent::AgentOptions& o) { o.max_connections = 4; });
+  InProcessAgent a(
+      "a", &agent::WorkloadRegistry::Default(), 0,
+      [](agent::AgentOptions& o) { o.limits.max_connections = 4; });
   coordinator::CoordinatorOptions options;
   options.agents = {a.address()};
   coordinator::Coordinator coord(options, TestPlan(100000, "1s"));
@@ -522,6 +523,28 @@ TEST(SessionTest, AnAgentRefusesMoreConnectionsThanItsLimit) {
   auto ok = again.Run();
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->status(), rig::v1::RUN_STATUS_PASSED) << ok->error();
+}
+
+// An agent limited to some databases does not connect anywhere else (not a
+// port scanner for whoever reaches it), and says which flag would allow it.
+TEST(SessionTest, AnAgentRefusesATargetOutsideItsAllowedTargets) {
+  InProcessAgent a(
+      "a", &agent::WorkloadRegistry::Default(), 0, [](agent::AgentOptions& o) {
+        o.limits.allowed_targets_text = "10.0.0.0/8";
+        o.limits.allowed_targets = *agent::ParseAllowedTargets("10.0.0.0/8");
+      });
+  coordinator::CoordinatorOptions options;
+  options.agents = {a.address()};
+  coordinator::Coordinator coord(options, TestPlan(2, "1s"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_NE(report->agents(0).error().find(
+                "target 127.0.0.1:4000 is not one this agent may connect to "
+                "(rig-agent --allowed-targets 10.0.0.0/8)"),
+            std::string::npos)
+      << report->agents(0).error();
+  EXPECT_EQ(a.driver.connects.load(), 0);
 }
 
 // Peers that open a session and never send Start hold no server thread for
