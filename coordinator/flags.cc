@@ -28,6 +28,14 @@ const std::vector<SettingSpec>& CoordinatorFlags() {
          "For `plan init`: the workload the new plan runs."},
         {"connect-timeout", "RIG_CONNECT_TIMEOUT", "5s",
          "How long to wait for each agent to answer GetInfo."},
+        {"stop-grace", "RIG_STOP_GRACE", "30s",
+         "After a stop (SIGINT/SIGTERM, a failed agent, the run deadline): "
+         "how long agents may take to report before their sessions are cut "
+         "and the partial report is written. A second signal cuts at once."},
+        {"run-grace", "RIG_RUN_GRACE", "1h",
+         "The run's deadline is warm-up + measured time + this (preparing, "
+         "verifying and cleanup included); past it the run is stopped. 0 = "
+         "no deadline."},
         {"run-id", "RIG_RUN_ID", "",
          "Run id (default: generated from the time)."},
         {"tls-ca", "RIG_TLS_CA", "",

@@ -317,6 +317,18 @@ int main(int argc, char** argv) {
   options.agents = agents;
   options.security = *security;
   options.connect_timeout = *connect_timeout;
+  auto stop_grace = settings->GetDuration("stop-grace");
+  if (!stop_grace.ok() || *stop_grace <= absl::ZeroDuration()) {
+    return Fail(ExitCode::kUsage,
+                "--stop-grace takes a positive duration, e.g. 30s");
+  }
+  options.stop_grace = *stop_grace;
+  auto run_grace = settings->GetDuration("run-grace");
+  if (!run_grace.ok() || *run_grace < absl::ZeroDuration()) {
+    return Fail(ExitCode::kUsage,
+                "--run-grace takes a duration (0 = no deadline), e.g. 1h");
+  }
+  options.run_grace = *run_grace;
   options.run_id = settings->Get("run-id");
   // On a terminal, progress is one line updated in place; otherwise (CI,
   // files) a line per interval.

@@ -154,6 +154,15 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
                 << plan_.workload().kind() << ", " << plan_.load().connections()
                 << " connections on " << clients_.size() << " agent(s)";
   if (options_.before_start) options_.before_start();
+  if (options_.run_grace > absl::ZeroDuration()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_deadline_ =
+        start_ +
+        std::chrono::microseconds(
+            absl::ToInt64Microseconds(FromProto(plan_.load().warmup())) +
+            RunLengthUs()) +
+        absl::ToChronoNanoseconds(options_.run_grace);
+  }
   StartSessions();
   std::thread heartbeats(&Coordinator::Heartbeats, this);
   {
@@ -503,11 +512,38 @@ void Coordinator::Heartbeats() {
         clients_[i]->Cancel();
       }
     }
+    CheckDeadlinesLocked(now);
+  }
+}
+
+void Coordinator::CheckDeadlinesLocked(
+    std::chrono::steady_clock::time_point now) {
+  if (stop_reason_.empty() && now >= run_deadline_) {
+    const std::string reason = absl::StrCat(
+        "the run passed its deadline (warm-up + measured time + --run-grace ",
+        absl::FormatDuration(options_.run_grace), ")");
+    RIG_LOG(Error) << "stopping the run: " << reason;
+    StopOthers(-1, reason);
+  }
+  if (stop_reason_.empty() || now < stop_deadline_) return;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    AgentState& a = agents_[i];
+    if (a.ended || a.has_result || a.cut) continue;
+    a.cut = true;
+    a.error =
+        absl::StrCat("did not report within --stop-grace ",
+                     absl::FormatDuration(options_.stop_grace),
+                     " of the stop (", stop_reason_, "): its session was cut");
+    clients_[i]->Cancel();
   }
 }
 
 void Coordinator::StopOthers(int except, const std::string& reason) {
-  if (stop_reason_.empty()) stop_reason_ = reason;
+  if (stop_reason_.empty()) {
+    stop_reason_ = reason;
+    stop_deadline_ = std::chrono::steady_clock::now() +
+                     absl::ToChronoNanoseconds(options_.stop_grace);
+  }
   rig::v1::CoordinatorMessage m;
   m.mutable_stop()->set_reason(reason);
   for (size_t i = 0; i < clients_.size(); ++i) {
@@ -521,7 +557,16 @@ void Coordinator::StopOthers(int except, const std::string& reason) {
 
 void Coordinator::Stop(const std::string& reason) {
   std::lock_guard<std::mutex> lock(mu_);
-  RIG_LOG(Warning) << "stopping the run: " << reason;
+  if (!stop_reason_.empty()) {
+    // Asked again (a second signal): cut what is still open now.
+    RIG_LOG(Warning) << "stopping now: " << reason;
+    stop_deadline_ = std::chrono::steady_clock::now();
+    if (started_) CheckDeadlinesLocked(stop_deadline_);
+    return;
+  }
+  RIG_LOG(Warning) << "stopping the run: " << reason << " (sessions still "
+                   << "open are cut after --stop-grace "
+                   << absl::FormatDuration(options_.stop_grace) << ")";
   StopOthers(-1, reason);
 }
 

@@ -39,6 +39,12 @@ struct CoordinatorOptions {
   SecurityOptions security;  // TLS and bearer token towards the agents
   // Receives one line per merged interval and other progress; may be empty.
   std::function<void(const std::string&)> progress;
+  // After a stop, how long agents may take to end before their sessions are
+  // cut (Run then returns the partial report); a second Stop cuts at once.
+  absl::Duration stop_grace = absl::Seconds(30);
+  // The run is stopped at warm-up + measured time + run_grace after its
+  // start (0 = never).
+  absl::Duration run_grace = absl::Hours(1);
   // For tests: called once the agents are checked and assigned, just before
   // the first Start is sent.
   std::function<void()> before_start;
@@ -69,6 +75,7 @@ class Coordinator : public SessionListener {
     rig::v1::Assignment assignment;
     bool ended = false;
     bool lost = false;
+    bool cut = false;  // its session cut at the stop deadline
     std::chrono::steady_clock::time_point last_seen;
     bool has_result = false;
     rig::v1::State state = rig::v1::STATE_UNSPECIFIED;
@@ -106,8 +113,12 @@ class Coordinator : public SessionListener {
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // Sends Advance for every barrier all live agents have reached.
   void MaybeAdvanceLocked();
-  // Sends heartbeats and marks agents that stay silent as lost.
+  // Sends heartbeats, marks agents that stay silent as lost, and keeps the
+  // run's deadlines (CheckDeadlinesLocked).
   void Heartbeats();
+  // Past the run deadline: stops the run. Past the stop deadline: cuts the
+  // sessions still open, naming what they did not do.
+  void CheckDeadlinesLocked(std::chrono::steady_clock::time_point now);
 
   const CoordinatorOptions options_;
   const rig::v1::Plan plan_;
@@ -131,7 +142,13 @@ class Coordinator : public SessionListener {
   // before. Lost before its result came, the data was not verified.
   int verifier_ = -1;             // guarded by mu_
   bool heartbeats_stop_ = false;  // guarded by mu_
-  bool started_ = false;          // guarded by mu_
+  // When sessions still open are cut, once the run is stopped; and when
+  // the run is stopped for lasting too long.
+  std::chrono::steady_clock::time_point stop_deadline_ =
+      std::chrono::steady_clock::time_point::max();  // guarded by mu_
+  std::chrono::steady_clock::time_point run_deadline_ =
+      std::chrono::steady_clock::time_point::max();  // guarded by mu_
+  bool started_ = false;                             // guarded by mu_
 };
 
 }  // namespace rig::coordinator

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include "coordinator/report/terminal.h"
 #include "coordinator/session/coordinator.h"
@@ -215,6 +217,100 @@ TEST(UntrustedAgentTest, ItsOwnErrorWordsAreScrubbedToo) {
   const std::string summary = FormatSummary(*report);
   EXPECT_EQ(summary.find('\x1b'), std::string::npos) << summary;
   EXPECT_EQ(report->error().find('\x1b'), std::string::npos);
+}
+
+// An agent that takes a Start and then only says it lives: it never stops
+// and never reports (a wedged agent, or a hostile one).
+class DeafAgent final : public rig::v1::AgentService::Service {
+ public:
+  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
+                       rig::v1::AgentInfo* info) override {
+    AnswerGetInfo("deaf", info);
+    return grpc::Status::OK;
+  }
+  grpc::Status Session(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<rig::v1::AgentMessage,
+                               rig::v1::CoordinatorMessage>* stream) override {
+    rig::v1::CoordinatorMessage in;
+    if (!stream->Read(&in)) return grpc::Status::OK;
+    for (int64_t seq = 1; !context->IsCancelled(); ++seq) {
+      rig::v1::AgentMessage m;
+      m.mutable_heartbeat()->set_seq(seq);
+      if (!stream->Write(m)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return grpc::Status::OK;
+  }
+};
+
+struct DeafServer {
+  DeafServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  ~DeafServer() { server->Shutdown(gpr_now(GPR_CLOCK_MONOTONIC)); }
+  DeafAgent service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
+rig::v1::Plan DeafPlan(const std::string& duration) {
+  auto plan = rig::plan::ParsePlan(
+      "workload: {kind: oltp_point_select}\n"
+      "load: {connections: 1, duration: " +
+          duration + "}\n",
+      "test.yaml");
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+// SIGTERM (Stop) ends the run within --stop-grace even when an agent never
+// stops: its session is cut and the partial report says why.
+TEST(UntrustedAgentTest, AStopEndsTheRunWithinTheStopGrace) {
+  DeafServer deaf;
+  CoordinatorOptions options;
+  options.agents = {"127.0.0.1:" + std::to_string(deaf.port)};
+  options.stop_grace = absl::Seconds(1);
+  Coordinator coord(options, DeafPlan("1h"));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread stopper([&coord] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    coord.Stop("coordinator received SIGTERM");
+  });
+  auto report = coord.Run();
+  stopper.join();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the stop was not bounded";
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_EQ(report->error(), "coordinator received SIGTERM");
+  EXPECT_NE(report->agents(0).error().find(
+                "did not report within --stop-grace 1s of the stop "
+                "(coordinator received SIGTERM): its session was cut"),
+            std::string::npos)
+      << report->agents(0).error();
+}
+
+// A run that never ends is stopped at its deadline (warm-up + measured time
+// + --run-grace), then cut after the stop grace.
+TEST(UntrustedAgentTest, ARunThatNeverEndsIsStoppedAtItsDeadline) {
+  DeafServer deaf;
+  CoordinatorOptions options;
+  options.agents = {"127.0.0.1:" + std::to_string(deaf.port)};
+  options.stop_grace = absl::Seconds(1);
+  options.run_grace = absl::Seconds(1);
+  Coordinator coord(options, DeafPlan("1s"));
+  auto report = coord.Run();
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_INCOMPLETE);
+  EXPECT_EQ(report->error(),
+            "the run passed its deadline (warm-up + measured time + "
+            "--run-grace 1s)");
+  EXPECT_TRUE(report->agents(0).lost());
 }
 
 }  // namespace
