@@ -13,6 +13,7 @@
 #include "agent/db/drivers.h"
 #include "agent/flags.h"
 #include "agent/server/health.h"
+#include "agent/server/quota.h"
 #include "agent/server/service.h"
 #include "common/base/logging.h"
 #include "common/base/version.h"
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, *credentials, &port);
   rig::ApplyServerKeepalive(builder);
   rig::ApplyServerSecurity(*security, &builder);
+  rig::agent::ApplyServerQuota(builder);
   auto service = std::make_unique<rig::agent::AgentServiceImpl>(
       options, driver.get(), &rig::agent::WorkloadRegistry::Default(), &states);
   builder.RegisterService(service.get());

@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/server/quota.h"
 #include "agent/server/service.h"
 #include "agent/workloads/workload.h"
 #include "common/base/proto_duration.h"
@@ -49,6 +50,7 @@ struct InProcessAgent {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(service.get());
+    agent::ApplyServerQuota(builder);
     server = builder.BuildAndStart();
   }
   ~InProcessAgent() { server->Shutdown(); }
@@ -547,17 +549,30 @@ TEST(SessionTest, AnAgentRefusesATargetOutsideItsAllowedTargets) {
   EXPECT_EQ(a.driver.connects.load(), 0);
 }
 
-// Peers that open a session and never send Start hold no server thread for
-// long, and the agent serves a real run afterwards.
+// The threads of this process (Linux: /proc/self/status).
+int ProcessThreads() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::atoi(line.c_str() + 8);
+  }
+  return -1;
+}
+
+// 500 peers that open a session and never send Start: the agent's server
+// threads stay within its quota (the rest are refused at once), each
+// silent session is closed after the start timeout, and the agent serves a
+// real run afterwards.
 TEST(SessionTest, SessionsThatNeverSendStartAreClosed) {
   InProcessAgent a("a", &agent::WorkloadRegistry::Default(), 0,
                    [](agent::AgentOptions& o) {
-                     o.start_timeout = absl::Milliseconds(300);
+                     o.start_timeout = absl::Milliseconds(500);
                    });
+  const int threads_before = ProcessThreads();
   auto channel =
       grpc::CreateChannel(a.address(), grpc::InsecureChannelCredentials());
   auto stub = rig::v1::AgentService::NewStub(channel);
-  constexpr int kSilent = 50;
+  constexpr int kSilent = 500;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<std::unique_ptr<grpc::ClientReaderWriter<
       rig::v1::CoordinatorMessage, rig::v1::AgentMessage>>>
@@ -566,17 +581,30 @@ TEST(SessionTest, SessionsThatNeverSendStartAreClosed) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());
     streams.push_back(stub->Session(contexts.back().get()));
   }
-  // Each is ended by the agent, within the timeout and some slack.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const int threads_during = ProcessThreads();
+  // Each is ended by the agent: closed after the timeout, or refused.
   int closed = 0;
+  int refused = 0;
   for (auto& s : streams) {
     rig::v1::AgentMessage m;
     EXPECT_FALSE(s->Read(&m));
     const grpc::Status status = s->Finish();
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED)
-        << status.error_message();
-    ++closed;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED)
+          << status.error_message();
+      ++closed;
+    }
   }
-  EXPECT_EQ(closed, kSilent);
+  EXPECT_EQ(closed + refused, kSilent);
+  EXPECT_LE(closed, agent::kMaxServerThreads);
+  // The server's threads are within its quota; gRPC's own (the client's
+  // and the server's polling and timers) add about as many again. Without
+  // the quota this is ~590, a thread per session.
+  EXPECT_LT(threads_during - threads_before, 3 * agent::kMaxServerThreads)
+      << "before " << threads_before << ", during " << threads_during;
   coordinator::CoordinatorOptions options;
   options.agents = {a.address()};
   coordinator::Coordinator coord(options, TestPlan(2, "200ms"));
