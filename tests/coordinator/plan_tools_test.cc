@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/workloads/workload.h"
+#include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
 
@@ -173,7 +174,7 @@ TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
     SCOPED_TRACE(w.name());
     const std::string yaml = InitPlan(w);
     EXPECT_EQ(Check(yaml), "") << yaml;
-    const bool scenario = w.name().rfind("scenario/", 0) == 0;
+    const bool scenario = rig::plan::IsScenario(w.name());
     const size_t at = yaml.find("\n# alongside: [");
     EXPECT_EQ(at == std::string::npos, scenario) << yaml;
     if (at == std::string::npos) continue;
