@@ -1,8 +1,8 @@
 #pragma once
 
 // Everything one run on an agent shares between its states: the assignment,
-// the database driver, the connections, the workload, where messages go,
-// and the cancellation that every wait honours.
+// the database driver, the connections, the workload or scenario, where
+// messages go, and the cancellation that every wait honours.
 
 #include <atomic>
 #include <chrono>
@@ -23,7 +23,9 @@
 namespace rig::agent {
 
 class Alongside;
+class Catalogue;
 class LoadRunner;
+class Scenario;
 class StateRegistry;
 
 // Standard state names (docs/design.md, "The state machine").
@@ -70,8 +72,7 @@ class RunEvents {
 
 struct RunContext {
   RunContext(std::string run_id, rig::v1::Assignment assignment,
-             db::Driver* driver, const WorkloadRegistry* workloads,
-             RunEvents* events);
+             db::Driver* driver, const Catalogue* catalogue, RunEvents* events);
   ~RunContext();
 
   // Microseconds since the run started (monotonic).
@@ -98,7 +99,7 @@ struct RunContext {
   const rig::v1::Assignment assignment;
   const std::string agent_name;
   db::Driver* const driver;
-  const WorkloadRegistry* const workloads;
+  const Catalogue* const catalogue;  // what the plan's kinds name
   RunEvents* const events;
   const std::chrono::steady_clock::time_point start;
   Cancellation cancel;
@@ -115,13 +116,15 @@ struct RunContext {
 
   // Owned by the state handlers, touched by one state at a time.
   std::string state;  // name of the current state
+  // Built by Initializing from workload.kind: one of the two.
   std::unique_ptr<Workload> workload;
+  std::unique_ptr<Scenario> scenario;
   std::vector<std::unique_ptr<db::Connection>> connections;
   std::unique_ptr<LoadRunner> load;
   // Scenarios repeated next to the load during Running (plan.alongside).
   std::unique_ptr<Alongside> alongside;
   // The registry the engine runs (set by it), and a per-run copy with a
-  // scenario's states (set by Initializing when the workload has them).
+  // scenario's states (set by Initializing for a scenario).
   const StateRegistry* base_states = nullptr;
   std::unique_ptr<StateRegistry> run_states;
   db::ServerInfo server;

@@ -70,12 +70,6 @@ class StateRegistry {
   std::map<std::string, Entry> entries_;
 };
 
-// Registers a scenario's steps (workload.h) as states of their own, each
-// going on to the next and the last to `after`.
-void RegisterScenarioSteps(StateRegistry& registry,
-                           const std::vector<ScenarioStep>& steps,
-                           const std::string& after);
-
 class StateMachine {
  public:
   explicit StateMachine(const StateRegistry& registry) : registry_(registry) {}
