@@ -2,7 +2,9 @@
 
 // Everything one run on an agent shares between its states: the assignment,
 // the database driver, the connections, the workload or scenario, where
-// messages go, and the cancellation that every wait honours.
+// messages go, and the cancellation that every wait honours. The states the
+// run goes through are not here: the StateMachine runs its own copy of the
+// registry it is given (state_machine.h).
 
 #include <atomic>
 #include <chrono>
@@ -26,7 +28,6 @@ class Alongside;
 class Catalogue;
 class LoadRunner;
 class Scenario;
-class StateRegistry;
 
 // Standard state names (docs/design.md, "The state machine").
 inline constexpr char kInitializing[] = "Initializing";
@@ -123,10 +124,6 @@ struct RunContext {
   std::unique_ptr<LoadRunner> load;
   // Scenarios repeated next to the load during Running (plan.alongside).
   std::unique_ptr<Alongside> alongside;
-  // The registry the engine runs (set by it), and a per-run copy with a
-  // scenario's states (set by Initializing for a scenario).
-  const StateRegistry* base_states = nullptr;
-  std::unique_ptr<StateRegistry> run_states;
   db::ServerInfo server;
   rig::v1::RunResult result;
 

@@ -2,7 +2,7 @@
 // Initializing -> Connecting -> Preparing -> WarmingUp -> Running ->
 // Verifying -> Reporting -> Completed. Initializing builds the workload or
 // the scenario that workload.kind names; a scenario's steps replace
-// Preparing .. Verifying for that run.
+// Preparing .. Verifying for that run (Initializing::AddStates).
 //
 // Where several agents must agree, the coordinator lists barriers in the
 // assignment: inside Preparing (the schema exists before anyone loads),
@@ -51,16 +51,14 @@ class Initializing : public StateHandler {
       ctx.workload->SetAgent(ctx.assignment.agent_index(),
                              std::max(1, ctx.assignment.agent_count()));
     }
-    if (ctx.scenario != nullptr && ctx.base_states != nullptr) {
-      // Connecting -> the scenario's steps -> Reporting.
-      ctx.run_states = std::make_unique<StateRegistry>(*ctx.base_states);
-      if (absl::Status s = AddScenarioSteps(
-              *ctx.run_states, ctx.scenario->Steps(), kConnecting, kReporting);
-          !s.ok()) {
-        return s;
-      }
-    }
     return std::string(kNext);
+  }
+  // A scenario: Connecting -> its steps -> Reporting.
+  absl::Status AddStates(const RunContext& ctx,
+                         StateRegistry& states) override {
+    if (ctx.scenario == nullptr) return absl::OkStatus();
+    return AddScenarioSteps(states, ctx.scenario->Steps(), kConnecting,
+                            kReporting);
   }
 };
 

@@ -114,6 +114,54 @@ TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
   EXPECT_EQ(ctx->result.server().flavor(), "mariadb");
 }
 
+// Goes on to a state it adds for its own run: Initializing -> Detour.
+class DetourHandler : public StateHandler {
+ public:
+  explicit DetourHandler(absl::Status add = absl::OkStatus())
+      : add_(std::move(add)) {}
+  absl::StatusOr<std::string> Execute(RunContext&) override {
+    return std::string(kNext);
+  }
+  absl::Status AddStates(const RunContext&, StateRegistry& states) override {
+    if (!add_.ok()) return add_;
+    states.Register("Detour", std::make_shared<ScriptedHandler>(kCompleted),
+                    {kCompleted});
+    return states.SetTransitions(kInitializing, {"Detour"});
+  }
+
+ private:
+  absl::Status add_;
+};
+
+TEST_F(StateMachineTest, StatesAddedByAStateLastForItsRunOnly) {
+  StateRegistry registry;
+  registry.Register(kInitializing, std::make_shared<DetourHandler>(),
+                    {kCompleted});
+  StateMachine machine(registry);
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(machine.Run(*ctx), kCompleted) << ctx->result.error().message();
+  EXPECT_EQ(events_.States(),
+            (std::vector<std::string>{kInitializing, "Detour", kCompleted}));
+  // The registry the machine was given is as it was.
+  EXPECT_EQ(registry.Find("Detour"), nullptr);
+  EXPECT_EQ(registry.Find(kInitializing)->next,
+            std::vector<std::string>{kCompleted});
+}
+
+TEST_F(StateMachineTest, AStateThatCannotAddItsStatesFailsTheRun) {
+  StateRegistry registry;
+  registry.Register(
+      kInitializing,
+      std::make_shared<DetourHandler>(absl::NotFoundError("no such state")),
+      {kCompleted});
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_EQ(ctx->result.error().state(), rig::v1::STATE_INITIALIZING);
+  EXPECT_NE(ctx->result.error().message().find("no such state"),
+            std::string::npos)
+      << ctx->result.error().message();
+}
+
 // scenario/steps: two steps, each with a passing check.
 class TwoSteps : public Scenario {
  public:
