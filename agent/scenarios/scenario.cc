@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "agent/workloads/workload.h"
+
 namespace rig::agent {
 namespace {
 
@@ -41,14 +43,7 @@ absl::Status AddScenarioSteps(StateRegistry& states,
 
 void AddCheck(RunContext& ctx, const std::string& name, bool passed,
               const std::string& expected, const std::string& seen) {
-  auto* c = ctx.result.mutable_verification()->add_checks();
-  c->set_name(name);
-  c->set_status(passed ? rig::v1::CHECK_STATUS_PASSED
-                       : rig::v1::CHECK_STATUS_FAILED);
-  c->set_expected(expected);
-  c->set_seen(seen);
-  c->set_message(absl::StrCat(name, ": expected ", expected, ", saw ", seen,
-                              passed ? "" : " - FAILED"));
+  AddCheck(*ctx.result.mutable_verification(), name, passed, expected, seen);
 }
 
 void AddSkippedCheck(RunContext& ctx, const std::string& name,

@@ -88,6 +88,12 @@ void RegisterOltpWorkloads(WorkloadRegistry& registry);
 void RegisterBankWorkload(WorkloadRegistry& registry);
 void RegisterSqlWorkload(WorkloadRegistry& registry);
 
+// Records a check in `result`, expected and seen in words (a workload's
+// Verify; scenarios record theirs the same way, scenarios/scenario.h).
+void AddCheck(rig::v1::VerificationResult& result, const std::string& name,
+              bool passed, const std::string& expected,
+              const std::string& seen);
+
 // Returns `status`; when it is an error, first rolls back the open
 // transaction on `connection` (best effort), so the connection can be reused.
 absl::Status RollbackAfter(db::Connection& connection, absl::Status status);
