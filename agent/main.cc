@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
+#include "agent/engine/catalogue.h"
 #include "agent/flags.h"
 #include "agent/server/health.h"
 #include "agent/server/quota.h"
@@ -127,7 +128,7 @@ int main(int argc, char** argv) {
   rig::ApplyServerSecurity(*security, &builder);
   rig::agent::ApplyServerQuota(builder);
   auto service = std::make_unique<rig::agent::AgentServiceImpl>(
-      options, driver.get(), &rig::agent::WorkloadRegistry::Default(), &states);
+      options, driver.get(), &rig::agent::Catalogue::Default(), &states);
   builder.RegisterService(service.get());
   // Before anything is served: a run can only start once the server does,
   // and on_busy keeps this in step from then on.

@@ -17,9 +17,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "agent/db/drivers.h"
+#include "agent/engine/catalogue.h"
 #include "agent/resilience/error_class.h"
 #include "agent/server/service.h"
-#include "agent/workloads/workload.h"
 #include "common/base/duration.h"
 #include "common/base/error_context.h"
 #include "common/base/logging.h"
@@ -68,18 +68,6 @@ int Fail(ExitCode code, absl::string_view message) {
   return static_cast<int>(code);
 }
 
-std::vector<rig::v1::WorkloadInfo> Workloads() {
-  std::vector<rig::v1::WorkloadInfo> out;
-  for (const auto* def : rig::agent::WorkloadRegistry::Default().List()) {
-    rig::v1::WorkloadInfo w;
-    w.set_name(def->name);
-    w.set_description(def->description);
-    for (const auto& o : def->options) *w.add_options() = o;
-    out.push_back(std::move(w));
-  }
-  return out;
-}
-
 // The plan, with every check that needs no agent.
 absl::StatusOr<rig::v1::Plan> LoadAndValidate(
     const std::string& path, const std::vector<std::string>& overrides) {
@@ -88,20 +76,12 @@ absl::StatusOr<rig::v1::Plan> LoadAndValidate(
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
-  auto check = [](const rig::v1::Plan& p, bool whole) -> absl::Status {
-    const auto& registry = rig::agent::WorkloadRegistry::Default();
-    if (whole) {
-      auto w = registry.Make(p.workload());
-      return w.ok() ? absl::OkStatus() : w.status();
-    }
-    const rig::agent::WorkloadDef* def = registry.Find(p.workload().kind());
-    if (def == nullptr) return absl::OkStatus();  // reported by the caller
-    auto o = rig::agent::Options::Create(def->name, def->options,
-                                         p.workload().options());
-    return o.ok() ? absl::OkStatus() : o.status();
+  const rig::agent::Catalogue& catalogue = rig::agent::Catalogue::Default();
+  auto check = [&catalogue](const rig::v1::Plan& p, bool whole) {
+    return catalogue.Check(p.workload(), whole);
   };
   RETURN_IF_ERROR(rig::coordinator::ValidatePlanSemantics(
-      *plan, text.str(), path, Workloads(), check));
+      *plan, text.str(), path, catalogue.List(), check));
   if (auto c = rig::agent::ErrorClassifier::Create(
           plan->resilience().error_classes());
       !c.ok()) {
@@ -137,7 +117,7 @@ int PlanCommand(const rig::Settings& settings,
     }
     const std::string workload = settings.Get("workload");
     std::vector<std::string> names;
-    for (const auto& w : Workloads()) {
+    for (const auto& w : rig::agent::Catalogue::Default().List()) {
       names.push_back(w.name());
       if (w.name() != workload) continue;
       const std::string text = rig::coordinator::InitPlan(w);
@@ -186,7 +166,7 @@ class LocalAgents {
       rig::agent::AgentOptions options;
       options.name = absl::StrCat("local-", i + 1);
       auto service = std::make_unique<rig::agent::AgentServiceImpl>(
-          options, driver_.get(), &rig::agent::WorkloadRegistry::Default(),
+          options, driver_.get(), &rig::agent::Catalogue::Default(),
           states_.get());
       grpc::ServerBuilder builder;
       int port = 0;

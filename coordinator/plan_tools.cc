@@ -10,10 +10,14 @@
 #include "common/base/sql_identifier.h"
 #include "common/base/status_macros.h"
 #include "coordinator/results/thresholds.h"
+#include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
 
 namespace rig::coordinator {
+
+using rig::plan::IsScenario;
+
 namespace {
 
 std::string Where(const std::string& path, const std::string& yaml,
@@ -76,10 +80,6 @@ absl::Status CheckWorkload(
         absl::StrCat(Where(path, yaml, key + ".options"), ": ", s.message()));
   }
   return absl::OkStatus();
-}
-
-bool IsScenario(const std::string& kind) {
-  return absl::StartsWith(kind, "scenario/");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "agent/engine/state_machine.h"
 #include "agent/load/runner.h"
 #include "agent/scenarios/alongside.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/proto_duration.h"
 #include "plan/plan.h"
 
@@ -73,14 +74,13 @@ rig::v1::Assignment WithPlanDefaults(rig::v1::Assignment a) {
 }  // namespace
 
 RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
-                       db::Driver* driver_in,
-                       const WorkloadRegistry* workloads_in,
+                       db::Driver* driver_in, const Catalogue* catalogue_in,
                        RunEvents* events_in)
     : run_id(std::move(run_id_in)),
       assignment(WithPlanDefaults(std::move(assignment_in))),
       agent_name(assignment.agent_name()),
       driver(driver_in),
-      workloads(workloads_in),
+      catalogue(catalogue_in),
       events(events_in),
       clock(std::chrono::steady_clock::now()),
       run_verify(assignment.run_verify()),

@@ -1,8 +1,10 @@
 #pragma once
 
 // Everything one run on an agent shares between its states: the assignment,
-// the database driver, the connections, the workload, where messages go,
-// and the cancellation that every wait honours.
+// the database driver, the connections, the workload or scenario, where
+// messages go, and the cancellation that every wait honours. The states the
+// run goes through are not here: the StateMachine runs its own copy of the
+// registry it is given (state_machine.h).
 
 #include <atomic>
 #include <chrono>
@@ -24,8 +26,9 @@
 namespace rig::agent {
 
 class Alongside;
+class Catalogue;
 class LoadRunner;
-class StateRegistry;
+class Scenario;
 
 // Standard state names (docs/design.md, "The state machine").
 inline constexpr char kInitializing[] = "Initializing";
@@ -71,8 +74,7 @@ class RunEvents {
 
 struct RunContext {
   RunContext(std::string run_id, rig::v1::Assignment assignment,
-             db::Driver* driver, const WorkloadRegistry* workloads,
-             RunEvents* events);
+             db::Driver* driver, const Catalogue* catalogue, RunEvents* events);
   ~RunContext();
 
   // Microseconds since the run started (monotonic): clock.NowUs().
@@ -99,7 +101,7 @@ struct RunContext {
   const rig::v1::Assignment assignment;
   const std::string agent_name;
   db::Driver* const driver;
-  const WorkloadRegistry* const workloads;
+  const Catalogue* const catalogue;  // what the plan's kinds name
   RunEvents* const events;
   // The run's one time source: offsets since the run started, for
   // intervals, events, samples and the breaker (a time already read with
@@ -119,15 +121,13 @@ struct RunContext {
 
   // Owned by the state handlers, touched by one state at a time.
   std::string state;  // name of the current state
+  // Built by Initializing from workload.kind: one of the two.
   std::unique_ptr<Workload> workload;
+  std::unique_ptr<Scenario> scenario;
   std::vector<std::unique_ptr<db::Connection>> connections;
   std::unique_ptr<LoadRunner> load;
   // Scenarios repeated next to the load during Running (plan.alongside).
   std::unique_ptr<Alongside> alongside;
-  // The registry the engine runs (set by it), and a per-run copy with a
-  // scenario's states (set by Initializing when the workload has them).
-  const StateRegistry* base_states = nullptr;
-  std::unique_ptr<StateRegistry> run_states;
   db::ServerInfo server;
   rig::v1::RunResult result;
 

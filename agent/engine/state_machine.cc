@@ -94,7 +94,7 @@ const StateRegistry::Entry* StateRegistry::Find(const std::string& name) const {
 std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
   std::string previous;
   std::string state = initial;
-  ctx.base_states = &registry_;
+  StateRegistry states = registry_;  // this run's own, see AddStates
   auto announce = [&ctx](const std::string& from, const std::string& to,
                          rig::v1::State awaiting, std::string message) {
     rig::v1::AgentMessage m;
@@ -147,9 +147,7 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
       state = fail(ctx.cancel.reason());
       break;
     }
-    const StateRegistry& registry =
-        ctx.run_states != nullptr ? *ctx.run_states : registry_;
-    const StateRegistry::Entry* entry = registry.Find(state);
+    const StateRegistry::Entry* entry = states.Find(state);
     if (entry == nullptr || entry->handler == nullptr) {
       const std::string from = previous;
       previous = state;
@@ -185,6 +183,10 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
     }
     if (ctx.cancel.cancelled()) {
       state = fail(ctx.cancel.reason());
+      break;
+    }
+    if (absl::Status s = handler.AddStates(ctx, states); !s.ok()) {
+      state = fail(s);
       break;
     }
     if (next->empty()) {

@@ -9,6 +9,10 @@
 // changing a transition list (examples/custom_state); the engine is not
 // touched. Failed and Cancelled are reachable from every state.
 //
+// Each run goes through its own copy of the registry the machine is given:
+// a state may add states to it for the rest of that run (AddStates; e.g.
+// Initializing adds a scenario's steps), and nothing else holds registries.
+//
 // A missing handler, a transition the registry does not allow or a handler
 // that overruns its limit ends the run in Failed with an error that names the
 // state and the transition. The engine never waits without a bound:
@@ -28,6 +32,8 @@ namespace rig::agent {
 // Returned by Execute: "go on to my first registered successor".
 inline constexpr char kNext[] = "";
 
+class StateRegistry;
+
 class StateHandler {
  public:
   virtual ~StateHandler() = default;
@@ -41,6 +47,15 @@ class StateHandler {
   // The longest the state may take (Enter + Execute + Exit).
   virtual absl::Duration TimeLimit(const RunContext& /*ctx*/) const {
     return absl::InfiniteDuration();
+  }
+  // Adds the states this run goes through besides the registry's to
+  // `states`, the run's own copy of the registry (registering states,
+  // changing transitions; not replacing this state's own handler). Called
+  // once Execute and Exit have succeeded, before the next state is looked
+  // up; an error fails the run in this state.
+  virtual absl::Status AddStates(const RunContext& /*ctx*/,
+                                 StateRegistry& /*states*/) {
+    return absl::OkStatus();
   }
 };
 
@@ -70,14 +85,9 @@ class StateRegistry {
   std::map<std::string, Entry> entries_;
 };
 
-// Registers a scenario's steps (workload.h) as states of their own, each
-// going on to the next and the last to `after`.
-void RegisterScenarioSteps(StateRegistry& registry,
-                           const std::vector<ScenarioStep>& steps,
-                           const std::string& after);
-
 class StateMachine {
  public:
+  // `registry` must outlive the machine; each Run copies it.
   explicit StateMachine(const StateRegistry& registry) : registry_(registry) {}
 
   // Runs from `initial` until Completed, Failed or Cancelled and returns the

@@ -1,6 +1,8 @@
 // The standard state handlers of a run (docs/design.md, "The state machine"):
 // Initializing -> Connecting -> Preparing -> WarmingUp -> Running ->
-// Verifying -> Reporting -> Completed.
+// Verifying -> Reporting -> Completed. Initializing builds the workload or
+// the scenario that workload.kind names; a scenario's steps replace
+// Preparing .. Verifying for that run (Initializing::AddStates).
 //
 // Where several agents must agree, the coordinator lists barriers in the
 // assignment: inside Preparing (the schema exists before anyone loads),
@@ -9,35 +11,21 @@
 // (checks done before the tables are dropped).
 
 #include "absl/strings/str_cat.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
 #include "agent/load/runner.h"
 #include "agent/resilience/error_class.h"
 #include "agent/scenarios/alongside.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/check_status.h"
 #include "common/base/error_context.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
+#include "common/base/status_macros.h"
 #include "plan/barriers.h"
 
 namespace rig::agent {
 namespace {
-
-// Runs one step of a scenario as a state of its own.
-class ScenarioStepHandler : public StateHandler {
- public:
-  explicit ScenarioStepHandler(ScenarioStep step) : step_(std::move(step)) {}
-  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
-    auto scope = ctx.driver->AttachThread();
-    if (absl::Status s = step_.run(ctx); !s.ok()) return s;
-    return std::string(kNext);
-  }
-  absl::Duration TimeLimit(const RunContext&) const override {
-    return step_.time_limit;
-  }
-
- private:
-  const ScenarioStep step_;
-};
 
 class Initializing : public StateHandler {
  public:
@@ -53,24 +41,23 @@ class Initializing : public StateHandler {
         !classifier.ok()) {
       return classifier.status();
     }
-    auto workload = ctx.workloads->Make(plan.workload());
-    if (!workload.ok()) return workload.status();
-    if (absl::Status s = Alongside::Check(plan, *ctx.workloads); !s.ok()) {
-      return s;
-    }
-    ctx.workload = std::move(*workload);
-    ctx.workload->SetAgent(ctx.assignment.agent_index(),
-                           std::max(1, ctx.assignment.agent_count()));
-    const std::vector<ScenarioStep> steps = ctx.workload->ScenarioSteps();
-    if (!steps.empty() && ctx.base_states != nullptr) {
-      // Connecting -> the scenario's states -> Reporting.
-      ctx.run_states = std::make_unique<StateRegistry>(*ctx.base_states);
-      RegisterScenarioSteps(*ctx.run_states, steps, kReporting);
-      absl::Status s =
-          ctx.run_states->SetTransitions(kConnecting, {steps.front().state});
-      if (!s.ok()) return s;
+    auto built = ctx.catalogue->Make(plan.workload());
+    if (!built.ok()) return built.status();
+    RETURN_IF_ERROR(Alongside::Check(plan, *ctx.catalogue));
+    ctx.workload = std::move(built->workload);
+    ctx.scenario = std::move(built->scenario);
+    if (ctx.workload != nullptr) {
+      ctx.workload->SetAgent(ctx.assignment.agent_index(),
+                             std::max(1, ctx.assignment.agent_count()));
     }
     return std::string(kNext);
+  }
+  // A scenario: Connecting -> its steps -> Reporting.
+  absl::Status AddStates(const RunContext& ctx,
+                         StateRegistry& states) override {
+    if (ctx.scenario == nullptr) return absl::OkStatus();
+    return AddScenarioSteps(states, ctx.scenario->Steps(), kConnecting,
+                            kReporting);
   }
 };
 
@@ -124,11 +111,8 @@ class Preparing : public StateHandler {
           conn, w.prepare() == rig::v1::PREPARE_MODE_RECREATE);
       if (!s.ok()) return WithContext(s, where);
     }
-    if (absl::Status s =
-            ctx.Barrier(rig::v1::STATE_PREPARING, kTablesReady, kTablesReady);
-        !s.ok()) {
-      return s;
-    }
+    RETURN_IF_ERROR(
+        ctx.Barrier(rig::v1::STATE_PREPARING, kTablesReady, kTablesReady));
     LoadTask task;
     task.range = ctx.assignment.prepare_range();
     task.batch_size = w.prepare_batch_size();
@@ -162,7 +146,7 @@ class WarmingUp : public StateHandler {
         ctx.assignment.plan().resilience().error_classes());
     if (!classifier.ok()) return classifier.status();
     ctx.load = std::make_unique<LoadRunner>(ctx, std::move(*classifier));
-    if (absl::Status s = ctx.load->Start(); !s.ok()) return s;
+    RETURN_IF_ERROR(ctx.load->Start());
     ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
     return std::string(kNext);
   }
@@ -242,7 +226,8 @@ class Reporting : public StateHandler {
     for (const auto& check : v->checks()) {
       v->set_status(FoldCheckStatus(v->status(), check.status()));
     }
-    if (ctx.assignment.plan().workload().cleanup() && ctx.run_cleanup.load()) {
+    if (ctx.workload != nullptr && ctx.assignment.plan().workload().cleanup() &&
+        ctx.run_cleanup.load()) {
       auto scope = ctx.driver->AttachThread();
       if (absl::Status s = ctx.workload->Cleanup(*ctx.connections.front());
           !s.ok()) {
@@ -260,16 +245,6 @@ class Reporting : public StateHandler {
 };
 
 }  // namespace
-
-void RegisterScenarioSteps(StateRegistry& registry,
-                           const std::vector<ScenarioStep>& steps,
-                           const std::string& after) {
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const std::string next = i + 1 < steps.size() ? steps[i + 1].state : after;
-    registry.Register(steps[i].state,
-                      std::make_shared<ScenarioStepHandler>(steps[i]), {next});
-  }
-}
 
 StateRegistry StateRegistry::Standard() {
   StateRegistry r;

@@ -4,7 +4,9 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
 
@@ -36,21 +38,21 @@ bool Includes(const rig::v1::Alongside& a, int agent_index) {
 }  // namespace
 
 absl::Status Alongside::Check(const rig::v1::Plan& plan,
-                              const WorkloadRegistry& workloads) {
+                              const Catalogue& catalogue) {
   // The plan's own rules (scenarios only, each once, agents >= 0) are
   // checked where the plan is validated (coordinator/plan_tools.cc); here
-  // only what needs this agent's registry: each entry builds, and is a
+  // only what needs this agent's catalogue: each entry builds, and is a
   // scenario here.
   for (int i = 0; i < plan.alongside_size(); ++i) {
     const rig::v1::Alongside& a = plan.alongside(i);
     const std::string where =
         absl::StrCat("alongside[", i, "] (", a.kind(), "): ");
-    auto made = workloads.Make(AsWorkload(a));
+    auto made = catalogue.Make(AsWorkload(a));
     if (!made.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, made.status().message()));
     }
-    if ((*made)->ScenarioSteps().empty()) {
+    if (made->scenario == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, "is not a scenario (it has no steps)"));
     }
@@ -133,24 +135,23 @@ void Alongside::Loop(size_t index) {
     const int64_t started_us = ctx_.OffsetUs();
     next = started + absl::ToChronoNanoseconds(every);
 
-    RunContext round_ctx(ctx_.run_id, assignment, ctx_.driver, ctx_.workloads,
+    RunContext round_ctx(ctx_.run_id, assignment, ctx_.driver, ctx_.catalogue,
                          &drop);
     round_ctx.server = ctx_.server;
     round_ctx.log_label = absl::StrCat(spec.kind(), " round ", round);
-    auto workload = ctx_.workloads->Make(assignment.plan().workload());
-    if (!workload.ok()) {  // Check() made it before; cannot happen
-      RIG_LOG(Error) << spec.kind() << ": " << workload.status().message();
+    // The round's states: the scenario's steps alone, the last to Completed.
+    auto made = ctx_.catalogue->Make(assignment.plan().workload());
+    if (!made.ok()) {  // Check() built it, a scenario, before
+      RIG_LOG(Error) << spec.kind() << ": " << made.status().message();
       return;
     }
-    (*workload)->SetAgent(assignment.agent_index(),
-                          std::max(1, assignment.agent_count()));
-    const std::vector<ScenarioStep> steps = (*workload)->ScenarioSteps();
-    if (steps.empty()) {  // Check() saw steps; a scenario changed its mind
-      RIG_LOG(Error) << spec.kind() << " has no steps on this agent";
+    const std::vector<ScenarioStep> steps = made->scenario->Steps();
+    StateRegistry states;
+    if (absl::Status s = AddScenarioSteps(states, steps, "", kCompleted);
+        !s.ok()) {
+      RIG_LOG(Error) << spec.kind() << ": " << s.message();
       return;
     }
-    StateRegistry registry;
-    RegisterScenarioSteps(registry, steps, kCompleted);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (cancel_rounds_ || stopping_) return;  // no round after Finish
@@ -161,7 +162,7 @@ void Alongside::Loop(size_t index) {
     r->set_kind(spec.kind());
     r->set_round(round);
     r->set_start_offset_us(started_us);
-    StateMachine(registry).Run(round_ctx, steps.front().state);
+    StateMachine(states).Run(round_ctx, steps.front().state);
     r->set_end_offset_us(ctx_.OffsetUs());
     {
       std::lock_guard<std::mutex> lock(mu_);

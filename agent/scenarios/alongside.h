@@ -4,7 +4,8 @@
 // load workload, each alongside entry repeats its scenario in rounds on a
 // thread of its own. A round is the scenario's steps run by a state machine
 // on a RunContext of its own (its own connections, no barriers, the agent's
-// server info), so any scenario runs alongside unchanged. Each round ends in
+// server info; its states come from AddScenarioSteps, as a scenario run's
+// do), so any scenario runs alongside unchanged. Each round ends in
 // one ScenarioRound message with its offsets on the run's clock, its checks
 // and, if it ended in an error, the error with its state.
 
@@ -20,17 +21,19 @@
 
 namespace rig::agent {
 
+class Catalogue;
+
 // The longest a round still going when the load stops may take to finish.
 inline constexpr absl::Duration kAlongsideGrace = absl::Seconds(30);
 
 class Alongside {
  public:
-  // Checks plan.alongside against this agent's registry: each entry builds
-  // (its options valid) and is a scenario. The plan's own rules are the
+  // Checks plan.alongside against this agent's catalogue: each entry is a
+  // scenario and builds (its options valid). The plan's own rules are the
   // validator's (coordinator/plan_tools.cc). Errors name the entry
   // ("alongside[1] (scenario/x): ...").
   static absl::Status Check(const rig::v1::Plan& plan,
-                            const WorkloadRegistry& workloads);
+                            const Catalogue& catalogue);
 
   // Runs the entries of ctx's plan that include this agent.
   explicit Alongside(RunContext& ctx);

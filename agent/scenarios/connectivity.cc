@@ -5,16 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/engine/run_context.h"
-#include "agent/scenarios/scenario_base.h"
-#include "agent/workloads/workload.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/sql_identifier.h"
 
 namespace rig::agent {
 namespace {
 
-class Connectivity : public ScenarioWorkload {
+class Connectivity : public Scenario {
  public:
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     return {
         {"TestingConnection", [](RunContext& ctx) -> absl::Status {
            using Clock = std::chrono::steady_clock;
@@ -53,14 +52,14 @@ class Connectivity : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterConnectivityScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/connectivity",
+void RegisterConnectivityScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "connectivity",
       "connect, SELECT 1, USE the database, read the server version; the "
       "time of each step",
       {},
       [](const rig::v1::Workload&, const Options&) {
-        return absl::StatusOr<std::unique_ptr<Workload>>(
+        return absl::StatusOr<std::unique_ptr<Scenario>>(
             std::make_unique<Connectivity>());
       }});
 }

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/resilience/retry.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/status_macros.h"
 #include "plan/schema.h"
 
@@ -64,11 +64,11 @@ std::string Values(db::Connection& c, const std::string& table) {
   return out;
 }
 
-class Deadlock : public ScenarioWorkload {
+class Deadlock : public Scenario {
  public:
   Deadlock() : state_(std::make_shared<DeadlockState>()) {}
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     std::shared_ptr<DeadlockState> st = state_;
     return {
         {"CreatingTable",
@@ -203,15 +203,15 @@ class Deadlock : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterDeadlockScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/deadlock",
+void RegisterDeadlockScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "deadlock",
       "two transactions lock two rows in opposite order: exactly one is the "
       "deadlock victim (1213), the other commits, the retried victim "
       "succeeds",
       {},
       [](const rig::v1::Workload&,
-         const Options&) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options&) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         return std::make_unique<Deadlock>();
       }});
 }

@@ -14,7 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/duration.h"
 #include "common/base/status_macros.h"
 
@@ -123,12 +123,12 @@ std::string DescribeImportJob(const ImportJob& job,
 
 namespace {
 
-class ImportJobs : public ScenarioWorkload {
+class ImportJobs : public Scenario {
  public:
   ImportJobs(absl::Duration duration, absl::Duration interval)
       : duration_(duration), interval_(interval) {}
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     const absl::Duration duration = duration_, interval = interval_;
     return {
         {"WatchingImportJobs",
@@ -187,15 +187,15 @@ class ImportJobs : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterImportJobsScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/import_jobs",
+void RegisterImportJobsScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "import_jobs",
       "TiDB only: watches SHOW IMPORT JOBS for a while and reports each "
       "job's phase, status, imported rows and elapsed time",
       {Option("duration", "string", "30s", "how long to watch"),
        Option("interval", "string", "5s", "time between polls")},
       [](const rig::v1::Workload&,
-         const Options& options) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options& options) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         auto duration = rig::ParseDuration(options.String("duration"));
         if (!duration.ok()) {
           return Prefix(duration.status(), "scenario/import_jobs: duration");

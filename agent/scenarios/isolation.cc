@@ -7,7 +7,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
+#include "agent/workloads/workload.h"
 #include "common/base/status_macros.h"
 
 namespace rig::agent {
@@ -29,14 +30,14 @@ std::string SumOf(db::Connection& conn, const std::string& table) {
   return (*rows)[0][0].value_or("NULL");
 }
 
-class Isolation : public ScenarioWorkload {
+class Isolation : public Scenario {
  public:
   explicit Isolation(int64_t rows)
       : state_(std::make_shared<IsolationState>()) {
     state_->rows = rows;
   }
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     std::shared_ptr<IsolationState> st = state_;
     return {
         {"CreatingTable",
@@ -141,15 +142,15 @@ class Isolation : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterIsolationScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/isolation",
+void RegisterIsolationScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "isolation",
       "an UPDATE in A's open transaction is invisible to B until A commits; "
       "under REPEATABLE READ, B keeps its snapshot until its own transaction "
       "ends",
       {Option("rows", "int", "10", "rows in the table (all are updated)")},
       [](const rig::v1::Workload&,
-         const Options& options) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options& options) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         if (options.Int("rows") < 1) {
           return absl::InvalidArgumentError(
               "scenario/isolation: rows must be at least 1");

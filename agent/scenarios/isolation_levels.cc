@@ -16,7 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/status_macros.h"
 
 namespace rig::agent {
@@ -237,14 +237,14 @@ class Probe {
   std::string step_;
 };
 
-class IsolationLevels : public ScenarioWorkload {
+class IsolationLevels : public Scenario {
  public:
   explicit IsolationLevels(std::map<std::string, std::string> expect)
       : state_(std::make_shared<LevelsState>()) {
     state_->expect = std::move(expect);
   }
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     std::shared_ptr<LevelsState> st = state_;
     return {
         {"CreatingTable",
@@ -368,16 +368,16 @@ absl::StatusOr<std::map<std::string, std::string>> ParseExpect(
 
 }  // namespace
 
-void RegisterIsolationLevelsScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/isolation_levels",
+void RegisterIsolationLevelsScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "isolation_levels",
       "dirty read, non-repeatable read, phantom and lost update under each "
       "isolation level, compared with what the engine documents",
       {Option("expect", "map", "",
               "overrides expectations: {\"<LEVEL>/<anomaly>\": "
               "allowed|prevented}")},
       [](const rig::v1::Workload&,
-         const Options& options) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options& options) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         ASSIGN_OR_RETURN(auto expect, ParseExpect(options.Raw("expect")));
         return std::make_unique<IsolationLevels>(std::move(expect));
       }});

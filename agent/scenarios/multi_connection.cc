@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/sql_identifier.h"
 
 namespace rig::agent {
@@ -64,11 +64,11 @@ ChainResult RunChain(RunContext& ctx) {
   return r;
 }
 
-class MultiConnection : public ScenarioWorkload {
+class MultiConnection : public Scenario {
  public:
   explicit MultiConnection(int64_t connections) : connections_(connections) {}
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     const int64_t configured = connections_;
     return {{"TestingConnections", [configured](RunContext& ctx) {
                const int64_t n =
@@ -98,16 +98,16 @@ class MultiConnection : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterMultiConnectionScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/multi_connection",
+void RegisterMultiConnectionScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "multi_connection",
       "N connections run connect, SELECT 1, USE, version at the same time, "
       "one thread each; a check per connection with its times",
       {Option("connections_per_agent", "int", "0",
               "connections (threads) per agent; 0 = the agent's share of "
               "load.connections")},
       [](const rig::v1::Workload&,
-         const Options& options) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options& options) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         const int64_t n = options.Int("connections_per_agent");
         if (n < 0 || n > 1000) {
           return absl::InvalidArgumentError(absl::StrCat(

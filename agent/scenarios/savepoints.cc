@@ -8,7 +8,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
+#include "agent/workloads/workload.h"
 #include "common/base/status_macros.h"
 
 namespace rig::agent {
@@ -43,11 +44,11 @@ void ExpectNoSuchSavepoint(RunContext& ctx, db::Connection& c,
            s.ok() ? "it succeeded" : Describe(s));
 }
 
-class Savepoints : public ScenarioWorkload {
+class Savepoints : public Scenario {
  public:
   Savepoints() : state_(std::make_shared<SavepointsState>()) {}
 
-  std::vector<ScenarioStep> ScenarioSteps() const override {
+  std::vector<ScenarioStep> Steps() const override {
     std::shared_ptr<SavepointsState> st = state_;
     return {
         {"CreatingTable",
@@ -134,14 +135,14 @@ class Savepoints : public ScenarioWorkload {
 
 }  // namespace
 
-void RegisterSavepointsScenario(WorkloadRegistry& registry) {
-  registry.Register(WorkloadDef{
-      "scenario/savepoints",
+void RegisterSavepointsScenario(ScenarioRegistry& registry) {
+  registry.Register(ScenarioDef{
+      "savepoints",
       "SAVEPOINT, ROLLBACK TO and RELEASE SAVEPOINT, nested savepoints, and "
       "the error for an unknown savepoint (1305)",
       {},
       [](const rig::v1::Workload&,
-         const Options&) -> absl::StatusOr<std::unique_ptr<Workload>> {
+         const Options&) -> absl::StatusOr<std::unique_ptr<Scenario>> {
         return std::make_unique<Savepoints>();
       }});
 }

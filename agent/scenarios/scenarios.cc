@@ -1,19 +1,21 @@
-// The registry of correctness scenarios (workload.kind: scenario/<name>).
-// Each scenario file defines a Register*Scenario function called here.
+// The built-in correctness scenarios (workload.kind: scenario/<name>).
+// Adding one: a file in this folder defining a Register*Scenario function,
+// and its line in AddBuiltIns() (with its declaration above it).
 
-#include "agent/workloads/workload.h"
+#include "agent/scenarios/scenario.h"
 
 namespace rig::agent {
 
-void RegisterConnectivityScenario(WorkloadRegistry& registry);
-void RegisterIsolationScenario(WorkloadRegistry& registry);
-void RegisterIsolationLevelsScenario(WorkloadRegistry& registry);
-void RegisterDeadlockScenario(WorkloadRegistry& registry);
-void RegisterSavepointsScenario(WorkloadRegistry& registry);
-void RegisterMultiConnectionScenario(WorkloadRegistry& registry);
-void RegisterImportJobsScenario(WorkloadRegistry& registry);
+void RegisterConnectivityScenario(ScenarioRegistry& registry);
+void RegisterIsolationScenario(ScenarioRegistry& registry);
+void RegisterIsolationLevelsScenario(ScenarioRegistry& registry);
+void RegisterDeadlockScenario(ScenarioRegistry& registry);
+void RegisterSavepointsScenario(ScenarioRegistry& registry);
+void RegisterMultiConnectionScenario(ScenarioRegistry& registry);
+void RegisterImportJobsScenario(ScenarioRegistry& registry);
 
-void RegisterScenarios(WorkloadRegistry& registry) {
+template <>
+void ScenarioRegistry::AddBuiltIns(ScenarioRegistry& registry) {
   RegisterConnectivityScenario(registry);
   RegisterIsolationScenario(registry);
   RegisterIsolationLevelsScenario(registry);

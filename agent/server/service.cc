@@ -48,11 +48,11 @@ class StreamEvents : public RunEvents {
 }  // namespace
 
 AgentServiceImpl::AgentServiceImpl(AgentOptions options, db::Driver* driver,
-                                   const WorkloadRegistry* workloads,
+                                   const Catalogue* catalogue,
                                    const StateRegistry* states)
     : options_(std::move(options)),
       driver_(driver),
-      workloads_(workloads),
+      catalogue_(catalogue),
       states_(states) {}
 
 grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
@@ -65,12 +65,7 @@ grpc::Status AgentServiceImpl::GetInfo(grpc::ServerContext*,
   response->set_hostname(host);
   response->set_cores(options_.cores > 0 ? options_.cores : UsableCores());
   response->set_token_required(options_.token_required);
-  for (const WorkloadDef* def : workloads_->List()) {
-    auto* w = response->add_workloads();
-    w->set_name(def->name);
-    w->set_description(def->description);
-    for (const auto& o : def->options) *w->add_options() = o;
-  }
+  for (auto& w : catalogue_->List()) *response->add_workloads() = std::move(w);
   std::lock_guard<std::mutex> lock(mu_);
   response->set_name(options_.name);
   response->set_busy(busy_.load());
@@ -160,7 +155,7 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   SetLogContext("run", start.run_id());
 
   StreamEvents events(stream);
-  RunContext ctx(start.run_id(), assignment, driver_, workloads_, &events);
+  RunContext ctx(start.run_id(), assignment, driver_, catalogue_, &events);
   events.OnBroken([&ctx] {
     ctx.cancel.Cancel(absl::CancelledError("coordinator stream broken"));
   });

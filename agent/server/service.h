@@ -13,9 +13,9 @@
 #include <string>
 
 #include "agent/db/connection.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
 #include "agent/server/limits.h"
-#include "agent/workloads/workload.h"
 #include "rig/v1/agent.grpc.pb.h"
 
 namespace rig::agent {
@@ -42,10 +42,9 @@ struct AgentOptions {
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {
  public:
-  // driver, workloads and states must outlive the service.
+  // driver, catalogue and states must outlive the service.
   AgentServiceImpl(AgentOptions options, db::Driver* driver,
-                   const WorkloadRegistry* workloads,
-                   const StateRegistry* states);
+                   const Catalogue* catalogue, const StateRegistry* states);
 
   grpc::Status GetInfo(grpc::ServerContext* context,
                        const rig::v1::GetInfoRequest* request,
@@ -64,7 +63,7 @@ class AgentServiceImpl final : public rig::v1::AgentService::Service {
  private:
   AgentOptions options_;  // name guarded by mu_
   db::Driver* const driver_;
-  const WorkloadRegistry* const workloads_;
+  const Catalogue* const catalogue_;
   const StateRegistry* const states_;
 
   std::atomic<bool> busy_{false};

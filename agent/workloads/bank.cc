@@ -167,24 +167,13 @@ class Bank : public Workload {
     (void)absl::SimpleAtoi(row[1].value_or("0"), &sum);
     (void)absl::SimpleAtoi(row[2].value_or("0"), &min);
     rig::v1::VerificationResult result;
-    auto check = [&result](const std::string& name, bool ok,
-                           const std::string& expected,
-                           const std::string& seen) {
-      auto* c = result.add_checks();
-      c->set_name(name);
-      c->set_status(ok ? rig::v1::CHECK_STATUS_PASSED
-                       : rig::v1::CHECK_STATUS_FAILED);
-      c->set_expected(expected);
-      c->set_seen(seen);
-      c->set_message(absl::StrCat(name, ": expected ", expected, ", saw ", seen,
-                                  ok ? "" : " - FAILED"));
-    };
-    check("accounts", count == cfg_.accounts, absl::StrCat(cfg_.accounts),
-          absl::StrCat(count));
-    check("total balance", sum == cfg_.accounts * cfg_.initial_balance,
-          absl::StrCat(cfg_.accounts * cfg_.initial_balance),
-          absl::StrCat(sum));
-    check("no negative balance", min >= 0, "minimum >= 0", absl::StrCat(min));
+    AddCheck(result, "accounts", count == cfg_.accounts,
+             absl::StrCat(cfg_.accounts), absl::StrCat(count));
+    AddCheck(
+        result, "total balance", sum == cfg_.accounts * cfg_.initial_balance,
+        absl::StrCat(cfg_.accounts * cfg_.initial_balance), absl::StrCat(sum));
+    AddCheck(result, "no negative balance", min >= 0, "minimum >= 0",
+             absl::StrCat(min));
     bool all = true;
     for (const auto& c : result.checks()) {
       all = all && c.status() == rig::v1::CHECK_STATUS_PASSED;

@@ -1,9 +1,11 @@
 #pragma once
 
-// Workloads: what a worker does in one operation, how tables are created,
-// loaded, verified and dropped. Each workload registers itself with its
-// options (name, type, default, help); the plan's workload.options are
-// checked against them (options.h) before anything runs.
+// Load workloads: what a worker does in one operation, how tables are
+// created, loaded, verified and dropped. Each workload registers itself with
+// its options (name, type, default, help); the built-in ones are listed in
+// WorkloadRegistry::AddBuiltIns() (workload.cc). The plan's workload.options
+// are checked against them (options.h) before anything runs. Scenarios are not
+// workloads: they have their own interface and registry (scenarios/scenario.h).
 //
 // A Workload is shared by all workers of a run (const after creation); Bind()
 // gives each connection its own Transaction (prepared statements, buffers),
@@ -12,36 +14,16 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "agent/db/connection.h"
+#include "agent/engine/registry.h"
 #include "agent/workloads/options.h"
 #include "agent/workloads/sysbench_random.h"
 #include "rig/v1/agent.pb.h"
 #include "rig/v1/plan.pb.h"
 
 namespace rig::agent {
-
-struct RunContext;
-
-// A scenario is a workload made of its own states (e.g. CreatingTable ->
-// TestingIsolation -> VerifyingResults) that run between Connecting and
-// Reporting instead of Preparing .. Verifying, and record named checks.
-struct ScenarioStep {
-  std::string state;  // a state name of its own, e.g. "TestingIsolation"
-  // Does the step; adds checks with AddCheck(). An error fails the run; a
-  // check that does not hold is a failed check, not an error.
-  std::function<absl::Status(RunContext& ctx)> run;
-  absl::Duration time_limit = absl::Minutes(10);
-};
-
-// Records a check in the run's result (expected / seen in words).
-void AddCheck(RunContext& ctx, const std::string& name, bool passed,
-              const std::string& expected, const std::string& seen);
-void AddSkippedCheck(RunContext& ctx, const std::string& name,
-                     const std::string& reason);
 
 // What one operation did, for the counters.
 struct OpResult {
@@ -93,43 +75,24 @@ class Workload {
   }
   // Drops what CreateSchema made.
   virtual absl::Status Cleanup(db::Connection& connection) = 0;
-  // Non-empty for scenarios: the states to run (see ScenarioStep).
-  virtual std::vector<ScenarioStep> ScenarioSteps() const { return {}; }
 };
 
-struct WorkloadDef {
-  std::string name;
-  std::string description;
-  std::vector<rig::v1::OptionSpec> options;
-  std::function<absl::StatusOr<std::unique_ptr<Workload>>(
-      const rig::v1::Workload& config, const Options& options)>
-      make;
-};
+using WorkloadRegistry = Registry<Workload>;
+using WorkloadDef = WorkloadRegistry::Def;
+// Every built-in workload (workload.cc).
+template <>
+void WorkloadRegistry::AddBuiltIns(WorkloadRegistry& registry);
 
-// Thread-safe after start-up registration.
-class WorkloadRegistry {
- public:
-  // The registry with every built-in workload.
-  static WorkloadRegistry& Default();
-
-  void Register(WorkloadDef def);
-  const WorkloadDef* Find(const std::string& name) const;
-  std::vector<const WorkloadDef*> List() const;
-  // Checks config's options against the workload's declared options and
-  // builds it. Errors name the workload and the option.
-  absl::StatusOr<std::unique_ptr<Workload>> Make(
-      const rig::v1::Workload& config) const;
-
- private:
-  std::vector<WorkloadDef> defs_;
-};
-
-// Built-in workloads (oltp.cc, bank.cc, sql.cc) and scenarios
-// (scenarios/*.cc, named scenario/<name>).
+// Built-in workloads (oltp.cc, bank.cc, sql.cc).
 void RegisterOltpWorkloads(WorkloadRegistry& registry);
 void RegisterBankWorkload(WorkloadRegistry& registry);
 void RegisterSqlWorkload(WorkloadRegistry& registry);
-void RegisterScenarios(WorkloadRegistry& registry);
+
+// Records a check in `result`, expected and seen in words (a workload's
+// Verify; scenarios record theirs the same way, scenarios/scenario.h).
+void AddCheck(rig::v1::VerificationResult& result, const std::string& name,
+              bool passed, const std::string& expected,
+              const std::string& seen);
 
 // Returns `status`; when it is an error, first rolls back the open
 // transaction on `connection` (best effort), so the connection can be reused.

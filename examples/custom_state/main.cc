@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "agent/db/mariadb_driver.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
 #include "common/stats/histogram.h"
 #include "plan/plan.h"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   auto driver = rig::db::NewMariaDbDriver();
   PrintEvents events;
   rig::agent::RunContext ctx("example", assignment, driver.get(),
-                             &rig::agent::WorkloadRegistry::Default(), &events);
+                             &rig::agent::Catalogue::Default(), &events);
   const std::string final_state = rig::agent::StateMachine(states).Run(ctx);
   if (final_state != rig::agent::kCompleted) {
     std::fprintf(stderr, "custom_state: run ended in %s: %s\n",

@@ -1,12 +1,13 @@
 // The checks `plan validate` and a run make before any agent is contacted
-// (coordinator/plan_tools.h), with the agent's own workload registry as the
-// catalogue, as rig-coordinator does.
+// (coordinator/plan_tools.h), with the agent's own catalogue of workloads
+// and scenarios, as rig-coordinator does.
 
 #include "coordinator/plan_tools.h"
 
 #include <gtest/gtest.h>
 
-#include "agent/workloads/workload.h"
+#include "agent/engine/catalogue.h"
+#include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
 
@@ -14,27 +15,11 @@ namespace rig::coordinator {
 namespace {
 
 std::vector<rig::v1::WorkloadInfo> Catalogue() {
-  std::vector<rig::v1::WorkloadInfo> out;
-  for (const auto* def : agent::WorkloadRegistry::Default().List()) {
-    rig::v1::WorkloadInfo w;
-    w.set_name(def->name);
-    for (const auto& o : def->options) *w.add_options() = o;
-    out.push_back(std::move(w));
-  }
-  return out;
+  return agent::Catalogue::Default().List();
 }
 
 absl::Status CheckOptions(const rig::v1::Plan& p, bool whole) {
-  const auto& registry = agent::WorkloadRegistry::Default();
-  if (whole) {
-    auto w = registry.Make(p.workload());
-    return w.ok() ? absl::OkStatus() : w.status();
-  }
-  const agent::WorkloadDef* def = registry.Find(p.workload().kind());
-  if (def == nullptr) return absl::OkStatus();
-  auto o =
-      agent::Options::Create(def->name, def->options, p.workload().options());
-  return o.ok() ? absl::OkStatus() : o.status();
+  return agent::Catalogue::Default().Check(p.workload(), whole);
 }
 
 // The error for `yaml` ("" if it passes both the parse and the semantics).
@@ -173,7 +158,7 @@ TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
     SCOPED_TRACE(w.name());
     const std::string yaml = InitPlan(w);
     EXPECT_EQ(Check(yaml), "") << yaml;
-    const bool scenario = w.name().rfind("scenario/", 0) == 0;
+    const bool scenario = rig::plan::IsScenario(w.name());
     const size_t at = yaml.find("\n# alongside: [");
     EXPECT_EQ(at == std::string::npos, scenario) << yaml;
     if (at == std::string::npos) continue;

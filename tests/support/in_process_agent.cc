@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "agent/db/mariadb_driver.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
 #include "plan/plan.h"
 
@@ -64,7 +65,7 @@ rig::v1::RunResult MariaDbTest::RunInProcess(const std::string& body,
   a.set_run_verify(true);
   *a.mutable_plan() = *plan;
   DropEvents dropped;
-  agent::RunContext ctx("run", a, driver_, &agent::WorkloadRegistry::Default(),
+  agent::RunContext ctx("run", a, driver_, &agent::Catalogue::Default(),
                         events != nullptr ? events : &dropped);
   agent::StateRegistry states = agent::StateRegistry::Standard();
   agent::StateMachine(states).Run(ctx);

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "agent/engine/catalogue.h"
 #include "agent/load/runner.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/proto_duration.h"
 #include "tests/agent/db/fake_driver.h"
 
@@ -75,7 +77,7 @@ class StateMachineTest : public ::testing::Test {
  protected:
   std::unique_ptr<RunContext> NewContext(rig::v1::Assignment a) {
     return std::make_unique<RunContext>("run-1", std::move(a), &driver_,
-                                        &WorkloadRegistry::Default(), &events_);
+                                        &Catalogue::Default(), &events_);
   }
   testing::FakeDriver driver_;
   VectorEvents events_;
@@ -110,6 +112,96 @@ TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
   EXPECT_LE(ctx->result.counters().ops(), driver_.executes.load());
   EXPECT_GE(events_.Count(rig::v1::AgentMessage::kInterval), 2);
   EXPECT_EQ(ctx->result.server().flavor(), "mariadb");
+}
+
+// Goes on to a state it adds for its own run: Initializing -> Detour.
+class DetourHandler : public StateHandler {
+ public:
+  explicit DetourHandler(absl::Status add = absl::OkStatus())
+      : add_(std::move(add)) {}
+  absl::StatusOr<std::string> Execute(RunContext&) override {
+    return std::string(kNext);
+  }
+  absl::Status AddStates(const RunContext&, StateRegistry& states) override {
+    if (!add_.ok()) return add_;
+    states.Register("Detour", std::make_shared<ScriptedHandler>(kCompleted),
+                    {kCompleted});
+    return states.SetTransitions(kInitializing, {"Detour"});
+  }
+
+ private:
+  absl::Status add_;
+};
+
+TEST_F(StateMachineTest, StatesAddedByAStateLastForItsRunOnly) {
+  StateRegistry registry;
+  registry.Register(kInitializing, std::make_shared<DetourHandler>(),
+                    {kCompleted});
+  StateMachine machine(registry);
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(machine.Run(*ctx), kCompleted) << ctx->result.error().message();
+  EXPECT_EQ(events_.States(),
+            (std::vector<std::string>{kInitializing, "Detour", kCompleted}));
+  // The registry the machine was given is as it was.
+  EXPECT_EQ(registry.Find("Detour"), nullptr);
+  EXPECT_EQ(registry.Find(kInitializing)->next,
+            std::vector<std::string>{kCompleted});
+}
+
+TEST_F(StateMachineTest, AStateThatCannotAddItsStatesFailsTheRun) {
+  StateRegistry registry;
+  registry.Register(
+      kInitializing,
+      std::make_shared<DetourHandler>(absl::NotFoundError("no such state")),
+      {kCompleted});
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+  EXPECT_EQ(ctx->result.error().state(), rig::v1::STATE_INITIALIZING);
+  EXPECT_NE(ctx->result.error().message().find("no such state"),
+            std::string::npos)
+      << ctx->result.error().message();
+}
+
+// scenario/steps: two steps, each with a passing check.
+class TwoSteps : public Scenario {
+ public:
+  std::vector<ScenarioStep> Steps() const override {
+    auto step = [](const std::string& name) {
+      return ScenarioStep{name, [name](RunContext& ctx) {
+                            AddCheck(ctx, name, true, "1", "1");
+                            return absl::OkStatus();
+                          }};
+    };
+    return {step("FirstStep"), step("SecondStep")};
+  }
+};
+
+TEST_F(StateMachineTest, AScenarioRunsItsStepsBetweenConnectingAndReporting) {
+  static const Catalogue* catalogue = [] {
+    auto* scenarios = new ScenarioRegistry();
+    scenarios->Register(ScenarioDef{
+        "steps",
+        "two steps",
+        {},
+        [](const rig::v1::Workload&,
+           const Options&) -> absl::StatusOr<std::unique_ptr<Scenario>> {
+          return std::make_unique<TwoSteps>();
+        }});
+    return new Catalogue(WorkloadRegistry::Default(), *scenarios);
+  }();
+  rig::v1::Assignment a = SmallAssignment();
+  a.mutable_plan()->mutable_workload()->set_kind("scenario/steps");
+  a.mutable_plan()->mutable_workload()->set_cleanup(true);
+  RunContext ctx("run-1", a, &driver_, catalogue, &events_);
+  StateRegistry registry = StateRegistry::Standard();
+  EXPECT_EQ(StateMachine(registry).Run(ctx), kCompleted)
+      << ctx.result.error().message();
+  EXPECT_EQ(events_.States(),
+            (std::vector<std::string>{kInitializing, kConnecting, "FirstStep",
+                                      "SecondStep", kReporting, kCompleted}));
+  EXPECT_EQ(ctx.workload, nullptr);
+  EXPECT_EQ(ctx.result.verification().checks_size(), 2);
+  EXPECT_EQ(ctx.result.verification().status(), rig::v1::CHECK_STATUS_PASSED);
 }
 
 TEST_F(StateMachineTest, MissingHandlerFailsNamingTheState) {
@@ -212,8 +304,8 @@ TEST_F(StateMachineTest, OtherAgentsLoadOnlyAfterTheTablesReadyBarrier) {
   a.add_barriers(rig::v1::STATE_PREPARING);
   a.add_barriers(rig::v1::STATE_WARMING_UP);
   BarrierEvents events(&driver_);
-  auto ctx = std::make_unique<RunContext>(
-      "run-1", a, &driver_, &WorkloadRegistry::Default(), &events);
+  auto ctx = std::make_unique<RunContext>("run-1", a, &driver_,
+                                          &Catalogue::Default(), &events);
   events.Attach(ctx.get());
   std::future<void> parked = events.Parked();
   std::thread coordinator([&] {

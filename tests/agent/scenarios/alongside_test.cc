@@ -15,8 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
-#include "agent/scenarios/scenario_base.h"
+#include "agent/scenarios/scenario.h"
 #include "common/base/error_context.h"
 #include "common/base/proto_duration.h"
 #include "tests/agent/db/fake_driver.h"
@@ -70,16 +71,16 @@ bool WaitForSlowStart() {
 // scenario/tick: one check, passing unless options.fail.
 // scenario/slow: waits (until cancelled) for options.wait_ms, then checks.
 // scenario/broken: fails with a lock wait timeout (server code 1205).
-class TestScenario : public ScenarioWorkload {
+class TestScenario : public Scenario {
  public:
-  TestScenario(std::string kind, bool fail, int64_t wait_ms)
-      : kind_(std::move(kind)), fail_(fail), wait_ms_(wait_ms) {}
-  std::vector<ScenarioStep> ScenarioSteps() const override {
-    const std::string kind = kind_;
+  TestScenario(std::string name, bool fail, int64_t wait_ms)
+      : name_(std::move(name)), fail_(fail), wait_ms_(wait_ms) {}
+  std::vector<ScenarioStep> Steps() const override {
+    const std::string name = name_;
     const bool fail = fail_;
     const int64_t wait_ms = wait_ms_;
-    return {{"Ticking", [kind, fail, wait_ms](RunContext& ctx) -> absl::Status {
-               if (kind == "scenario/broken") {
+    return {{"Ticking", [name, fail, wait_ms](RunContext& ctx) -> absl::Status {
+               if (name == "broken") {
                  return WithServerError(
                      absl::AbortedError("Lock wait timeout exceeded"),
                      ServerError{1205, "HY000"});
@@ -96,31 +97,30 @@ class TestScenario : public ScenarioWorkload {
   }
 
  private:
-  std::string kind_;
+  std::string name_;
   bool fail_;
   int64_t wait_ms_;
 };
 
-WorkloadRegistry& TestRegistry() {
-  static WorkloadRegistry* r = [] {
-    auto* reg = new WorkloadRegistry();
-    RegisterOltpWorkloads(*reg);
-    for (const char* kind :
-         {"scenario/tick", "scenario/slow", "scenario/broken"}) {
-      reg->Register(
-          WorkloadDef{kind,
+// The built-in workloads, and the test scenarios in place of the real ones.
+const Catalogue& TestCatalogue() {
+  static const Catalogue* c = [] {
+    auto* scenarios = new ScenarioRegistry();
+    for (const char* name : {"tick", "slow", "broken"}) {
+      scenarios->Register(
+          ScenarioDef{name,
                       "test double",
                       {Option("fail", "bool", "false", "fail the check"),
                        Option("wait_ms", "int", "0", "wait before the check")},
-                      [kind](const rig::v1::Workload&, const Options& o)
-                          -> absl::StatusOr<std::unique_ptr<Workload>> {
+                      [name](const rig::v1::Workload&, const Options& o)
+                          -> absl::StatusOr<std::unique_ptr<Scenario>> {
                         return std::make_unique<TestScenario>(
-                            kind, o.Bool("fail"), o.Int("wait_ms"));
+                            name, o.Bool("fail"), o.Int("wait_ms"));
                       }});
     }
-    return reg;
+    return new Catalogue(WorkloadRegistry::Default(), *scenarios);
   }();
-  return *r;
+  return *c;
 }
 
 rig::v1::Assignment LoadAssignment(absl::Duration duration) {
@@ -164,7 +164,7 @@ class AlongsideTest : public ::testing::Test {
  protected:
   std::unique_ptr<RunContext> NewContext(rig::v1::Assignment a) {
     auto ctx = std::make_unique<RunContext>("run-1", std::move(a), &driver_,
-                                            &TestRegistry(), &events_);
+                                            &TestCatalogue(), &events_);
     ctx->server.flavor = "mariadb";
     return ctx;
   }
@@ -323,10 +323,10 @@ TEST_F(AlongsideTest, AgentsLimitsWhichAgentsRunIt) {
 
 TEST_F(AlongsideTest, CheckNamesTheBadEntry) {
   auto error = [](rig::v1::Plan plan) {
-    return std::string(Alongside::Check(plan, TestRegistry()).message());
+    return std::string(Alongside::Check(plan, TestCatalogue()).message());
   };
   rig::v1::Plan plan = LoadAssignment(absl::Seconds(1)).plan();
-  EXPECT_TRUE(Alongside::Check(plan, TestRegistry()).ok());
+  EXPECT_TRUE(Alongside::Check(plan, TestCatalogue()).ok());
 
   // The plan's own rules (scenarios only, each once) are the validator's
   // (plan_tools_test); the agent checks what needs its registry.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/engine/catalogue.h"
 #include "agent/engine/run_context.h"
 
 namespace rig::agent {
@@ -159,11 +160,12 @@ TEST(ImportJobsTest, ScenarioReportsEachJobOnTidb) {
   (*w->mutable_options()->mutable_fields())["duration"].set_string_value("0s");
   RecordedTidb driver;
   NoEvents events;
-  RunContext ctx("run", a, &driver, &WorkloadRegistry::Default(), &events);
+  RunContext ctx("run", a, &driver, &Catalogue::Default(), &events);
   ctx.server.flavor = "tidb";
-  auto workload = WorkloadRegistry::Default().Make(*w);
-  ASSERT_TRUE(workload.ok()) << workload.status();
-  const auto steps = (*workload)->ScenarioSteps();
+  auto built = Catalogue::Default().Make(*w);
+  ASSERT_TRUE(built.ok()) << built.status();
+  ASSERT_NE(built->scenario, nullptr);
+  const auto steps = built->scenario->Steps();
   ASSERT_EQ(steps.size(), 1u);
   ASSERT_TRUE(steps[0].run(ctx).ok());
   const auto& checks = ctx.result.verification().checks();
@@ -182,9 +184,9 @@ TEST(ImportJobsTest, RejectsABadInterval) {
   rig::v1::Workload w;
   w.set_kind("scenario/import_jobs");
   (*w.mutable_options()->mutable_fields())["interval"].set_string_value("0s");
-  EXPECT_FALSE(WorkloadRegistry::Default().Make(w).ok());
+  EXPECT_FALSE(Catalogue::Default().Make(w).ok());
   (*w.mutable_options()->mutable_fields())["interval"].set_string_value("soon");
-  EXPECT_FALSE(WorkloadRegistry::Default().Make(w).ok());
+  EXPECT_FALSE(Catalogue::Default().Make(w).ok());
 }
 
 }  // namespace

@@ -19,9 +19,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "agent/engine/catalogue.h"
 #include "agent/server/quota.h"
 #include "agent/server/service.h"
-#include "agent/workloads/workload.h"
 #include "common/base/proto_duration.h"
 #include "common/stats/histogram.h"
 #include "google/protobuf/util/json_util.h"
@@ -33,11 +33,10 @@ namespace rig {
 namespace {
 
 struct InProcessAgent {
-  explicit InProcessAgent(const std::string& name,
-                          const agent::WorkloadRegistry* workloads =
-                              &agent::WorkloadRegistry::Default(),
-                          int cores = 0,
-                          std::function<void(agent::AgentOptions&)> tweak = {})
+  explicit InProcessAgent(
+      const std::string& name,
+      const agent::Catalogue* catalogue = &agent::Catalogue::Default(),
+      int cores = 0, std::function<void(agent::AgentOptions&)> tweak = {})
       : states(agent::StateRegistry::Standard()) {
     agent::AgentOptions options;
     options.name = name;
@@ -45,7 +44,7 @@ struct InProcessAgent {
     options.close_grace = absl::Seconds(2);
     if (tweak) tweak(options);
     service = std::make_unique<agent::AgentServiceImpl>(options, &driver,
-                                                        workloads, &states);
+                                                        catalogue, &states);
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
@@ -315,7 +314,7 @@ class SlowVerify : public agent::Workload {
 // The agent chosen to run the global check is lost while it runs: the run
 // is not passed as verified, whatever the loss policy says.
 TEST(SessionTest, LosingTheVerifierWhileItVerifiesLeavesTheRunUnverified) {
-  static agent::WorkloadRegistry* registry = [] {
+  static agent::Catalogue* catalogue = [] {
     auto* r = new agent::WorkloadRegistry(agent::WorkloadRegistry::Default());
     agent::WorkloadDef def;
     def.name = "slow_verify";
@@ -324,15 +323,15 @@ TEST(SessionTest, LosingTheVerifierWhileItVerifiesLeavesTheRunUnverified) {
         -> absl::StatusOr<std::unique_ptr<agent::Workload>> {
       rig::v1::Workload inner_config = config;
       inner_config.set_kind("oltp_point_select");
-      auto inner = agent::WorkloadRegistry::Default().Make(inner_config);
+      auto inner = agent::Catalogue::Default().Make(inner_config);
       if (!inner.ok()) return inner.status();
       return std::unique_ptr<agent::Workload>(
-          new SlowVerify(std::move(*inner)));
+          new SlowVerify(std::move(inner->workload)));
     };
     r->Register(def);
-    return r;
+    return new agent::Catalogue(*r, agent::ScenarioRegistry::Default());
   }();
-  InProcessAgent a("a", registry), b("b", registry);
+  InProcessAgent a("a", catalogue), b("b", catalogue);
   coordinator::CoordinatorOptions options;
   options.agents = {a.address(), b.address()};
   rig::v1::Plan plan = TestPlan(2, "300ms");
@@ -506,7 +505,7 @@ TEST(SessionTest, StagesChangeTheRateOnTheTimeline) {
 // it bounds what one may ask of it.
 TEST(SessionTest, AnAgentRefusesMoreConnectionsThanItsLimit) {
   InProcessAgent a(
-      "a", &agent::WorkloadRegistry::Default(), 0,
+      "a", &agent::Catalogue::Default(), 0,
       [](agent::AgentOptions& o) { o.limits.max_connections = 4; });
   coordinator::CoordinatorOptions options;
   options.agents = {a.address()};
@@ -531,7 +530,7 @@ TEST(SessionTest, AnAgentRefusesMoreConnectionsThanItsLimit) {
 // port scanner for whoever reaches it), and says which flag would allow it.
 TEST(SessionTest, AnAgentRefusesATargetOutsideItsAllowedTargets) {
   InProcessAgent a(
-      "a", &agent::WorkloadRegistry::Default(), 0, [](agent::AgentOptions& o) {
+      "a", &agent::Catalogue::Default(), 0, [](agent::AgentOptions& o) {
         o.limits.allowed_targets_text = "10.0.0.0/8";
         o.limits.allowed_targets = *agent::ParseAllowedTargets("10.0.0.0/8");
       });
@@ -564,7 +563,7 @@ int ProcessThreads() {
 // silent session is closed after the start timeout, and the agent serves a
 // real run afterwards.
 TEST(SessionTest, SessionsThatNeverSendStartAreClosed) {
-  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), 0,
+  InProcessAgent a("a", &agent::Catalogue::Default(), 0,
                    [](agent::AgentOptions& o) {
                      o.start_timeout = absl::Milliseconds(500);
                    });
@@ -629,8 +628,8 @@ TEST(SessionTest, PartialStartGoesOnWithTheAgentsThatAnswer) {
 }
 
 TEST(SessionTest, WeightByCoresSplitsConnectionsByTheAgentsCores) {
-  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), /*cores=*/1);
-  InProcessAgent b("b", &agent::WorkloadRegistry::Default(), /*cores=*/7);
+  InProcessAgent a("a", &agent::Catalogue::Default(), /*cores=*/1);
+  InProcessAgent b("b", &agent::Catalogue::Default(), /*cores=*/7);
   coordinator::CoordinatorOptions options;
   options.agents = {a.address(), b.address()};
   rig::v1::Plan plan = TestPlan(10, "300ms");
@@ -645,8 +644,8 @@ TEST(SessionTest, WeightByCoresSplitsConnectionsByTheAgentsCores) {
 }
 
 TEST(SessionTest, WeightByCoresGivesEveryAgentAtLeastOneConnection) {
-  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), /*cores=*/1);
-  InProcessAgent b("b", &agent::WorkloadRegistry::Default(), /*cores=*/64);
+  InProcessAgent a("a", &agent::Catalogue::Default(), /*cores=*/1);
+  InProcessAgent b("b", &agent::Catalogue::Default(), /*cores=*/64);
   coordinator::CoordinatorOptions options;
   options.agents = {a.address(), b.address()};
   rig::v1::Plan plan = TestPlan(9, "300ms");
@@ -660,8 +659,8 @@ TEST(SessionTest, WeightByCoresGivesEveryAgentAtLeastOneConnection) {
 }
 
 TEST(SessionTest, WithoutWeightByCoresTheSplitIsEven) {
-  InProcessAgent a("a", &agent::WorkloadRegistry::Default(), /*cores=*/1);
-  InProcessAgent b("b", &agent::WorkloadRegistry::Default(), /*cores=*/7);
+  InProcessAgent a("a", &agent::Catalogue::Default(), /*cores=*/1);
+  InProcessAgent b("b", &agent::Catalogue::Default(), /*cores=*/7);
   coordinator::CoordinatorOptions options;
   options.agents = {a.address(), b.address()};
   coordinator::Coordinator coord(options, TestPlan(10, "300ms"));
