@@ -6,6 +6,10 @@ Called by render_test.sh; every failed check is printed, exit 1 if any.
   check_rendered.py manifests CASE RENDERED.yaml NOTES.txt \
       --agent-help FILE --coordinator-help FILE --coordinator BIN --work DIR
   check_rendered.py values CHART_DIR
+  check_rendered.py token RENDERED.yaml EXPECTED
+
+EXPECTED for `token` is the token the chart's Secret must hold, or
+"random" for a new one (48 letters and digits).
 
 CASE names what the values of that rendering were (see CASES below): the
 checks compare the manifests with those expectations, so a template that
@@ -13,6 +17,7 @@ ignores a value fails here.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -33,18 +38,21 @@ def check(ok, message):
 
 
 # What each rendering of render_test.sh was given, and so must show.
+# token: what the Secret's auth-token must be ("random" = generated; None =
+# no Secret of the chart's holds it).
 CASES = {
     # values.yaml alone, release "rig" in namespace "rig", revision 1.
     "default": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=2,
-        tls=False, mtls=False, auth=False, pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=[]),
     # ci/values-8-agents-tls-pvc.yaml, namespace "perf", revision 3.
     "ci": dict(
         namespace="perf", fullname="rig-tidb-test-rig", revision=3, replicas=8,
-        tls=True, mtls=True, auth=True, pvc=True, claim="rig-tidb-test-rig-reports",
+        tls=True, mtls=True, auth=True, token="0123456789abcdef0123456789abcdef",
+        pvc=True, claim="rig-tidb-test-rig-reports",
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="hard", coordinator=True, grace=30,
         image="registry.example.com/perf/tidb-test-rig:0.1.0",
@@ -57,7 +65,7 @@ CASES = {
     # plan ConfigMap and claim, TLS without client certificates, no anti-affinity.
     "existing": dict(
         namespace="load", fullname="loadtest", revision=2, replicas=3,
-        tls=True, mtls=False, auth=True, pvc=True, claim="my-claim",
+        tls=True, mtls=False, auth=True, token=None, pvc=True, claim="my-claim",
         secret="my-secret", create_secret=False, plan_cm="my-plan",
         create_plan=False, anti_affinity="none", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", agent_tls_secret="agent-certs",
@@ -65,11 +73,20 @@ CASES = {
     # coordinator.enabled=false: agents only.
     "agents-only": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=4,
-        tls=False, mtls=False, auth=False, pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm=None,
         create_plan=False, anti_affinity="soft", coordinator=False, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=[]),
+    # render_test.sh's unsafe values: auth.enabled=false.
+    "open": dict(
+        namespace="open", fullname="rig-tidb-test-rig", revision=1, replicas=2,
+        tls=False, mtls=False, auth=False, token=None, pvc=False, claim=None,
+        secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
+        create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
+        image="tidb-test-rig:0.1.0", target_sets=[]),
 }
+
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9]{48}")
 
 PORT = 7070
 HEALTH_PORT = 7071  # agents.healthPort's default
@@ -274,6 +291,9 @@ def check_manifests(case_name, rendered, notes_path, opts):
         keys = sorted(sec.get("data", {}))
         check(keys == sorted(["db-password"] + (["auth-token"] if exp["auth"] else [])),
               f"Secret keys {keys}")
+        if exp["auth"]:
+            check_secret_token(sec, exp["token"])
+    check(exp["create_secret"] or not secrets, "existingSecret given, but the chart made a Secret")
 
     if exp["coordinator"]:
         check_job(kinds, exp, selector, opts, notes_path)
@@ -296,6 +316,21 @@ def check_manifests(case_name, rendered, notes_path, opts):
                 check(flag in coord_help, f"NOTES.txt: rig-coordinator has no {flag}")
 
 
+def secret_token(secret):
+    """The decoded auth-token of a rendered Secret, or None."""
+    data = secret.get("data", {}).get("auth-token")
+    return None if data is None else base64.b64decode(data).decode()
+
+
+def check_secret_token(secret, expected):
+    token = secret_token(secret)
+    if expected == "random":
+        check(token is not None and TOKEN_CHARS.fullmatch(token),
+              f"the Secret's generated token is not 48 letters and digits: {token!r}")
+    else:
+        check(token == expected, f"the Secret's token is {token!r}, expected {expected!r}")
+
+
 def check_token(container, pod, args, exp, what):
     cmounts, cvols = mounts(container), volumes(pod)
     token_flags = [a for a in args if a.startswith("--auth-token-file")]
@@ -306,7 +341,8 @@ def check_token(container, pod, args, exp, what):
         check(sec.get("secretName") == exp["secret"], f"{what}: token from Secret {sec.get('secretName')}, expected {exp['secret']}")
         check(sec.get("items") == [{"key": "auth-token", "path": "token"}], f"{what}: token Secret items {sec.get('items')}")
     else:
-        check(not token_flags and "auth" not in cmounts, f"{what}: token used without auth.enabled")
+        check(not token_flags and "auth" not in cmounts and "auth" not in cvols,
+              f"{what}: token used without auth.enabled")
     check("RIG_AUTH_TOKEN" not in env_map(container), f"{what}: the token must come from a file, not the environment")
 
 
@@ -608,10 +644,20 @@ def main():
     m.add_argument("--work", required=True)
     v = sub.add_parser("values")
     v.add_argument("chart")
+    t = sub.add_parser("token")
+    t.add_argument("rendered")
+    t.add_argument("expected")
+    t.add_argument("--what", default="token")
     opts = ap.parse_args()
     if opts.mode == "manifests":
         check_manifests(opts.case, opts.rendered, opts.notes, opts)
         what = f"{opts.case}: rendered manifests"
+    elif opts.mode == "token":
+        with open(opts.rendered) as f:
+            secrets = [d for d in yaml.safe_load_all(f) if d and d.get("kind") == "Secret"]
+        if check(len(secrets) == 1, f"{len(secrets)} Secrets rendered, expected 1"):
+            check_secret_token(secrets[0], opts.expected)
+        what = opts.what
     else:
         check_values(opts.chart)
         what = "values.yaml / README.md"

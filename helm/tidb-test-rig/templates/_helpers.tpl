@@ -130,8 +130,12 @@ app.kubernetes.io/component: coordinator
 {{- if and .Values.tls.enabled (not .Values.tls.secretName) -}}
 {{- fail "tls.enabled needs tls.secretName: a Secret with tls.crt, tls.key and ca.crt" -}}
 {{- end -}}
-{{- if and .Values.auth.enabled (not .Values.existingSecret) (not .Values.auth.token) -}}
-{{- fail "auth.enabled needs auth.token (e.g. --set auth.token=$(openssl rand -hex 24)) or existingSecret" -}}
+{{- if and .Values.auth.enabled .Values.existingSecret -}}
+{{- /* Found only by helm install/upgrade (helm template sees no cluster). */ -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace .Values.existingSecret -}}
+{{- if and $existing (not (hasKey (default dict $existing.data) .Values.authTokenKey)) -}}
+{{- fail (printf "existingSecret %s has no key %s: auth.enabled (the default) needs the agents' bearer token there (e.g. kubectl create secret generic %s --from-literal=%s=\"$(openssl rand -hex 24)\" ...), or set auth.enabled=false (unsafe: agents then accept any coordinator)" .Values.existingSecret .Values.authTokenKey .Values.existingSecret .Values.authTokenKey) -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.coordinator.enabled (not .Values.coordinator.existingPlanConfigMap) (not .Values.coordinator.plan) -}}
 {{- fail "coordinator.plan is empty: --set-file coordinator.plan=my-plan.yaml, or coordinator.existingPlanConfigMap" -}}
@@ -187,4 +191,25 @@ app.kubernetes.io/component: coordinator
   mountPath: /etc/rig/auth
   readOnly: true
 {{- end }}
+{{- end -}}
+
+{{/*
+The Secret's bearer token, base64: auth.token if given; else the token the
+release's Secret already holds (helm install/upgrade look it up, so an
+upgrade keeps it); else a new random one. Renderers without a cluster
+(helm template, Argo CD) make a new one on every render: give auth.token or
+existingSecret there.
+*/}}
+{{- define "rig.authTokenData" -}}
+{{- if .Values.auth.token -}}
+{{- .Values.auth.token | toString | b64enc -}}
+{{- else -}}
+{{- $old := lookup "v1" "Secret" .Release.Namespace (include "rig.secretName" .) -}}
+{{- $kept := dig "data" .Values.authTokenKey "" (default dict $old) -}}
+{{- if $kept -}}
+{{- $kept -}}
+{{- else -}}
+{{- randAlphaNum 48 | b64enc -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
