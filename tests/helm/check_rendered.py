@@ -44,14 +44,16 @@ CASES = {
     # values.yaml alone, release "rig" in namespace "rig", revision 1.
     "default": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=2,
-        tls=False, mtls=False, auth=True, token="random", pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=[]),
     # ci/values-8-agents-tls-pvc.yaml, namespace "perf", revision 3.
     "ci": dict(
         namespace="perf", fullname="rig-tidb-test-rig", revision=3, replicas=8,
-        tls=True, mtls=True, auth=True, token="0123456789abcdef0123456789abcdef",
+        tls=True, mtls=True, auth=True, token="0123456789abcdef0123456789abcdef", netpol=True,
+        extra_from=[{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "perf-tools"}},
+                     "podSelector": {"matchLabels": {"app": "rig-client"}}}],
         pvc=True, claim="rig-tidb-test-rig-reports",
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="hard", coordinator=True, grace=30,
@@ -65,7 +67,7 @@ CASES = {
     # plan ConfigMap and claim, TLS without client certificates, no anti-affinity.
     "existing": dict(
         namespace="load", fullname="loadtest", revision=2, replicas=3,
-        tls=True, mtls=False, auth=True, token=None, pvc=True, claim="my-claim",
+        tls=True, mtls=False, auth=True, token=None, netpol=True, extra_from=[], pvc=True, claim="my-claim",
         secret="my-secret", create_secret=False, plan_cm="my-plan",
         create_plan=False, anti_affinity="none", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", agent_tls_secret="agent-certs",
@@ -73,14 +75,23 @@ CASES = {
     # coordinator.enabled=false: agents only.
     "agents-only": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=4,
-        tls=False, mtls=False, auth=True, token="random", pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm=None,
         create_plan=False, anti_affinity="soft", coordinator=False, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=[]),
-    # render_test.sh's unsafe values: auth.enabled=false.
+    # render_test.sh's unsafe values: auth.enabled=false, networkPolicy.enabled=false.
     "open": dict(
         namespace="open", fullname="rig-tidb-test-rig", revision=1, replicas=2,
-        tls=False, mtls=False, auth=False, token=None, pvc=False, claim=None,
+        tls=False, mtls=False, auth=False, token=None, netpol=False, pvc=False, claim=None,
+        secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
+        create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
+        image="tidb-test-rig:0.1.0", target_sets=[]),
+    # helm upgrade --reuse-values from chart 0.1.0: its values (auth off, no
+    # networkPolicy key) replace values.yaml. The policy, new, is on; auth
+    # stays as it was.
+    "reuse-0.1.0": dict(
+        namespace="reuse", fullname="rig-tidb-test-rig", revision=2, replicas=2,
+        tls=False, mtls=False, auth=False, token=None, netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=[]),
@@ -167,6 +178,8 @@ def check_manifests(case_name, rendered, notes_path, opts):
         want["Secret"] = 1
     if exp["pvc"] and exp["claim"] == f"{full}-reports":
         want["PersistentVolumeClaim"] = 1
+    if exp["netpol"]:
+        want["NetworkPolicy"] = 1
     got = {k: len(v) for k, v in kinds.items()}
     check(got == want, f"kinds rendered {got}, expected {want}")
     for d in docs:
@@ -295,6 +308,8 @@ def check_manifests(case_name, rendered, notes_path, opts):
             check_secret_token(sec, exp["token"])
     check(exp["create_secret"] or not secrets, "existingSecret given, but the chart made a Secret")
 
+    check_network_policy(kinds, exp, selector, pod_labels)
+
     if exp["coordinator"]:
         check_job(kinds, exp, selector, opts, notes_path)
     else:
@@ -329,6 +344,50 @@ def check_secret_token(secret, expected):
               f"the Secret's generated token is not 48 letters and digits: {token!r}")
     else:
         check(token == expected, f"the Secret's token is {token!r}, expected {expected!r}")
+
+
+def check_network_policy(kinds, exp, agent_selector, agent_pod_labels):
+    """The agents' NetworkPolicy: selects exactly the agent pods (their rendered
+    labels), admits on the gRPC port only pods with the coordinator Job's
+    rendered labels (in the release's namespace) and extraFrom."""
+    policies = kinds.get("NetworkPolicy", [])
+    if not exp["netpol"]:
+        check(not policies, "networkPolicy.enabled=false, but a NetworkPolicy rendered")
+        return
+    if not check(len(policies) == 1, f"{len(policies)} NetworkPolicies, expected 1"):
+        return
+    np = policies[0]
+    check(np.get("apiVersion") == "networking.k8s.io/v1", f"NetworkPolicy apiVersion {np.get('apiVersion')}")
+    check(np["metadata"]["name"] == f"{exp['fullname']}-agent", f"NetworkPolicy named {np['metadata']['name']}")
+    spec = np.get("spec", {})
+    target = spec.get("podSelector", {}).get("matchLabels", {})
+    check(target == agent_selector, f"NetworkPolicy selects {target}, not the agents' selector {agent_selector}")
+    check(target and all(agent_pod_labels.get(k) == v for k, v in target.items()),
+          f"NetworkPolicy selector {target} does not match the agent pods' labels {agent_pod_labels}")
+    check(spec.get("policyTypes") == ["Ingress"], f"NetworkPolicy policyTypes {spec.get('policyTypes')}")
+    rules = spec.get("ingress", [])
+    if not check(len(rules) == 1, f"NetworkPolicy has {len(rules)} ingress rules, expected 1"):
+        return
+    rule = rules[0]
+    check(rule.get("ports") == [{"protocol": "TCP", "port": PORT}],
+          f"NetworkPolicy ports {rule.get('ports')}, expected only TCP {PORT}")
+    peers = rule.get("from", [])
+    if not check(peers, "NetworkPolicy admits from anywhere (no `from`)"):
+        return
+    coord = peers[0]
+    check(set(coord) == {"podSelector"},
+          f"the coordinator peer {coord} must be a podSelector alone (the release's namespace)")
+    labels = coord.get("podSelector", {}).get("matchLabels", {})
+    want = dict(agent_selector, **{"app.kubernetes.io/component": "coordinator"})
+    check(labels == want, f"NetworkPolicy admits pods labelled {labels}, expected the coordinator's {want}")
+    check(not all(agent_pod_labels.get(k) == v for k, v in labels.items()),
+          "NetworkPolicy's coordinator selector also matches the agent pods")
+    job = kinds.get("Job", [None])[0]
+    if exp["coordinator"] and job:
+        job_labels = job["spec"]["template"]["metadata"]["labels"]
+        check(labels and all(job_labels.get(k) == v for k, v in labels.items()),
+              f"NetworkPolicy admits {labels}, which the coordinator Job's pod labels {job_labels} do not carry")
+    check(peers[1:] == exp["extra_from"], f"NetworkPolicy extra sources {peers[1:]}, expected {exp['extra_from']}")
 
 
 def check_token(container, pod, args, exp, what):

@@ -7,13 +7,16 @@
 # 1. Builds tests/helm/render.go (Go text/template + sprig, what helm uses,
 #    from Debian's packages) and renders helm/tidb-test-rig with the default
 #    values, ci/values-8-agents-tls-pvc.yaml, existing Secret/ConfigMap/claim
-#    values, agents-only values and unsafe (auth off) values; every rendered
-#    document must parse as YAML.
+#    values, agents-only values, unsafe (auth and NetworkPolicy off) values,
+#    and an upgrade with --reuse-values from a release of chart 0.1.0 (whose
+#    values lack the keys added since); every rendered document must parse
+#    as YAML.
 # 2. Checks the manifests (check_rendered.py): kinds and names, the headless
 #    Service selecting the StatefulSet's pods, port 7070, gRPC probes,
 #    replicas, the Job's --agents-dns, TLS and token flags and mounts present
-#    exactly when enabled (the token by default), and every --flag passed to
-#    rig-agent /
+#    exactly when enabled (the token by default), the NetworkPolicy selecting
+#    the agent pods and admitting the coordinator pods, and every --flag
+#    passed to rig-agent /
 #    rig-coordinator listed by that binary's --help; the rendered plan passes
 #    `rig-coordinator plan validate`; the Job's shell script runs under
 #    /bin/sh with a stub rig-coordinator.
@@ -116,6 +119,19 @@ EOF
 cat >"$work/values-open.yaml" <<'EOF'
 auth:
   enabled: false
+networkPolicy:
+  enabled: false
+EOF
+
+# What `helm upgrade --reuse-values` renders with after a release of chart
+# 0.1.0: that release's values (auth off, no networkPolicy) in
+# place of this chart's values.yaml.
+"$py" - "$chart/values.yaml" >"$work/values-0.1.0.yaml" <<'EOF' || fail "cannot write the 0.1.0 values"
+import sys, yaml
+v = yaml.safe_load(open(sys.argv[1]))
+v.pop("networkPolicy")
+v["auth"]["enabled"] = False
+print(yaml.safe_dump(v, sort_keys=False))
 EOF
 
 # name | render arguments
@@ -125,6 +141,7 @@ cases=(
   "existing|-release lt -namespace load -revision 2 -f $work/values-existing.yaml"
   "agents-only|-release rig -namespace rig -f $work/values-agents-only.yaml"
   "open|-release rig -namespace open -f $work/values-open.yaml"
+  "reuse-0.1.0|-release rig -namespace reuse -revision 2 -chart-values $work/values-0.1.0.yaml"
 )
 rendered=()
 for c in "${cases[@]}"; do

@@ -213,3 +213,15 @@ existingSecret there.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+"true" when the agents get a NetworkPolicy: networkPolicy.enabled, true when
+missing (`helm upgrade --reuse-values` from chart 0.1.0 reuses values that
+predate the key).
+*/}}
+{{- define "rig.networkPolicyEnabled" -}}
+{{- $np := .Values.networkPolicy | default dict -}}
+{{- if or (not (hasKey $np "enabled")) $np.enabled -}}
+true
+{{- end -}}
+{{- end -}}
