@@ -39,7 +39,7 @@ def check(ok, message):
 
 # What each rendering of render_test.sh was given, and so must show.
 # token: what the Secret's auth-token must be ("random" = generated; None =
-# no Secret of the chart's holds it).
+# no Secret of the chart's holds it). warn: the NOTES.txt warnings (WARNINGS).
 CASES = {
     # values.yaml alone, release "rig" in namespace "rig", revision 1.
     "default": dict(
@@ -47,7 +47,8 @@ CASES = {
         tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"db": "basic-tidb.tidb-cluster.svc", "grpc": True}),
     # ci/values-8-agents-tls-pvc.yaml, namespace "perf", revision 3.
     "ci": dict(
         namespace="perf", fullname="rig-tidb-test-rig", revision=3, replicas=8,
@@ -61,8 +62,9 @@ CASES = {
         agent_tls_secret="rig-agent-tls", coordinator_tls_secret="rig-coordinator-tls",
         pull_secrets=[{"name": "regcred"}],
         target_sets=["target.host=basic-tidb.tidb-cluster.svc", "target.port=4000",
-                     "target.user=rig", "target.database=rig"],
-        extra_sets=["load.duration=10m", "load.connections=512"]),
+                     "target.user=rig", "target.database=rig", "target.tls=true"],
+        extra_sets=["load.duration=10m", "load.connections=512"],
+        warn={}),
     # render_test.sh's existing-resources values: existingSecret, an existing
     # plan ConfigMap and claim, TLS without client certificates, no anti-affinity.
     "existing": dict(
@@ -71,32 +73,45 @@ CASES = {
         secret="my-secret", create_secret=False, plan_cm="my-plan",
         create_plan=False, anti_affinity="none", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", agent_tls_secret="agent-certs",
-        coordinator_tls_secret="agent-certs", target_sets=[]),
+        coordinator_tls_secret="agent-certs", target_sets=[],
+        warn={"db-unknown": True}),
     # coordinator.enabled=false: agents only.
     "agents-only": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=4,
         tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm=None,
         create_plan=False, anti_affinity="soft", coordinator=False, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
-    # render_test.sh's unsafe values: auth.enabled=false, networkPolicy.enabled=false.
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"grpc": True}),
+    # render_test.sh's unsafe values: auth.enabled=false, networkPolicy.enabled=false,
+    # a loopback database host (no plaintext-password warning for it).
     "open": dict(
         namespace="open", fullname="rig-tidb-test-rig", revision=1, replicas=2,
         tls=False, mtls=False, auth=False, token=None, netpol=False, pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
+        image="tidb-test-rig:0.1.0", target_sets=["target.host=127.0.0.1"],
+        warn={"grpc": True, "auth": True, "netpol": True}),
     # helm upgrade --reuse-values from chart 0.1.0: its values (auth off, no
-    # networkPolicy key) replace values.yaml. The policy, new, is on; auth
-    # stays as it was.
+    # networkPolicy or target.tls keys) replace values.yaml. The policy, new,
+    # is on; auth stays as it was, with a warning.
     "reuse-0.1.0": dict(
         namespace="reuse", fullname="rig-tidb-test-rig", revision=2, replicas=2,
         tls=False, mtls=False, auth=False, token=None, netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"db": "basic-tidb.tidb-cluster.svc", "grpc": True, "auth": True}),
 }
 
+# What each NOTES.txt warning says (a warning's value in CASES fills {}).
+WARNINGS = {
+    "db": "WARNING: THE DATABASE PASSWORD TRAVELS IN PLAINTEXT to {}.",
+    "db-unknown": "WARNING: the database password may travel in plaintext",
+    "grpc": "WARNING: coordinator and agents talk plaintext gRPC",
+    "auth": "WARNING: AGENTS WITHOUT AUTHENTICATION",
+    "netpol": "WARNING: NO NETWORKPOLICY",
+}
 TOKEN_CHARS = re.compile(r"[A-Za-z0-9]{48}")
 
 PORT = 7070
@@ -324,6 +339,13 @@ def check_manifests(case_name, rendered, notes_path, opts):
     with open(notes_path) as f:
         notes = f.read()
     check(agent_name in notes, "NOTES.txt does not name the agents")
+    for key, text in WARNINGS.items():
+        want_it = key in exp["warn"]
+        text = text.format(exp["warn"].get(key))
+        check((text in notes) == want_it,
+              f"NOTES.txt {'lacks' if want_it else 'has'} the warning {text!r}")
+    count = notes.count("WARNING")
+    check(count == len(exp["warn"]), f"NOTES.txt has {count} warnings, expected {len(exp['warn'])}: {sorted(exp['warn'])}")
     coord_help = help_flags(opts.coordinator_help)
     for line in notes.splitlines():
         if "rig-coordinator " in line:

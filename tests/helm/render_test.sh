@@ -15,8 +15,8 @@
 #    Service selecting the StatefulSet's pods, port 7070, gRPC probes,
 #    replicas, the Job's --agents-dns, TLS and token flags and mounts present
 #    exactly when enabled (the token by default), the NetworkPolicy selecting
-#    the agent pods and admitting the coordinator pods, and every --flag
-#    passed to rig-agent /
+#    the agent pods and admitting the coordinator pods, NOTES.txt's security
+#    warnings, and every --flag passed to rig-agent /
 #    rig-coordinator listed by that binary's --help; the rendered plan passes
 #    `rig-coordinator plan validate`; the Job's shell script runs under
 #    /bin/sh with a stub rig-coordinator.
@@ -24,6 +24,7 @@
 #    not longer than the shutdown grace, ...) fail to render with a message.
 #    The generated token: random per render without a cluster, kept from the
 #    release's Secret when lookup finds it (render -cluster), auth.token wins.
+#    The plaintext-password warning for each way a plan can set host and TLS.
 # 4. values.yaml documents every key, the templates use every key and only
 #    existing ones, the chart's README names every key.
 # 5. yamllint (helm/tidb-test-rig/.yamllint) on values.yaml, Chart.yaml,
@@ -121,15 +122,18 @@ auth:
   enabled: false
 networkPolicy:
   enabled: false
+target:
+  host: 127.0.0.1
 EOF
 
 # What `helm upgrade --reuse-values` renders with after a release of chart
-# 0.1.0: that release's values (auth off, no networkPolicy) in
+# 0.1.0: that release's values (auth off, no networkPolicy or target.tls) in
 # place of this chart's values.yaml.
 "$py" - "$chart/values.yaml" >"$work/values-0.1.0.yaml" <<'EOF' || fail "cannot write the 0.1.0 values"
 import sys, yaml
 v = yaml.safe_load(open(sys.argv[1]))
 v.pop("networkPolicy")
+v["target"].pop("tls")
 v["auth"]["enabled"] = False
 print(yaml.safe_dump(v, sort_keys=False))
 EOF
@@ -177,6 +181,8 @@ refuse "tls.enabled without tls.secretName" "tls.enabled needs tls.secretName" \
 refuse "terminationGracePeriodSeconds <= shutdownGraceSeconds" \
   "must be larger than agents.shutdownGraceSeconds" \
   "agents: {shutdownGraceSeconds: 30, terminationGracePeriodSeconds: 30}"
+refuse "target.tls neither a boolean nor empty" "target.tls must be true, false or empty" \
+  "target: {tls: 'maybe'}"
 # A Secret the cluster holds (what helm's lookup sees on install/upgrade).
 cat >"$work/cluster-no-token.yaml" <<'EOF'
 apiVersion: v1
@@ -247,6 +253,40 @@ if "$work/render" -chart "$chart" -f "$work/values-es.yaml" -cluster "$work/clus
 else
   fail "an existingSecret that holds the token does not render: $(cat "$work/es.err")"
 fi
+
+# --- NOTES.txt's plaintext-password warning, for each way the plan's target
+# is set: the warning is present or absent for these values.
+notes() {
+  local what="$1" want="$2" values="$3" warning="THE DATABASE PASSWORD TRAVELS IN PLAINTEXT"
+  printf '%s\n' "$values" >"$work/notes-values.yaml"
+  if ! "$work/render" -chart "$chart" -f "$work/notes-values.yaml" -notes "$work/notes.txt" >/dev/null 2>"$work/notes.err"; then
+    fail "notes, $what: does not render: $(cat "$work/notes.err")"
+  elif grep -qF "$warning" "$work/notes.txt"; then
+    if [ "$want" = present ]; then echo "ok   notes: warns, $what"; else fail "notes, $what: warns of a plaintext password"; fi
+  else
+    if [ "$want" = absent ]; then echo "ok   notes: no warning, $what"; else fail "notes, $what: no plaintext-password warning"; fi
+  fi
+}
+plan_with() { # values with a plan whose target is $1 (a YAML flow mapping)
+  printf 'coordinator:\n  plan: |\n    target: %s\n    workload: {kind: oltp_point_select}\n' "$1"
+}
+notes "the default plan (basic-tidb.tidb-cluster.svc, no TLS)" present ""
+notes "target.host set, the plan without TLS" present "target: {host: tidb.example.com}"
+notes "target.tls=false over a plan with tls: true" present \
+  "$(plan_with '{host: db.example.com, tls: true}')
+target: {tls: false}"
+notes "coordinator.set target.host=db over a loopback plan" present \
+  "$(plan_with '{host: 127.0.0.1}')
+  set: [target.host=db.example.com]"
+notes "target.tls=true" absent "target: {tls: true}"
+notes "the plan's tls: true" absent "$(plan_with '{host: db.example.com, tls: true}')"
+notes "the plan's tls: yes (the rig reads YAML 1.1 booleans)" absent "$(plan_with '{host: db.example.com, tls: yes}')"
+notes "coordinator.set target.tls=true" absent "coordinator: {set: [target.tls=true]}"
+notes "target.host 127.0.0.1" absent "target: {host: 127.0.0.1}"
+notes "target.host localhost" absent "target: {host: localhost}"
+notes "target.host ::1" absent "target: {host: '::1'}"
+notes "the plan's host 127.0.0.2" absent "$(plan_with '{host: 127.0.0.2}')"
+notes "a plan without target (the rig's default, 127.0.0.1)" absent "$(plan_with '{}')"
 
 # --- values.yaml documented, used and in the README
 "$py" "$here/check_rendered.py" values "$chart" || failed=1
