@@ -6,6 +6,10 @@ Called by render_test.sh; every failed check is printed, exit 1 if any.
   check_rendered.py manifests CASE RENDERED.yaml NOTES.txt \
       --agent-help FILE --coordinator-help FILE --coordinator BIN --work DIR
   check_rendered.py values CHART_DIR
+  check_rendered.py token RENDERED.yaml EXPECTED
+
+EXPECTED for `token` is the token the chart's Secret must hold, or
+"random" for a new one (48 letters and digits).
 
 CASE names what the values of that rendering were (see CASES below): the
 checks compare the manifests with those expectations, so a template that
@@ -13,6 +17,7 @@ ignores a value fails here.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -33,43 +38,81 @@ def check(ok, message):
 
 
 # What each rendering of render_test.sh was given, and so must show.
+# token: what the Secret's auth-token must be ("random" = generated; None =
+# no Secret of the chart's holds it). warn: the NOTES.txt warnings (WARNINGS).
 CASES = {
     # values.yaml alone, release "rig" in namespace "rig", revision 1.
     "default": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=2,
-        tls=False, mtls=False, auth=False, pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"db": "basic-tidb.tidb-cluster.svc", "grpc": True}),
     # ci/values-8-agents-tls-pvc.yaml, namespace "perf", revision 3.
     "ci": dict(
         namespace="perf", fullname="rig-tidb-test-rig", revision=3, replicas=8,
-        tls=True, mtls=True, auth=True, pvc=True, claim="rig-tidb-test-rig-reports",
+        tls=True, mtls=True, auth=True, token="0123456789abcdef0123456789abcdef", netpol=True,
+        extra_from=[{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "perf-tools"}},
+                     "podSelector": {"matchLabels": {"app": "rig-client"}}}],
+        pvc=True, claim="rig-tidb-test-rig-reports",
         secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
         create_plan=True, anti_affinity="hard", coordinator=True, grace=30,
         image="registry.example.com/perf/tidb-test-rig:0.1.0",
         agent_tls_secret="rig-agent-tls", coordinator_tls_secret="rig-coordinator-tls",
         pull_secrets=[{"name": "regcred"}],
         target_sets=["target.host=basic-tidb.tidb-cluster.svc", "target.port=4000",
-                     "target.user=rig", "target.database=rig"],
-        extra_sets=["load.duration=10m", "load.connections=512"]),
+                     "target.user=rig", "target.database=rig", "target.tls=true"],
+        extra_sets=["load.duration=10m", "load.connections=512"],
+        warn={}),
     # render_test.sh's existing-resources values: existingSecret, an existing
     # plan ConfigMap and claim, TLS without client certificates, no anti-affinity.
     "existing": dict(
         namespace="load", fullname="loadtest", revision=2, replicas=3,
-        tls=True, mtls=False, auth=True, pvc=True, claim="my-claim",
+        tls=True, mtls=False, auth=True, token=None, netpol=True, extra_from=[], pvc=True, claim="my-claim",
         secret="my-secret", create_secret=False, plan_cm="my-plan",
         create_plan=False, anti_affinity="none", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", agent_tls_secret="agent-certs",
-        coordinator_tls_secret="agent-certs", target_sets=[]),
+        coordinator_tls_secret="agent-certs", target_sets=[],
+        warn={"db-unknown": True}),
     # coordinator.enabled=false: agents only.
     "agents-only": dict(
         namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=4,
-        tls=False, mtls=False, auth=False, pvc=False, claim=None,
+        tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
         secret="rig-tidb-test-rig", create_secret=True, plan_cm=None,
         create_plan=False, anti_affinity="soft", coordinator=False, grace=20,
-        image="tidb-test-rig:0.1.0", target_sets=[]),
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"grpc": True}),
+    # render_test.sh's unsafe values: auth.enabled=false, networkPolicy.enabled=false,
+    # a loopback database host (no plaintext-password warning for it).
+    "open": dict(
+        namespace="open", fullname="rig-tidb-test-rig", revision=1, replicas=2,
+        tls=False, mtls=False, auth=False, token=None, netpol=False, pvc=False, claim=None,
+        secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
+        create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
+        image="tidb-test-rig:0.1.0", target_sets=["target.host=127.0.0.1"],
+        warn={"grpc": True, "auth": True, "netpol": True}),
+    # helm upgrade --reuse-values from chart 0.1.0: its values (auth off, no
+    # networkPolicy or target.tls keys) replace values.yaml. The policy, new,
+    # is on; auth stays as it was, with a warning.
+    "reuse-0.1.0": dict(
+        namespace="reuse", fullname="rig-tidb-test-rig", revision=2, replicas=2,
+        tls=False, mtls=False, auth=False, token=None, netpol=True, extra_from=[], pvc=False, claim=None,
+        secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
+        create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"db": "basic-tidb.tidb-cluster.svc", "grpc": True, "auth": True}),
 }
+
+# What each NOTES.txt warning says (a warning's value in CASES fills {}).
+WARNINGS = {
+    "db": "WARNING: THE DATABASE PASSWORD TRAVELS IN PLAINTEXT to {}.",
+    "db-unknown": "WARNING: the database password may travel in plaintext",
+    "grpc": "WARNING: coordinator and agents talk plaintext gRPC",
+    "auth": "WARNING: AGENTS WITHOUT AUTHENTICATION",
+    "netpol": "WARNING: NO NETWORKPOLICY",
+}
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9]{48}")
 
 PORT = 7070
 HEALTH_PORT = 7071  # agents.healthPort's default
@@ -150,6 +193,8 @@ def check_manifests(case_name, rendered, notes_path, opts):
         want["Secret"] = 1
     if exp["pvc"] and exp["claim"] == f"{full}-reports":
         want["PersistentVolumeClaim"] = 1
+    if exp["netpol"]:
+        want["NetworkPolicy"] = 1
     got = {k: len(v) for k, v in kinds.items()}
     check(got == want, f"kinds rendered {got}, expected {want}")
     for d in docs:
@@ -274,6 +319,11 @@ def check_manifests(case_name, rendered, notes_path, opts):
         keys = sorted(sec.get("data", {}))
         check(keys == sorted(["db-password"] + (["auth-token"] if exp["auth"] else [])),
               f"Secret keys {keys}")
+        if exp["auth"]:
+            check_secret_token(sec, exp["token"])
+    check(exp["create_secret"] or not secrets, "existingSecret given, but the chart made a Secret")
+
+    check_network_policy(kinds, exp, selector, pod_labels)
 
     if exp["coordinator"]:
         check_job(kinds, exp, selector, opts, notes_path)
@@ -289,11 +339,77 @@ def check_manifests(case_name, rendered, notes_path, opts):
     with open(notes_path) as f:
         notes = f.read()
     check(agent_name in notes, "NOTES.txt does not name the agents")
+    for key, text in WARNINGS.items():
+        want_it = key in exp["warn"]
+        text = text.format(exp["warn"].get(key))
+        check((text in notes) == want_it,
+              f"NOTES.txt {'lacks' if want_it else 'has'} the warning {text!r}")
+    count = notes.count("WARNING")
+    check(count == len(exp["warn"]), f"NOTES.txt has {count} warnings, expected {len(exp['warn'])}: {sorted(exp['warn'])}")
     coord_help = help_flags(opts.coordinator_help)
     for line in notes.splitlines():
         if "rig-coordinator " in line:
             for flag in flags_in([line]):
                 check(flag in coord_help, f"NOTES.txt: rig-coordinator has no {flag}")
+
+
+def secret_token(secret):
+    """The decoded auth-token of a rendered Secret, or None."""
+    data = secret.get("data", {}).get("auth-token")
+    return None if data is None else base64.b64decode(data).decode()
+
+
+def check_secret_token(secret, expected):
+    token = secret_token(secret)
+    if expected == "random":
+        check(token is not None and TOKEN_CHARS.fullmatch(token),
+              f"the Secret's generated token is not 48 letters and digits: {token!r}")
+    else:
+        check(token == expected, f"the Secret's token is {token!r}, expected {expected!r}")
+
+
+def check_network_policy(kinds, exp, agent_selector, agent_pod_labels):
+    """The agents' NetworkPolicy: selects exactly the agent pods (their rendered
+    labels), admits on the gRPC port only pods with the coordinator Job's
+    rendered labels (in the release's namespace) and extraFrom."""
+    policies = kinds.get("NetworkPolicy", [])
+    if not exp["netpol"]:
+        check(not policies, "networkPolicy.enabled=false, but a NetworkPolicy rendered")
+        return
+    if not check(len(policies) == 1, f"{len(policies)} NetworkPolicies, expected 1"):
+        return
+    np = policies[0]
+    check(np.get("apiVersion") == "networking.k8s.io/v1", f"NetworkPolicy apiVersion {np.get('apiVersion')}")
+    check(np["metadata"]["name"] == f"{exp['fullname']}-agent", f"NetworkPolicy named {np['metadata']['name']}")
+    spec = np.get("spec", {})
+    target = spec.get("podSelector", {}).get("matchLabels", {})
+    check(target == agent_selector, f"NetworkPolicy selects {target}, not the agents' selector {agent_selector}")
+    check(target and all(agent_pod_labels.get(k) == v for k, v in target.items()),
+          f"NetworkPolicy selector {target} does not match the agent pods' labels {agent_pod_labels}")
+    check(spec.get("policyTypes") == ["Ingress"], f"NetworkPolicy policyTypes {spec.get('policyTypes')}")
+    rules = spec.get("ingress", [])
+    if not check(len(rules) == 1, f"NetworkPolicy has {len(rules)} ingress rules, expected 1"):
+        return
+    rule = rules[0]
+    check(rule.get("ports") == [{"protocol": "TCP", "port": PORT}],
+          f"NetworkPolicy ports {rule.get('ports')}, expected only TCP {PORT}")
+    peers = rule.get("from", [])
+    if not check(peers, "NetworkPolicy admits from anywhere (no `from`)"):
+        return
+    coord = peers[0]
+    check(set(coord) == {"podSelector"},
+          f"the coordinator peer {coord} must be a podSelector alone (the release's namespace)")
+    labels = coord.get("podSelector", {}).get("matchLabels", {})
+    want = dict(agent_selector, **{"app.kubernetes.io/component": "coordinator"})
+    check(labels == want, f"NetworkPolicy admits pods labelled {labels}, expected the coordinator's {want}")
+    check(not all(agent_pod_labels.get(k) == v for k, v in labels.items()),
+          "NetworkPolicy's coordinator selector also matches the agent pods")
+    job = kinds.get("Job", [None])[0]
+    if exp["coordinator"] and job:
+        job_labels = job["spec"]["template"]["metadata"]["labels"]
+        check(labels and all(job_labels.get(k) == v for k, v in labels.items()),
+              f"NetworkPolicy admits {labels}, which the coordinator Job's pod labels {job_labels} do not carry")
+    check(peers[1:] == exp["extra_from"], f"NetworkPolicy extra sources {peers[1:]}, expected {exp['extra_from']}")
 
 
 def check_token(container, pod, args, exp, what):
@@ -306,7 +422,8 @@ def check_token(container, pod, args, exp, what):
         check(sec.get("secretName") == exp["secret"], f"{what}: token from Secret {sec.get('secretName')}, expected {exp['secret']}")
         check(sec.get("items") == [{"key": "auth-token", "path": "token"}], f"{what}: token Secret items {sec.get('items')}")
     else:
-        check(not token_flags and "auth" not in cmounts, f"{what}: token used without auth.enabled")
+        check(not token_flags and "auth" not in cmounts and "auth" not in cvols,
+              f"{what}: token used without auth.enabled")
     check("RIG_AUTH_TOKEN" not in env_map(container), f"{what}: the token must come from a file, not the environment")
 
 
@@ -608,10 +725,20 @@ def main():
     m.add_argument("--work", required=True)
     v = sub.add_parser("values")
     v.add_argument("chart")
+    t = sub.add_parser("token")
+    t.add_argument("rendered")
+    t.add_argument("expected")
+    t.add_argument("--what", default="token")
     opts = ap.parse_args()
     if opts.mode == "manifests":
         check_manifests(opts.case, opts.rendered, opts.notes, opts)
         what = f"{opts.case}: rendered manifests"
+    elif opts.mode == "token":
+        with open(opts.rendered) as f:
+            secrets = [d for d in yaml.safe_load_all(f) if d and d.get("kind") == "Secret"]
+        if check(len(secrets) == 1, f"{len(secrets)} Secrets rendered, expected 1"):
+            check_secret_token(secrets[0], opts.expected)
+        what = opts.what
     else:
         check_values(opts.chart)
         what = "values.yaml / README.md"

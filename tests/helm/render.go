@@ -6,11 +6,20 @@
 // on the project's machines; see helm/tidb-test-rig/README.md for what this
 // does and does not prove.
 //
+// lookup finds nothing, as under `helm template`, unless -cluster names a
+// file of YAML documents standing for objects already in the cluster (what
+// `helm install/upgrade` would see): then lookup returns the one with that
+// apiVersion, kind, namespace and name, or, for an empty name, a list of
+// every match under "items" (as helm does). -chart-values replaces the
+// chart's values.yaml, as `helm upgrade --reuse-values` does with the
+// previous release's values (so keys new in this chart are missing).
+//
 // Build in GOPATH mode against Debian's sources:
 //
 //	GO111MODULE=off GOPATH=/usr/share/gocode go build -o render render.go
 //	render -chart helm/tidb-test-rig [-f values.yaml ...] [-release rig]
-//	       [-namespace rig] [-revision 1] [-notes NOTES.out]
+//	       [-namespace rig] [-revision 1] [-notes NOTES.out] [-cluster objects.yaml]
+//	       [-chart-values old-values.yaml]
 //
 // Output on stdout: every rendered manifest as "---\n# Source: <chart>/templates/<file>\n<text>",
 // in file-name order, skipping templates that render to whitespace (as helm
@@ -47,25 +56,39 @@ func main() {
 	namespace := flag.String("namespace", "default", ".Release.Namespace")
 	revision := flag.Int("revision", 1, ".Release.Revision")
 	notesOut := flag.String("notes", "", "write the rendered NOTES.txt to this file")
+	clusterFile := flag.String("cluster", "", "YAML documents: the objects lookup finds (default: none, as helm template)")
+	chartValues := flag.String("chart-values", "", "use this file instead of the chart's values.yaml (helm upgrade --reuse-values)")
 	var files valueFiles
 	flag.Var(&files, "f", "values file merged over the chart's values.yaml (repeatable, later wins)")
 	flag.Parse()
 	if *chartDir == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: render -chart DIR [-f values.yaml ...] [-release NAME] [-namespace NS] [-revision N] [-notes FILE]")
+		fmt.Fprintln(os.Stderr, "usage: render -chart DIR [-f values.yaml ...] [-release NAME] [-namespace NS] [-revision N] [-notes FILE] [-cluster FILE] [-chart-values FILE]")
 		os.Exit(2)
 	}
-	if err := run(*chartDir, files, *release, *namespace, *revision, *notesOut, os.Stdout); err != nil {
+	var cluster []map[string]interface{}
+	if *clusterFile != "" {
+		var err error
+		if cluster, err = readYAMLDocs(*clusterFile); err != nil {
+			fmt.Fprintln(os.Stderr, "render:", err)
+			os.Exit(1)
+		}
+	}
+	if err := run(*chartDir, *chartValues, files, *release, *namespace, *revision, *notesOut, cluster, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "render:", err)
 		os.Exit(1)
 	}
 }
 
-func run(chartDir string, files []string, release, namespace string, revision int, notesOut string, out io.Writer) error {
+func run(chartDir, chartValues string, files []string, release, namespace string, revision int, notesOut string,
+	cluster []map[string]interface{}, out io.Writer) error {
 	chart, err := readYAMLFile(filepath.Join(chartDir, "Chart.yaml"))
 	if err != nil {
 		return err
 	}
-	values, err := readYAMLFile(filepath.Join(chartDir, "values.yaml"))
+	if chartValues == "" {
+		chartValues = filepath.Join(chartDir, "values.yaml")
+	}
+	values, err := readYAMLFile(chartValues)
 	if err != nil {
 		return err
 	}
@@ -116,7 +139,7 @@ func run(chartDir string, files []string, release, namespace string, revision in
 	root := template.New("root")
 	// helm: missing keys render as zero values ("<no value>" is removed below).
 	root.Option("missingkey=zero")
-	root.Funcs(funcMap(root))
+	root.Funcs(funcMap(root, cluster))
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
@@ -198,7 +221,7 @@ func numbered(text string) string {
 	return b.String()
 }
 
-func funcMap(root *template.Template) template.FuncMap {
+func funcMap(root *template.Template, cluster []map[string]interface{}) template.FuncMap {
 	f := sprig.TxtFuncMap()
 	// helm removes these for safety.
 	delete(f, "env")
@@ -258,8 +281,27 @@ func funcMap(root *template.Template) template.FuncMap {
 		return v, nil
 	}
 	f["fail"] = func(msg string) (string, error) { return "", errors.New(msg) }
-	// `helm template` has no cluster: lookup finds nothing.
+	// `helm template` has no cluster: lookup finds nothing (an empty map),
+	// unless -cluster gave objects.
 	f["lookup"] = func(apiVersion, kind, namespace, name string) (map[string]interface{}, error) {
+		var items []interface{}
+		for _, o := range cluster {
+			md, _ := o["metadata"].(map[string]interface{})
+			if o["apiVersion"] != apiVersion || o["kind"] != kind {
+				continue
+			}
+			if namespace != "" && md["namespace"] != namespace {
+				continue
+			}
+			if name == "" {
+				items = append(items, o)
+			} else if md["name"] == name {
+				return o, nil
+			}
+		}
+		if name == "" {
+			return map[string]interface{}{"apiVersion": apiVersion, "kind": kind + "List", "items": items}, nil
+		}
 		return map[string]interface{}{}, nil
 	}
 	return f
@@ -309,6 +351,35 @@ func readYAMLFile(path string) (map[string]interface{}, error) {
 		return nil, fmt.Errorf("%s: not a mapping", path)
 	}
 	return out, nil
+}
+
+// readYAMLDocs reads every mapping of a multi-document YAML file, numbers
+// as float64 (as helm's lookup returns them).
+func readYAMLDocs(path string) ([]map[string]interface{}, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]interface{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc interface{}
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if doc == nil {
+			continue
+		}
+		m, ok := jsonRoundTrip(doc).(map[string]interface{})
+		if !ok {
+			return nil, fmt.Errorf("%s: a document is not a mapping", path)
+		}
+		out = append(out, m)
+	}
 }
 
 // coalesce merges dst (the chart's values) under src (a user's values file),

@@ -130,8 +130,15 @@ app.kubernetes.io/component: coordinator
 {{- if and .Values.tls.enabled (not .Values.tls.secretName) -}}
 {{- fail "tls.enabled needs tls.secretName: a Secret with tls.crt, tls.key and ca.crt" -}}
 {{- end -}}
-{{- if and .Values.auth.enabled (not .Values.existingSecret) (not .Values.auth.token) -}}
-{{- fail "auth.enabled needs auth.token (e.g. --set auth.token=$(openssl rand -hex 24)) or existingSecret" -}}
+{{- if and .Values.auth.enabled .Values.existingSecret -}}
+{{- /* Found only by helm install/upgrade (helm template sees no cluster). */ -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace .Values.existingSecret -}}
+{{- if and $existing (not (hasKey (default dict $existing.data) .Values.authTokenKey)) -}}
+{{- fail (printf "existingSecret %s has no key %s: auth.enabled (the default) needs the agents' bearer token there (e.g. kubectl create secret generic %s --from-literal=%s=\"$(openssl rand -hex 24)\" ...), or set auth.enabled=false (unsafe: agents then accept any coordinator)" .Values.existingSecret .Values.authTokenKey .Values.existingSecret .Values.authTokenKey) -}}
+{{- end -}}
+{{- end -}}
+{{- if not (or (kindIs "invalid" .Values.target.tls) (eq (toString .Values.target.tls) "") (kindIs "bool" .Values.target.tls)) -}}
+{{- fail (printf "target.tls must be true, false or empty (= the plan's), not %q" (toString .Values.target.tls)) -}}
 {{- end -}}
 {{- if and .Values.coordinator.enabled (not .Values.coordinator.existingPlanConfigMap) (not .Values.coordinator.plan) -}}
 {{- fail "coordinator.plan is empty: --set-file coordinator.plan=my-plan.yaml, or coordinator.existingPlanConfigMap" -}}
@@ -187,4 +194,93 @@ app.kubernetes.io/component: coordinator
   mountPath: /etc/rig/auth
   readOnly: true
 {{- end }}
+{{- end -}}
+
+{{/*
+The Secret's bearer token, base64: auth.token if given; else the token the
+release's Secret already holds (helm install/upgrade look it up, so an
+upgrade keeps it); else a new random one. Renderers without a cluster
+(helm template, Argo CD) make a new one on every render: give auth.token or
+existingSecret there.
+*/}}
+{{- define "rig.authTokenData" -}}
+{{- if .Values.auth.token -}}
+{{- .Values.auth.token | toString | b64enc -}}
+{{- else -}}
+{{- $old := lookup "v1" "Secret" .Release.Namespace (include "rig.secretName" .) -}}
+{{- $kept := dig "data" .Values.authTokenKey "" (default dict $old) -}}
+{{- if $kept -}}
+{{- $kept -}}
+{{- else -}}
+{{- randAlphaNum 48 | b64enc -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What the coordinator's database connection will be, as far as the chart can
+tell, as JSON: {"host", "hostKnown", "tls", "tlsKnown"}. The plan's target
+(coordinator.plan; the rig's defaults 127.0.0.1 and no TLS when it has
+none), then the target values, then coordinator.set: the order of the
+Job's --set arguments, of which the last wins. A plan in
+existingPlanConfigMap is not read: what only it says is unknown.
+*/}}
+{{- define "rig.targetConnection" -}}
+{{- $host := "127.0.0.1" -}}
+{{- $tls := false -}}
+{{- $known := not .Values.coordinator.existingPlanConfigMap -}}
+{{- $hostKnown := $known -}}
+{{- $tlsKnown := $known -}}
+{{- $truthy := list "true" "yes" "on" "y" -}}
+{{- if $known -}}
+{{- $plan := fromYaml (toString .Values.coordinator.plan) -}}
+{{- $target := get $plan "target" -}}
+{{- if kindIs "map" $target -}}
+{{- with get $target "host" -}}
+{{- $host = toString . -}}
+{{- end -}}
+{{- if hasKey $target "tls" -}}
+{{- $tls = has (lower (toString (get $target "tls"))) $truthy -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.target.host -}}
+{{- $host = toString . -}}
+{{- $hostKnown = true -}}
+{{- end -}}
+{{- if kindIs "bool" .Values.target.tls -}}
+{{- $tls = .Values.target.tls -}}
+{{- $tlsKnown = true -}}
+{{- end -}}
+{{- range .Values.coordinator.set -}}
+{{- $s := toString . -}}
+{{- if hasPrefix "target.host=" $s -}}
+{{- $host = trimPrefix "target.host=" $s | trimAll "\"'" -}}
+{{- $hostKnown = true -}}
+{{- else if hasPrefix "target.tls=" $s -}}
+{{- $tls = has (lower (trimPrefix "target.tls=" $s | trimAll "\"'")) $truthy -}}
+{{- $tlsKnown = true -}}
+{{- end -}}
+{{- end -}}
+{{- dict "host" $host "hostKnown" $hostKnown "tls" $tls "tlsKnown" $tlsKnown | toJson -}}
+{{- end -}}
+
+{{/*
+"true" when the agents get a NetworkPolicy: networkPolicy.enabled, true when
+missing (`helm upgrade --reuse-values` from chart 0.1.0 reuses values that
+predate the key).
+*/}}
+{{- define "rig.networkPolicyEnabled" -}}
+{{- $np := .Values.networkPolicy | default dict -}}
+{{- if or (not (hasKey $np "enabled")) $np.enabled -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* "true" if a database host is this pod itself (the agent's loopback). */}}
+{{- define "rig.isLoopback" -}}
+{{- $h := lower (trimAll "[]" (toString .)) -}}
+{{- if or (hasPrefix "127." $h) (has $h (list "localhost" "localhost." "::1")) -}}
+true
+{{- end -}}
 {{- end -}}
