@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,7 @@
 #include "common/base/duration.h"
 #include "common/base/error_context.h"
 #include "common/base/logging.h"
+#include "common/base/status_macros.h"
 
 namespace rig::agent {
 namespace {
@@ -91,6 +94,30 @@ const StateRegistry::Entry* StateRegistry::Find(const std::string& name) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+// Enter, Execute and Exit of one state. Running out of resources (no thread
+// can be made, an allocation fails) fails the run, not the agent: the
+// handler's objects unwind (a load runner joins the workers it started),
+// and the agent stays up and idle for the next run.
+absl::StatusOr<std::string> RunHandler(StateHandler& handler, RunContext& ctx) {
+  try {
+    RETURN_IF_ERROR(handler.Enter(ctx));
+    absl::StatusOr<std::string> next = handler.Execute(ctx);
+    handler.Exit(ctx);
+    return next;
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("out of memory (an allocation failed)");
+  } catch (const std::system_error& e) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of resources: ", e.what(),
+                     " (a thread or another system resource could not be "
+                     "made; lower load.connections or raise the limit)"));
+  }
+}
+
+}  // namespace
+
 std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
   std::string previous;
   std::string state = initial;
@@ -163,13 +190,7 @@ std::string StateMachine::Run(RunContext& ctx, const std::string& initial) {
                                      ? entry->limit
                                      : handler.TimeLimit(ctx);
     Watchdog watchdog(ctx, state, limit);
-    absl::StatusOr<std::string> next = std::string();
-    if (absl::Status entered = handler.Enter(ctx); !entered.ok()) {
-      next = entered;
-    } else {
-      next = handler.Execute(ctx);
-      handler.Exit(ctx);
-    }
+    absl::StatusOr<std::string> next = RunHandler(handler, ctx);
     const bool overran = watchdog.Disarm();
     previous = state;
     if (overran) {

@@ -5,6 +5,8 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -202,6 +204,45 @@ TEST_F(StateMachineTest, AScenarioRunsItsStepsBetweenConnectingAndReporting) {
   EXPECT_EQ(ctx.workload, nullptr);
   EXPECT_EQ(ctx.result.verification().checks_size(), 2);
   EXPECT_EQ(ctx.result.verification().status(), rig::v1::CHECK_STATUS_PASSED);
+}
+
+// A state that runs out of threads or memory: the run fails, naming it,
+// and the machine (the agent) goes on to serve the next run.
+class Exhausting : public StateHandler {
+ public:
+  explicit Exhausting(bool memory) : memory_(memory) {}
+  absl::StatusOr<std::string> Execute(RunContext&) override {
+    if (memory_) throw std::bad_alloc();
+    // What std::thread throws when no thread can be made.
+    throw std::system_error(
+        std::make_error_code(std::errc::resource_unavailable_try_again),
+        "Resource temporarily unavailable");
+  }
+
+ private:
+  const bool memory_;
+};
+
+TEST_F(StateMachineTest, RunningOutOfThreadsOrMemoryFailsTheRunNotTheAgent) {
+  for (bool memory : {false, true}) {
+    StateRegistry registry;
+    registry.Register(kInitializing, std::make_shared<Exhausting>(memory),
+                      {kCompleted});
+    auto ctx = NewContext(SmallAssignment());
+    EXPECT_EQ(StateMachine(registry).Run(*ctx), kFailed);
+    EXPECT_EQ(ctx->result.error().state(), rig::v1::STATE_INITIALIZING);
+    EXPECT_NE(ctx->result.error().message().find(memory ? "out of memory"
+                                                        : "out of resources"),
+              std::string::npos)
+        << ctx->result.error().message();
+  }
+  // The next run on the same machine's registry runs.
+  StateRegistry registry;
+  registry.Register(kInitializing,
+                    std::make_shared<ScriptedHandler>(kCompleted),
+                    {kCompleted});
+  auto ctx = NewContext(SmallAssignment());
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted);
 }
 
 TEST_F(StateMachineTest, MissingHandlerFailsNamingTheState) {
