@@ -41,11 +41,10 @@ class Initializing : public StateHandler {
         !classifier.ok()) {
       return classifier.status();
     }
-    auto built = ctx.catalogue->Make(plan.workload());
-    if (!built.ok()) return built.status();
+    ASSIGN_OR_RETURN(auto built, ctx.catalogue->Make(plan.workload()));
     RETURN_IF_ERROR(Alongside::Check(plan, *ctx.catalogue));
-    ctx.workload = std::move(built->workload);
-    ctx.scenario = std::move(built->scenario);
+    ctx.workload = std::move(built.workload);
+    ctx.scenario = std::move(built.scenario);
     if (ctx.workload != nullptr) {
       ctx.workload->SetAgent(ctx.assignment.agent_index(),
                              std::max(1, ctx.assignment.agent_count()));
@@ -77,12 +76,11 @@ class Connecting : public StateHandler {
       }
       ctx.connections.push_back(std::move(*conn));
     }
-    auto server = db::DetectServer(*ctx.connections.front());
-    if (!server.ok()) return server.status();
-    ctx.server = *server;
+    ASSIGN_OR_RETURN(auto server, db::DetectServer(*ctx.connections.front()));
+    ctx.server = server;
     RIG_LOG(Info) << ctx.connections.size() << " connections to "
                   << options.host << ":" << options.port << " ("
-                  << server->flavor << " " << server->version << ")";
+                  << server.flavor << " " << server.version << ")";
     return std::string(kNext);
   }
   absl::Duration TimeLimit(const RunContext& ctx) const override {
@@ -142,10 +140,10 @@ class Preparing : public StateHandler {
 class WarmingUp : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
-    auto classifier = ErrorClassifier::Create(
-        ctx.assignment.plan().resilience().error_classes());
-    if (!classifier.ok()) return classifier.status();
-    ctx.load = std::make_unique<LoadRunner>(ctx, std::move(*classifier));
+    ASSIGN_OR_RETURN(auto classifier,
+                     ErrorClassifier::Create(
+                         ctx.assignment.plan().resilience().error_classes()));
+    ctx.load = std::make_unique<LoadRunner>(ctx, std::move(classifier));
     RETURN_IF_ERROR(ctx.load->Start());
     ctx.cancel.WaitFor(FromProto(ctx.assignment.plan().load().warmup()));
     return std::string(kNext);

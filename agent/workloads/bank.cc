@@ -33,10 +33,10 @@ class Transfer : public Transaction {
       : cfg_(cfg), conn_(conn) {}
 
   absl::Status Prepare() {
-    auto write = conn_.Prepare(
-        absl::StrCat("UPDATE ", kTable, " SET balance = ? WHERE id = ?"));
-    if (!write.ok()) return write.status();
-    write_ = std::move(*write);
+    ASSIGN_OR_RETURN(auto write,
+                     conn_.Prepare(absl::StrCat(
+                         "UPDATE ", kTable, " SET balance = ? WHERE id = ?")));
+    write_ = std::move(write);
     return absl::OkStatus();
   }
 
@@ -75,12 +75,10 @@ class Transfer : public Transaction {
     // Lock in id order so two transfers between the same accounts cannot
     // deadlock on the reads (they still may on other pairs: retry_txn).
     const int64_t first = std::min(from, to), second = std::max(from, to);
-    auto b1 = Balance(first, r);
-    if (!b1.ok()) return b1.status();
-    auto b2 = Balance(second, r);
-    if (!b2.ok()) return b2.status();
-    int64_t from_balance = from == first ? *b1 : *b2;
-    int64_t to_balance = from == first ? *b2 : *b1;
+    ASSIGN_OR_RETURN(auto b1, Balance(first, r));
+    ASSIGN_OR_RETURN(auto b2, Balance(second, r));
+    int64_t from_balance = from == first ? b1 : b2;
+    int64_t to_balance = from == first ? b2 : b1;
     if (from_balance < amount) {
       r.queries++;
       auto c = conn_.Execute("COMMIT");  // nothing to move: a valid no-op
@@ -151,18 +149,18 @@ class Bank : public Workload {
 
   absl::StatusOr<rig::v1::VerificationResult> Verify(
       db::Connection& conn) override {
-    auto rows = conn.Query(absl::StrCat(
-        "SELECT COUNT(*), COALESCE(SUM(balance), 0), COALESCE(MIN(balance), 0) "
-        "FROM ",
-        kTable));
-    if (!rows.ok()) return rows.status();
-    if (rows->empty() || rows->front().size() < 3) {
+    ASSIGN_OR_RETURN(auto rows, conn.Query(absl::StrCat(
+                                    "SELECT COUNT(*), COALESCE(SUM(balance), "
+                                    "0), COALESCE(MIN(balance), 0) "
+                                    "FROM ",
+                                    kTable)));
+    if (rows.empty() || rows.front().size() < 3) {
       return absl::DataLossError(absl::StrCat(
           "verify: SELECT COUNT(*), SUM(balance), MIN(balance) FROM ", kTable,
           " returned no row"));
     }
     int64_t count = 0, sum = 0, min = 0;
-    const db::Row& row = rows->at(0);
+    const db::Row& row = rows.at(0);
     (void)absl::SimpleAtoi(row[0].value_or("0"), &count);
     (void)absl::SimpleAtoi(row[1].value_or("0"), &sum);
     (void)absl::SimpleAtoi(row[2].value_or("0"), &min);

@@ -101,9 +101,8 @@ class OltpTransaction : public Transaction {
       const std::string tbl = TableName(t);
       auto prep = [this](std::unique_ptr<db::Statement>* out,
                          const std::string& sql) -> absl::Status {
-        auto stmt = conn_.Prepare(sql);
-        if (!stmt.ok()) return stmt.status();
-        *out = std::move(*stmt);
+        ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(sql));
+        *out = std::move(stmt);
         return absl::OkStatus();
       };
       absl::Status st;
@@ -205,9 +204,8 @@ class OltpTransaction : public Transaction {
   absl::Status Stmt(OpResult& r, db::Statement& stmt,
                     std::initializer_list<db::Value> params) {
     r.queries++;
-    auto rows = stmt.Execute({params.begin(), params.size()});
-    if (!rows.ok()) return rows.status();
-    r.rows += *rows;
+    ASSIGN_OR_RETURN(auto rows, stmt.Execute({params.begin(), params.size()}));
+    r.rows += rows;
     return absl::OkStatus();
   }
 
@@ -271,12 +269,13 @@ class OltpTransaction : public Transaction {
     // sysbench sends this one as a plain query, with id 0 (AUTO_INCREMENT).
     const int t = Table(rng) + 1;
     r.queries++;
-    auto rows = conn_.Execute(absl::StrCat(
-        "INSERT INTO ", TableName(t), " (id, k, c, pad) VALUES (0, ", Id(rng),
-        ", '", RandomFromTemplate(rng, kCTemplate), "', '",
-        RandomFromTemplate(rng, kPadTemplate), "')"));
-    if (!rows.ok()) return rows.status();
-    r.rows += *rows;
+    ASSIGN_OR_RETURN(
+        auto rows,
+        conn_.Execute(absl::StrCat(
+            "INSERT INTO ", TableName(t), " (id, k, c, pad) VALUES (0, ",
+            Id(rng), ", '", RandomFromTemplate(rng, kCTemplate), "', '",
+            RandomFromTemplate(rng, kPadTemplate), "')")));
+    r.rows += rows;
     return absl::OkStatus();
   }
 

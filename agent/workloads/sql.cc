@@ -281,29 +281,24 @@ class SqlWorkload : public Workload {
 absl::StatusOr<std::unique_ptr<Workload>> MakeSql(const Options& o) {
   SqlConfig cfg;
   cfg.transaction = o.Bool("transaction");
-  auto setup = StringList(o.Raw("setup"), "setup");
-  if (!setup.ok()) return setup.status();
-  cfg.setup = *setup;
-  auto cleanup = StringList(o.Raw("cleanup"), "cleanup");
-  if (!cleanup.ok()) return cleanup.status();
-  cfg.cleanup = *cleanup;
+  ASSIGN_OR_RETURN(auto setup, StringList(o.Raw("setup"), "setup"));
+  cfg.setup = setup;
+  ASSIGN_OR_RETURN(auto cleanup, StringList(o.Raw("cleanup"), "cleanup"));
+  cfg.cleanup = cleanup;
   if (o.Raw("params").has_struct_value()) {
     for (const auto& [name, spec] : o.Raw("params").struct_value().fields()) {
-      auto g = ParseGenerator(name, spec);
-      if (!g.ok()) return g.status();
-      cfg.generators.emplace(name, std::move(*g));
+      ASSIGN_OR_RETURN(auto g, ParseGenerator(name, spec));
+      cfg.generators.emplace(name, std::move(g));
     }
   }
-  auto texts = StringList(o.Raw("statements"), "statements");
-  if (!texts.ok()) return texts.status();
-  if (texts->empty()) {
+  ASSIGN_OR_RETURN(auto texts, StringList(o.Raw("statements"), "statements"));
+  if (texts.empty()) {
     return absl::InvalidArgumentError(
         "workload sql: option \"statements\" needs at least one statement");
   }
-  for (const auto& text : *texts) {
-    auto s = ParseStatement(text);
-    if (!s.ok()) return s.status();
-    for (const auto& p : s->params) {
+  for (const auto& text : texts) {
+    ASSIGN_OR_RETURN(auto s, ParseStatement(text));
+    for (const auto& p : s.params) {
       if (!cfg.generators.count(p)) {
         std::vector<std::string> names;
         for (const auto& [n, g] : cfg.generators) names.push_back(n);
@@ -313,7 +308,7 @@ absl::StatusOr<std::unique_ptr<Workload>> MakeSql(const Options& o) {
             names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
       }
     }
-    cfg.statements.push_back(std::move(*s));
+    cfg.statements.push_back(std::move(s));
   }
   return std::unique_ptr<Workload>(new SqlWorkload(std::move(cfg)));
 }
