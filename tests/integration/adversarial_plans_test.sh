@@ -11,7 +11,7 @@
 set -uo pipefail
 
 coordinator="$1"
-if ldd "$coordinator" 2>/dev/null | grep -qE 'libasan|libtsan'; then
+if ldd "$coordinator" 2>/dev/null | grep -E 'libasan|libtsan' >/dev/null; then
   echo "skipped: $coordinator is a sanitizer build (ulimit -v cannot apply)"
   exit 77
 fi

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Database connections cut mid-run (issue 11): the database, the agent and
+# the coordinator run in a network namespace of their own; for 3 s nftables
+# there answers every packet to the database's port with a TCP reset, so
+# queries in flight fail with a lost connection and new connections are
+# refused. They must be classed `reconnect` (the documented class of
+# 2013/2002/2003), the workers reconnect when the cut ends, and the run ends
+# on time with its report.
+#
+#   tests/integration/connection_cut_test.sh RIG_AGENT RIG_COORDINATOR
+#
+# Exit: 0 passed, 1 failed, 77 skipped (not root, or no netns/nft here).
+# Bounded: every wait has a deadline; everything made is removed at exit.
+set -uo pipefail
+
+agent_bin="$1"
+coordinator_bin="$2"
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=tests/integration/fault_lib.sh
+source "$(dirname "$0")/fault_lib.sh"
+((EUID == 0)) || skip "needs root for network namespaces"
+export PATH="$PATH:/usr/sbin:/sbin"
+command -v ip >/dev/null || skip "needs ip (iproute2)"
+command -v nft >/dev/null || skip "needs nft (nftables; scripts/install-deps)"
+ns="rigcc$$"
+ip netns add "$ns" 2>/dev/null || skip "ip netns add failed"
+in_ns() { ip netns exec "$ns" "$@"; }
+work="$(mktemp -d /tmp/connection_cut.XXXXXX)"
+pids=()
+cleanup() {
+  stop_processes
+  RIG_DEV_DB_DIR="$work/db" in_ns "$repo/scripts/dev-db" stop --purge >/dev/null 2>&1
+  ip netns del "$ns" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+in_ns ip link set lo up
+in_ns nft add table inet rigcut || skip "nftables does not work in a namespace here"
+in_ns nft 'add chain inet rigcut out { type filter hook output priority 0; policy accept; }'
+RIG_DEV_DB_DIR="$work/db" in_ns "$repo/scripts/dev-db" start >"$work/db.log" 2>&1 ||
+  fail "the private MariaDB did not start"
+eval "$(RIG_DEV_DB_DIR="$work/db" in_ns "$repo/scripts/dev-db" env)"
+
+in_ns "$agent_bin" --listen 127.0.0.1:0 --name cut >"$work/agent.log" 2>&1 &
+pids+=($!)
+agent_port() { grep -o "listening on 127.0.0.1:[0-9]*" "$work/agent.log" | head -1 | cut -d: -f2; }
+has_port() { test -n "$(agent_port)"; }
+wait_for 30 has_port || fail "the agent did not start"
+
+cat >"$work/plan.yaml" <<YAML
+target: {host: 127.0.0.1, port: ${RIG_DB_PORT}, user: ${RIG_DB_USER}, database: ${RIG_DB_NAME},
+         connect_timeout: 1s, read_timeout: 2s, write_timeout: 2s}
+workload: {kind: oltp_point_select, table_size: 500}
+load: {connections: 2, duration: 14s, report_interval: 500ms}
+report: {json: $work/report.json}
+YAML
+in_ns env RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$work/plan.yaml" \
+  --agents "127.0.0.1:$(agent_port)" >"$work/coordinator.log" 2>&1 &
+coordinator=$!
+pids+=("$coordinator")
+wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||
+  fail "the run did not start measuring"
+
+in_ns nft add rule inet rigcut out tcp dport "$RIG_DB_PORT" reject with tcp reset
+echo "connections to the database reset from $(date +%T)"
+sleep 3
+in_ns nft flush chain inet rigcut out
+echo "connections to the database allowed again at $(date +%T)"
+
+coordinator_exited() { ! kill -0 "$coordinator" 2>/dev/null; }
+wait_for 60 coordinator_exited || fail "the run did not end within 60 s of the cut"
+wait "$coordinator"
+code=$?
+# No thresholds: the run passes (exit 0); the cut shows in its errors.
+((code == 0)) || fail "the coordinator exited $code, not 0"
+expect_reconnects "$work/report.json" "the cut"
+echo "passed: the cut was classed reconnect, the workers reconnected, the run ended"
