@@ -49,6 +49,8 @@ RUN rig-agent --version && rig-coordinator --version
 USER 10001:10001
 WORKDIR /reports
 EXPOSE 7070
-# The agent, reachable from other pods; the chart sets its own arguments, and
-# the coordinator is run as `rig-coordinator ...` (no ENTRYPOINT to override).
+# The agent, reachable from other pods; the chart sets its own arguments
+# (with a token by default), and the coordinator is run as
+# `rig-coordinator ...` (no ENTRYPOINT to override). Run bare, without
+# RIG_AUTH_TOKEN or TLS, the agent warns UNAUTHENTICATED at start.
 CMD ["rig-agent", "--listen=0.0.0.0:7070"]

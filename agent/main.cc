@@ -170,6 +170,18 @@ int main(int argc, char** argv) {
   service->SetName(name);
   RIG_LOG(Info) << "rig-agent " << rig::kToolVersion << " listening on "
                 << listen.substr(0, listen.rfind(':')) << ":" << port;
+  if (const std::string host = listen.substr(0, listen.rfind(':'));
+      security->token.empty() && security->tls.cert.empty() &&
+      host != "127.0.0.1" && host != "localhost" && host != "[::1]") {
+    // Anyone who reaches the port may start runs against any database this
+    // agent can reach (bounded only by --allowed-targets): say so loudly.
+    RIG_LOG(Warning)
+        << "UNAUTHENTICATED: listening on " << host
+        << " without a bearer token or TLS: anyone who can reach this port "
+           "can run plans through this agent. Set RIG_AUTH_TOKEN (or "
+           "--auth-token-file) here and on the coordinator, add --tls-cert/"
+           "--tls-key, and limit targets with --allowed-targets";
+  }
 
   std::thread waiter([&] {
     int sig = 0;

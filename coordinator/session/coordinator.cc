@@ -2,7 +2,7 @@
 // agents fit and what each runs, starts a session on each, checks what each
 // sends against the protocol, releases the barriers, tracks liveness, and
 // hands the records to the recorder (results/recorder.h) and the ending to
-// the verdict (results/verdict.h). ~580 lines: the protocol's state (who
+// the verdict (results/verdict.h). ~620 lines: the protocol's state (who
 // is live, at which barrier, what each may still send) lives in one lock
 // here, and splitting it further would split that lock.
 

@@ -13,17 +13,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "common/base/error_context.h"
+#include "tests/support/has_substr.h"
 
 namespace rig::agent {
 namespace {
 
-// gmock's HasSubstr without linking gmock.
-::testing::AssertionResult Contains(absl::string_view text,
-                                    absl::string_view part) {
-  if (absl::StrContains(text, part)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using rig::testing::HasSubstr;
 
 TEST(ErrorClassTest, ClassifiesEveryListedCode) {
   const struct {
@@ -77,10 +72,10 @@ TEST(ErrorClassTest, ParsesNamesAndTheIgnoreAlias) {
   auto bad = ParseErrorClass("retry");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(Contains(std::string(bad.status().message()), "\"retry\""));
+  EXPECT_TRUE(HasSubstr(std::string(bad.status().message()), "\"retry\""));
   for (const char* name :
        {"retry_txn", "reconnect", "backoff", "fail_fast", "other", "ignore"}) {
-    EXPECT_TRUE(Contains(std::string(bad.status().message()), name));
+    EXPECT_TRUE(HasSubstr(std::string(bad.status().message()), name));
   }
   EXPECT_FALSE(ParseErrorClass("").ok());
 }
@@ -146,16 +141,16 @@ TEST(ErrorClassifierTest, RejectsABadClassNamingCodeAndName) {
   ASSERT_FALSE(classifier.ok());
   EXPECT_EQ(classifier.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string msg(classifier.status().message());
-  EXPECT_TRUE(Contains(msg, "error_classes[1062]"));
-  EXPECT_TRUE(Contains(msg, "\"ignor\""));
-  EXPECT_TRUE(Contains(msg, "retry_txn, reconnect, backoff, fail_fast"));
+  EXPECT_TRUE(HasSubstr(msg, "error_classes[1062]"));
+  EXPECT_TRUE(HasSubstr(msg, "\"ignor\""));
+  EXPECT_TRUE(HasSubstr(msg, "retry_txn, reconnect, backoff, fail_fast"));
 
   google::protobuf::Map<int32_t, std::string> zero;
   zero[0] = "other";
   auto zero_classifier = ErrorClassifier::Create(zero);
   ASSERT_FALSE(zero_classifier.ok());
-  EXPECT_TRUE(Contains(std::string(zero_classifier.status().message()),
-                       "0 is not a server error code"));
+  EXPECT_TRUE(HasSubstr(std::string(zero_classifier.status().message()),
+                        "0 is not a server error code"));
 }
 
 TEST(ErrorClassifierTest, ConcurrentReadsAgree) {

@@ -6,17 +6,12 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "tests/support/has_substr.h"
 
 namespace rig::coordinator {
 namespace {
 
-// Substring check without pulling in gmock (as tests/common does).
-::testing::AssertionResult HasSubstr(absl::string_view s,
-                                     absl::string_view sub) {
-  if (absl::StrContains(s, sub)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << s << "\" does not contain \"" << sub << "\"";
-}
+using rig::testing::HasSubstr;
 
 Threshold MustParse(absl::string_view text) {
   absl::StatusOr<Threshold> t = ParseThreshold(text);

@@ -1,6 +1,6 @@
 // The gRPC contract end to end in one process: real gRPC servers on
 // 127.0.0.1:0 running the agent service over a fake database, driven by the
-// coordinator library through full sessions. ~780 lines of cases: each is a
+// coordinator library through full sessions. ~850 lines of cases: each is a
 // whole session (barriers, losses, stops, partial starts), which only the
 // session shows; the assigner and the verdict have tests of their own.
 
