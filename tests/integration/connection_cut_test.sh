@@ -18,10 +18,7 @@ coordinator_bin="$2"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=tests/integration/fault_lib.sh
 source "$(dirname "$0")/fault_lib.sh"
-((EUID == 0)) || skip "needs root for network namespaces"
-export PATH="$PATH:/usr/sbin:/sbin"
-command -v ip >/dev/null || skip "needs ip (iproute2)"
-command -v nft >/dev/null || skip "needs nft (nftables; scripts/install-deps)"
+need_namespaces
 ns="rigcc$$"
 ip netns add "$ns" 2>/dev/null || skip "ip netns add failed"
 in_ns() { ip netns exec "$ns" "$@"; }
@@ -42,21 +39,13 @@ RIG_DEV_DB_DIR="$work/db" in_ns "$repo/scripts/dev-db" start >"$work/db.log" 2>&
   fail "the private MariaDB did not start"
 eval "$(RIG_DEV_DB_DIR="$work/db" in_ns "$repo/scripts/dev-db" env)"
 
-in_ns "$agent_bin" --listen 127.0.0.1:0 --name cut >"$work/agent.log" 2>&1 &
-pids+=($!)
-agent_port() { grep -o "listening on 127.0.0.1:[0-9]*" "$work/agent.log" | head -1 | cut -d: -f2; }
-has_port() { test -n "$(agent_port)"; }
-wait_for 30 has_port || fail "the agent did not start"
+# Started with ip netns exec itself (not a shell function): $! is then the
+# process, which ip execs into, so the clean-up can end it.
+start_agent 127.0.0.1 cut ip netns exec "$ns"
 
-cat >"$work/plan.yaml" <<YAML
-target: {host: 127.0.0.1, port: ${RIG_DB_PORT}, user: ${RIG_DB_USER}, database: ${RIG_DB_NAME},
-         connect_timeout: 1s, read_timeout: 2s, write_timeout: 2s}
-workload: {kind: oltp_point_select, table_size: 500}
-load: {connections: 2, duration: 14s, report_interval: 500ms}
-report: {json: $work/report.json}
-YAML
-in_ns env RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$work/plan.yaml" \
-  --agents "127.0.0.1:$(agent_port)" >"$work/coordinator.log" 2>&1 &
+write_fault_plan
+ip netns exec "$ns" env RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$work/plan.yaml" \
+  --agents "127.0.0.1:$agent_port" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
 wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||

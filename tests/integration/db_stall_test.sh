@@ -33,21 +33,11 @@ eval "$(RIG_DEV_DB_DIR="$work/db" "$repo/scripts/dev-db" env)"
 db_pid="$(cat "$work/db/mariadbd.pid")"
 [[ "$db_pid" =~ ^[0-9]+$ ]] || fail "no mariadbd pid"
 
-"$agent_bin" --listen 127.0.0.1:0 --name stalled >"$work/agent.log" 2>&1 &
-pids+=($!)
-agent_port() { grep -o "listening on 127.0.0.1:[0-9]*" "$work/agent.log" | head -1 | cut -d: -f2; }
-has_port() { test -n "$(agent_port)"; }
-wait_for 30 has_port || fail "the agent did not start"
+start_agent 127.0.0.1 stalled
 
-cat >"$work/plan.yaml" <<YAML
-target: {host: 127.0.0.1, port: ${RIG_DB_PORT}, user: ${RIG_DB_USER}, database: ${RIG_DB_NAME},
-         connect_timeout: 1s, read_timeout: 2s, write_timeout: 2s}
-workload: {kind: oltp_point_select, table_size: 500}
-load: {connections: 2, duration: 14s, report_interval: 500ms}
-report: {json: $work/report.json}
-YAML
+write_fault_plan
 RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$work/plan.yaml" \
-  --agents "127.0.0.1:$(agent_port)" >"$work/coordinator.log" 2>&1 &
+  --agents "127.0.0.1:$agent_port" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
 wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||

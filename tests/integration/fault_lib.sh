@@ -59,3 +59,37 @@ assert int(by_class.get("reconnect", 0)) + int(c.get("retries", 0)) > 0, \
 assert int(c.get("reconnects", 0)) > 0, "no reconnect afterwards"
 PY
 }
+
+# Skips (77) unless this runs as root with ip and nft: the namespace tests.
+need_namespaces() {
+  ((EUID == 0)) || skip "needs root for network namespaces"
+  export PATH="$PATH:/usr/sbin:/sbin"
+  command -v ip >/dev/null || skip "needs ip (iproute2)"
+  command -v nft >/dev/null || skip "needs nft (nftables; scripts/install-deps)"
+}
+
+# start_agent LISTEN_HOST NAME [PREFIX...]: starts $agent_bin (through
+# PREFIX, e.g. ip netns exec NS) on LISTEN_HOST port 0, logging to
+# $work/agent.log; sets agent_port once it says where it listens.
+start_agent() {
+  local host="$1" name="$2"
+  shift 2
+  "$@" "$agent_bin" --listen "$host:0" --name "$name" >"$work/agent.log" 2>&1 &
+  pids+=($!)
+  agent_listen_host="$host"
+  wait_for 30 agent_has_port || fail "the agent did not start"
+  agent_port="$(grep -o "listening on $host:[0-9]*" "$work/agent.log" | head -1 | cut -d: -f2)"
+}
+agent_has_port() { grep -qs "listening on $agent_listen_host:[0-9]" "$work/agent.log"; }
+
+# A plan for the database faults: short client timeouts, 14 s of load, the
+# JSON report in $work/report.json; RIG_DB_* from scripts/dev-db env.
+write_fault_plan() {
+  cat >"$work/plan.yaml" <<YAML
+target: {host: 127.0.0.1, port: ${RIG_DB_PORT}, user: ${RIG_DB_USER}, database: ${RIG_DB_NAME},
+         connect_timeout: 1s, read_timeout: 2s, write_timeout: 2s}
+workload: {kind: oltp_point_select, table_size: 500}
+load: {connections: 2, duration: 14s, report_interval: 500ms}
+report: {json: $work/report.json}
+YAML
+}

@@ -19,10 +19,7 @@ coordinator_bin="$2"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=tests/integration/fault_lib.sh
 source "$(dirname "$0")/fault_lib.sh"
-((EUID == 0)) || skip "needs root for network namespaces"
-export PATH="$PATH:/usr/sbin:/sbin"
-command -v ip >/dev/null || skip "needs ip (iproute2)"
-command -v nft >/dev/null || skip "needs nft (nftables; scripts/install-deps)"
+need_namespaces
 
 id="$$"
 ns="rignf$id"
@@ -59,12 +56,8 @@ RIG_DEV_DB_DIR="$work/db" "$repo/scripts/dev-db" start >"$work/db.log" 2>&1 ||
 eval "$(RIG_DEV_DB_DIR="$work/db" "$repo/scripts/dev-db" env)"
 
 # The agent in the host's namespace (the database is on its loopback).
-"$agent_bin" --listen "$host_ip:0" --name cut-off >"$work/agent.log" 2>&1 &
-pids+=($!)
-agent_port() { grep -o "listening on $host_ip:[0-9]*" "$work/agent.log" | head -1 | cut -d: -f2; }
-has_port() { test -n "$(agent_port)"; }
-wait_for 30 has_port || fail "the agent did not start"
-port="$(agent_port)"
+start_agent "$host_ip" cut-off
+port="$agent_port"
 # Listening on a non-loopback address without a token or TLS: said loudly.
 grep -q "UNAUTHENTICATED: listening on $host_ip without a bearer token or TLS" \
   "$work/agent.log" || fail "the agent did not warn that it is unauthenticated"
