@@ -597,8 +597,10 @@ TEST(SessionTest, SessionsThatNeverSendStartAreClosed) {
       ++closed;
     }
   }
+  // How many were closed rather than refused depends on speed (a closed
+  // session frees its thread for a queued one); each was ended, and the
+  // threads stayed bounded, whatever the split.
   EXPECT_EQ(closed + refused, kSilent);
-  EXPECT_LE(closed, agent::kMaxServerThreads);
   // The server's threads are within its quota; gRPC's own (the client's
   // and the server's polling and timers) add about as many again. Without
   // the quota this is ~590, a thread per session.
