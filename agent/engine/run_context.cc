@@ -88,7 +88,6 @@ RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
 
 RunContext::~RunContext() = default;
 
-
 void RunContext::Advance(rig::v1::State to, const std::string& barrier) {
   {
     std::lock_guard<std::mutex> lock(barrier_mu_);
