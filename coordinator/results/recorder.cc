@@ -7,17 +7,8 @@
 #include "common/base/status_macros.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/session/untrusted.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace rig::coordinator {
-namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(t));
-}
-
-}  // namespace
 
 Recorder::Recorder(const rig::v1::Plan& plan, int agents)
     : plan_(plan), aggregate_(agents) {}
@@ -29,14 +20,15 @@ absl::Status Recorder::OpenJournal() {
   return absl::OkStatus();
 }
 
-void Recorder::RunStarted(const std::string& run_id, absl::Time at,
+void Recorder::RunStarted(const std::string& run_id,
+                          const google::protobuf::Timestamp& at,
                           const std::vector<std::string>& addresses) {
   rig::v1::JournalEntry e;
   auto* started = e.mutable_run_started();
   started->set_run_id(run_id);
   *started->mutable_plan() = plan_;
   started->mutable_plan()->mutable_target()->clear_password();
-  *started->mutable_started_at() = ToTimestamp(at);
+  *started->mutable_started_at() = at;
   for (const auto& a : addresses) started->add_agents(a);
   if (journal_ != nullptr) journal_->Begin();
   Write(e);

@@ -36,7 +36,8 @@ class Recorder {
   // Opens the plan's report.journal, if it names one.
   absl::Status OpenJournal();
   // Empties the journal and writes the run's first line.
-  void RunStarted(const std::string& run_id, absl::Time at,
+  void RunStarted(const std::string& run_id,
+                  const google::protobuf::Timestamp& at,
                   const std::vector<std::string>& addresses);
   void SetAgentOrigin(int agent, int64_t coordinator_us);
 

@@ -148,7 +148,7 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
     std::vector<std::string> addresses;
     for (const auto& c : clients_) addresses.push_back(c->address());
     std::lock_guard<std::mutex> lock(mu_);
-    recorder_.RunStarted(run_id_, started_at_, addresses);
+    recorder_.RunStarted(run_id_, ToTimestamp(started_at_), addresses);
   }
   RIG_LOG(Info) << "run " << run_id_ << ": plan \"" << plan_.name() << "\", "
                 << plan_.workload().kind() << ", " << plan_.load().connections()

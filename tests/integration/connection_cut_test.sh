@@ -48,8 +48,7 @@ ip netns exec "$ns" env RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$
   --agents "127.0.0.1:$agent_port" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
-wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||
-  fail "the run did not start measuring"
+wait_measuring
 
 in_ns nft add rule inet rigcut out tcp dport "$RIG_DB_PORT" reject with tcp reset
 echo "connections to the database reset from $(date +%T)"
@@ -57,10 +56,8 @@ sleep 3
 in_ns nft flush chain inet rigcut out
 echo "connections to the database allowed again at $(date +%T)"
 
-coordinator_exited() { ! kill -0 "$coordinator" 2>/dev/null; }
-wait_for 60 coordinator_exited || fail "the run did not end within 60 s of the cut"
-wait "$coordinator"
-code=$?
+wait_coordinator "$coordinator" 60 "the cut"
+code=$coordinator_code
 # No thresholds: the run passes (exit 0); the cut shows in its errors.
 ((code == 0)) || fail "the coordinator exited $code, not 0"
 expect_reconnects "$work/report.json" "the cut"

@@ -40,8 +40,7 @@ RIG_DB_PASSWORD="$RIG_DB_PASSWORD" "$coordinator_bin" "$work/plan.yaml" \
   --agents "127.0.0.1:$agent_port" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
-wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||
-  fail "the run did not start measuring"
+wait_measuring
 
 kill -STOP "$db_pid"
 echo "mariadbd stopped at $(date +%T)"
@@ -49,10 +48,8 @@ sleep 6
 kill -CONT "$db_pid"
 echo "mariadbd resumed at $(date +%T)"
 
-coordinator_exited() { ! kill -0 "$coordinator" 2>/dev/null; }
-wait_for 60 coordinator_exited || fail "the run did not end within 60 s of the stall"
-wait "$coordinator"
-code=$?
+wait_coordinator "$coordinator" 60 "the stall"
+code=$coordinator_code
 # No thresholds: the run passes (exit 0); the stall shows in its errors.
 ((code == 0)) || fail "the coordinator exited $code, not 0"
 expect_reconnects "$work/report.json" "the stall"

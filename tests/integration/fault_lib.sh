@@ -93,3 +93,21 @@ load: {connections: 2, duration: 14s, report_interval: 500ms}
 report: {json: $work/report.json}
 YAML
 }
+
+# Waits (60 s) until the coordinator ($work/coordinator.log) measures.
+wait_measuring() {
+  wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||
+    fail "the run did not start measuring"
+}
+
+# wait_coordinator PID SECONDS WHAT: waits for the coordinator to end, at
+# most SECONDS; sets coordinator_code to its exit status.
+wait_coordinator() {
+  local pid="$1" seconds="$2" what="$3"
+  coordinator_pid="$pid"
+  wait_for "$seconds" coordinator_exited ||
+    fail "the run did not end within $seconds s of $what"
+  wait "$pid"
+  coordinator_code=$?
+}
+coordinator_exited() { ! kill -0 "$coordinator_pid" 2>/dev/null; }

@@ -75,8 +75,7 @@ ip netns exec "$ns" env RIG_DB_PASSWORD="$RIG_DB_PASSWORD" \
   >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 pids+=("$coordinator")
-wait_for 60 grep -qs "ops/s" "$work/coordinator.log" ||
-  fail "the run did not start measuring"
+wait_measuring
 
 # The blackhole: every packet in and out of the pair is dropped.
 ip netns exec "$ns" nft add rule inet rigcut in iifname "$ns_if" drop
@@ -84,10 +83,8 @@ ip netns exec "$ns" nft add rule inet rigcut out oifname "$ns_if" drop
 cut_at=$SECONDS
 echo "blackhole at $(date +%T)"
 
-coordinator_exited() { ! kill -0 "$coordinator" 2>/dev/null; }
-wait_for 20 coordinator_exited || fail "the coordinator did not end within 20 s of the blackhole"
-wait "$coordinator"
-code=$?
+wait_coordinator "$coordinator" 20 "the blackhole"
+code=$coordinator_code
 took=$((SECONDS - cut_at))
 ((code == 4)) || fail "the coordinator exited $code, not 4 (incomplete)"
 grep -q '"lost": true' "$work/report.json" ||

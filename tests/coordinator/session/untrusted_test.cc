@@ -173,6 +173,24 @@ TEST(UntrustedAgentTest, ALyingAgentCannotCorruptTheReportOrTheTerminal) {
 // An agent that ends its session with an error of its own wording and no
 // result: it is lost, and its words reach the report and the terminal only
 // scrubbed.
+// A fake agent service served on 127.0.0.1:0; shut down (calls cut) when it
+// goes out of scope.
+template <typename Service>
+struct Served {
+  Served() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service);
+    server = builder.BuildAndStart();
+  }
+  ~Served() { server->Shutdown(gpr_now(GPR_CLOCK_MONOTONIC)); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  Service service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
 class VanishingAgent final : public rig::v1::AgentService::Service {
  public:
   grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
@@ -191,24 +209,17 @@ class VanishingAgent final : public rig::v1::AgentService::Service {
 };
 
 TEST(UntrustedAgentTest, ItsOwnErrorWordsAreScrubbedToo) {
-  VanishingAgent service;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&service);
-  auto server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
+  Served<VanishingAgent> vanishing;
+  ASSERT_NE(vanishing.port, 0);
   auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"
       "load: {connections: 1, duration: 1s}\n",
       "test.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   CoordinatorOptions options;
-  options.agents = {"127.0.0.1:" + std::to_string(port)};
+  options.agents = {vanishing.address()};
   Coordinator coord(options, *plan);
   auto report = coord.Run();
-  server->Shutdown();
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_EQ(report->agents_size(), 1);
   EXPECT_TRUE(report->agents(0).lost());
@@ -244,20 +255,6 @@ class DeafAgent final : public rig::v1::AgentService::Service {
   }
 };
 
-struct DeafServer {
-  DeafServer() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service);
-    server = builder.BuildAndStart();
-  }
-  ~DeafServer() { server->Shutdown(gpr_now(GPR_CLOCK_MONOTONIC)); }
-  DeafAgent service;
-  std::unique_ptr<grpc::Server> server;
-  int port = 0;
-};
-
 rig::v1::Plan DeafPlan(const std::string& duration) {
   auto plan = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"
@@ -271,9 +268,9 @@ rig::v1::Plan DeafPlan(const std::string& duration) {
 // SIGTERM (Stop) ends the run within --stop-grace even when an agent never
 // stops: its session is cut and the partial report says why.
 TEST(UntrustedAgentTest, AStopEndsTheRunWithinTheStopGrace) {
-  DeafServer deaf;
+  Served<DeafAgent> deaf;
   CoordinatorOptions options;
-  options.agents = {"127.0.0.1:" + std::to_string(deaf.port)};
+  options.agents = {deaf.address()};
   options.stop_grace = absl::Seconds(1);
   Coordinator coord(options, DeafPlan("1h"));
   const auto t0 = std::chrono::steady_clock::now();
@@ -298,9 +295,9 @@ TEST(UntrustedAgentTest, AStopEndsTheRunWithinTheStopGrace) {
 // A run that never ends is stopped at its deadline (warm-up + measured time
 // + --run-grace), then cut after the stop grace.
 TEST(UntrustedAgentTest, ARunThatNeverEndsIsStoppedAtItsDeadline) {
-  DeafServer deaf;
+  Served<DeafAgent> deaf;
   CoordinatorOptions options;
-  options.agents = {"127.0.0.1:" + std::to_string(deaf.port)};
+  options.agents = {deaf.address()};
   options.stop_grace = absl::Seconds(1);
   options.run_grace = absl::Seconds(1);
   Coordinator coord(options, DeafPlan("1s"));
