@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/base/duration.h"
+#include "common/base/proto_duration.h"
 #include "common/base/sql_identifier.h"
 #include "common/base/status_macros.h"
 #include "coordinator/results/thresholds.h"
@@ -140,6 +142,17 @@ absl::Status ValidatePlanSemantics(
       return absl::InvalidArgumentError(absl::StrCat(
           Where(path, yaml, "thresholds"), ": ", t.status().message()));
     }
+  }
+  if (const absl::Duration interval =
+          FromProto(plan.agents().heartbeat_interval()),
+      timeout = FromProto(plan.agents().heartbeat_timeout());
+      timeout < 2 * interval) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, "agents.heartbeat_timeout"),
+        ": \"agents.heartbeat_timeout\" is ", rig::FormatDuration(timeout),
+        ", less than twice agents.heartbeat_interval (",
+        rig::FormatDuration(interval),
+        "): one late heartbeat would make a healthy agent look lost"));
   }
   if (plan.load().connections() < 1) {
     return absl::InvalidArgumentError(

@@ -271,6 +271,18 @@ class Converter {
       return Error(node,
                    absl::StrCat("\"", path, "\": ", d.status().message()));
     }
+    if (const PlanKey* key = FindPlanKey(path);
+        key != nullptr && key->min <= key->max) {
+      const absl::Duration lo = absl::Seconds(key->min);
+      const absl::Duration hi = absl::Seconds(key->max);
+      if (*d < lo || *d > hi) {
+        return Error(
+            node, absl::StrCat("\"", path, "\" is ", node.Scalar(), ", ",
+                               *d < lo ? "below the least" : "above the most",
+                               " it may be (", rig::FormatDuration(lo), " to ",
+                               rig::FormatDuration(hi), ")"));
+      }
+    }
     const google::protobuf::Duration p = ToProto(*d);
     absl::StrAppend(&out, "\"", p.seconds());
     if (p.nanos() != 0) {
@@ -338,6 +350,10 @@ class Converter {
 constexpr size_t kMaxPlanBytes = 1 << 20;
 constexpr int kMaxPlanNodes = 100000;  // counting each alias expansion
 constexpr int kMaxPlanDepth = 64;
+// The text of every scalar, each alias counted each time it is used: what
+// the plan becomes. It travels to each agent inside one gRPC message (4 MiB
+// by default), with room left for the rest of the assignment.
+constexpr size_t kMaxPlanExpandedBytes = 2 << 20;
 
 std::string LineOf(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
@@ -362,6 +378,16 @@ class TreeCheck {
       return absl::InvalidArgumentError(
           absl::StrCat(source_, ":", LineOf(node), ": \"", path,
                        "\" is nested more than ", kMaxPlanDepth, " deep"));
+    }
+    if (node.IsScalar()) {
+      bytes_ += node.Scalar().size() + path.size();
+      if (bytes_ > kMaxPlanExpandedBytes) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            source_, ":", LineOf(node), ": the plan expands to more than ",
+            kMaxPlanExpandedBytes >> 20, " MiB at \"", path,
+            "\" (aliases count each time they are used): too large to send "
+            "to the agents in one message"));
+      }
     }
     if (node.IsSequence()) {
       for (size_t i = 0; i < node.size(); ++i) {
@@ -390,6 +416,7 @@ class TreeCheck {
  private:
   std::string source_;
   int nodes_ = 0;
+  size_t bytes_ = 0;
 };
 
 // target.password as the tree has it ("" when absent); read through a

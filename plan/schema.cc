@@ -9,6 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/base/duration.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "plan/plan.h"
 #include "yaml-cpp/yaml.h"
@@ -17,6 +19,7 @@ namespace rig::plan {
 namespace {
 
 constexpr double kNoMax = 0;  // with min 1: no range
+constexpr double kThirtyDays = 30 * 86400;
 
 const PlanKey kKeys[] = {
     {"name", "", "shown in the report"},
@@ -34,11 +37,11 @@ const PlanKey kKeys[] = {
     {"target.session_vars", "", "`SET SESSION k = v` on every new connection",
      1, kNoMax, "{tidb_txn_mode: pessimistic}"},
     {"target.connect_timeout", "5s",
-     "client connect timeout (whole seconds, rounded up)"},
+     "client connect timeout (whole seconds, rounded up)", 0.001, 3600},
     {"target.read_timeout", "30s",
-     "client read timeout (whole seconds, rounded up)"},
+     "client read timeout (whole seconds, rounded up)", 0.001, 86400},
     {"target.write_timeout", "30s",
-     "client write timeout (whole seconds, rounded up)"},
+     "client write timeout (whole seconds, rounded up)", 0.001, 86400},
     {"workload.kind", "", "(required) the workload, see Workloads"},
     {"workload.tables", "1", "sysbench's `--tables`", 1, 100000},
     {"workload.table_size", "10000",
@@ -54,23 +57,32 @@ const PlanKey kKeys[] = {
      100000},
     {"load.rate", "0", "total ops/s; 0 = closed model (as fast as possible)", 0,
      1e9},
-    {"load.duration", "10s", "measured time (without stages)"},
-    {"load.warmup", "0s", "load before measuring; excluded from results"},
-    {"load.think_time", "0s", "pause between operations (closed model)"},
+    {"load.duration", "10s", "measured time (without stages)", 0.1,
+     kThirtyDays},
+    {"load.warmup", "0s", "load before measuring; excluded from results", 0,
+     kThirtyDays},
+    {"load.think_time", "0s", "pause between operations (closed model)", 0,
+     3600},
     {"load.arrival", "constant",
      "`constant` or `poisson` arrivals (open model)"},
     {"load.stages", "", "open model by stage; the run lasts their total", 1,
      kNoMax,
      "[{duration: 30s, rate: 1000}, {duration: 30s, rate: 4000, ramp: true}]"},
-    {"load.stages.*.duration", "", "how long the stage lasts"},
+    {"load.stages.*.duration", "", "how long the stage lasts", 0.1,
+     kThirtyDays},
     {"load.stages.*.rate", "", "total ops/s at the end of the stage", 0, 1e9},
     {"load.stages.*.ramp", "false",
      "go linearly from the previous stage's rate"},
-    {"load.report_interval", "1s", "interval statistics and progress"},
+    {"load.report_interval", "1s",
+     "interval statistics and progress (each interval costs the coordinator "
+     "memory: see Sizing)",
+     0.1, 3600},
     {"resilience.retry.max_attempts", "3",
      "attempts per operation, the first included", 1, 1000},
-    {"resilience.retry.initial_backoff", "50ms", "wait before the first retry"},
-    {"resilience.retry.max_backoff", "2s", "longest wait between attempts"},
+    {"resilience.retry.initial_backoff", "50ms", "wait before the first retry",
+     0, 3600},
+    {"resilience.retry.max_backoff", "2s", "longest wait between attempts", 0,
+     3600},
     {"resilience.retry.jitter", "0.2",
      "each wait is spread by ± this fraction; an explicit 0 means none", -1, 1},
     {"resilience.retry.multiplier", "2", "each wait is this times the last", 1,
@@ -82,9 +94,10 @@ const PlanKey kKeys[] = {
      "and the failed fraction of the window's requests at least this", 0, 1},
     {"resilience.circuit_breaker.min_requests", "20",
      "requests in the window before the breaker judges", 1, 1e9},
-    {"resilience.circuit_breaker.window", "10s", "the sliding window"},
+    {"resilience.circuit_breaker.window", "10s", "the sliding window", 0.01,
+     86400},
     {"resilience.circuit_breaker.open_for", "5s",
-     "how long it stays open before probing"},
+     "how long it stays open before probing", 0.01, 86400},
     {"resilience.circuit_breaker.half_open_probes", "3",
      "successful probes that close it again", 1, 1e6},
     {"resilience.error_classes", "", "override a code's class (see Errors)", 1,
@@ -115,9 +128,12 @@ const PlanKey kKeys[] = {
      "split connections and rate by the CPUs each agent may use (affinity "
      "mask capped by its cgroup CPU quota: a pod's CPU limit); one "
      "connection each first"},
-    {"agents.heartbeat_interval", "1s", "how often each side says it lives"},
+    {"agents.heartbeat_interval", "1s", "how often each side says it lives",
+     0.1, 60},
     {"agents.heartbeat_timeout", "5s",
-     "an agent or coordinator silent this long is lost"},
+     "an agent or coordinator silent this long is lost; at least twice "
+     "`heartbeat_interval`",
+     0.2, 3600},
     {"alongside", "",
      "scenarios repeated while the load runs, each on its own connections "
      "and tables (see Scenarios)",
@@ -126,7 +142,8 @@ const PlanKey kKeys[] = {
      "{kind: scenario/deadlock, every: 30s, agents: 1}]"},
     {"alongside.*.kind", "", "a scenario (`scenario/<name>`)"},
     {"alongside.*.options", "", "the scenario's options"},
-    {"alongside.*.every", "10s", "time between the starts of two rounds"},
+    {"alongside.*.every", "10s", "time between the starts of two rounds", 0.1,
+     86400},
     {"alongside.*.agents", "0", "run it on the first N agents; 0 = all"},
 };
 
@@ -153,6 +170,10 @@ std::string Bound(double v) {
     return absl::StrCat(static_cast<int64_t>(v));  // 1000000, not 1e+06
   }
   return absl::StrCat(v);
+}
+
+std::string DurationBound(double seconds) {
+  return rig::FormatDuration(absl::Seconds(seconds));
 }
 
 // The defaults as a YAML tree; a list entry's default becomes a one-entry
@@ -213,6 +234,19 @@ const PlanKey* FindPlanKey(const std::string& path) {
   return nullptr;
 }
 
+bool IsDurationKey(const PlanKey& key) {
+  const google::protobuf::Descriptor* d = rig::v1::Plan::descriptor();
+  const google::protobuf::FieldDescriptor* f = nullptr;
+  for (absl::string_view part : absl::StrSplit(key.path, '.')) {
+    if (part == "*") continue;
+    if (d == nullptr) return false;
+    f = d->FindFieldByName(std::string(part));
+    if (f == nullptr) return false;
+    d = f->message_type();
+  }
+  return d != nullptr && d->full_name() == "google.protobuf.Duration";
+}
+
 const rig::v1::Plan& PlanDefaultsWithListModels() {
   static const rig::v1::Plan* plan = [] {
     YAML::Emitter yaml;
@@ -242,7 +276,10 @@ std::string PlanReferenceMarkdown() {
       "|---|---|---|\n";
   for (const PlanKey& k : kKeys) {
     std::string meaning = Cell(k.help);
-    if (k.min <= k.max) {
+    if (k.min <= k.max && IsDurationKey(k)) {
+      absl::StrAppend(&meaning, " (", DurationBound(k.min), " to ",
+                      DurationBound(k.max), ")");
+    } else if (k.min <= k.max) {
       absl::StrAppend(&meaning, " (", Bound(k.min), " to ", Bound(k.max), ")");
     }
     if (*k.example != '\0') {

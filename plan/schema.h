@@ -25,7 +25,8 @@ struct PlanKey {
   const char* value;
   // One or two sentences, for `plan init` and the README.
   const char* help;
-  // Allowed range of a number (min <= value <= max); min > max = none.
+  // Allowed range of a number, or of a duration in seconds (min <= value
+  // <= max); min > max = none.
   double min = 1;
   double max = 0;
   // What `plan init` writes for a key without a default: an example,
@@ -41,6 +42,9 @@ absl::Span<const PlanKey> PlanKeys();
 // The key of a path, without list positions ("load.stages.0.rate" and
 // "load.stages.*.rate" both find load.stages.*.rate); nullptr if none.
 const PlanKey* FindPlanKey(const std::string& path);
+
+// Whether the key holds a duration (its min and max are then seconds).
+bool IsDurationKey(const PlanKey& key);
 
 // A plan holding every default (and nothing else; its lists empty).
 const rig::v1::Plan& PlanDefaults();

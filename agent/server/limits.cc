@@ -11,10 +11,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/base/duration.h"
 #include "common/base/proto_duration.h"
 
 namespace rig::agent {
 namespace {
+
+// The shortest report and heartbeat interval a run may ask for (the plan
+// loader has the same bounds).
+constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
 
 // An IP literal into `rule` (family, address); false if `text` is not one.
 bool ParseAddress(const std::string& text, TargetRule& rule) {
@@ -148,6 +153,17 @@ absl::Status CheckAssignment(const rig::v1::Assignment& a,
                      limits.max_connections, " (rig-agent --max-connections)"));
   }
   const rig::v1::Load& load = a.plan().load();
+  // A coordinator's plan is checked by its loader; one that is not (or an
+  // older one) must not make this agent's loops spin.
+  if (FromProto(load.report_interval()) < kMinInterval ||
+      FromProto(a.plan().agents().heartbeat_interval()) < kMinInterval) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the run asks for load.report_interval ",
+        rig::FormatDuration(FromProto(load.report_interval())),
+        " and agents.heartbeat_interval ",
+        rig::FormatDuration(FromProto(a.plan().agents().heartbeat_interval())),
+        "; each must be at least ", rig::FormatDuration(kMinInterval)));
+  }
   absl::Duration length = FromProto(load.warmup());
   if (load.stages_size() == 0) {
     length += FromProto(load.duration());

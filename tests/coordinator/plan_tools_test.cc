@@ -128,6 +128,17 @@ TEST(PlanToolsTest, AlongsideErrorsNameTheEntryAndLine) {
 
 // session_vars values are SQL expressions (documented); their names go into
 // SET SESSION as they are, so only a plain name passes.
+TEST(PlanToolsTest, AHeartbeatTimeoutUnderTwoIntervalsIsRefused) {
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "agents: {heartbeat_interval: 1s, heartbeat_timeout: 2s}\n"),
+            "");
+  EXPECT_EQ(Check(std::string(kLoad) + "agents:\n  heartbeat_interval: 1s\n"
+                                       "  heartbeat_timeout: 1500ms\n"),
+            "plan.yaml:5: \"agents.heartbeat_timeout\" is 1.5s, less than "
+            "twice agents.heartbeat_interval (1s): one late heartbeat would "
+            "make a healthy agent look lost");
+}
+
 TEST(PlanToolsTest, SessionVariableNamesArePlainIdentifiers) {
   EXPECT_EQ(Check(std::string(kLoad) +
                   "target: {session_vars: {tidb_txn_mode: pessimistic, "

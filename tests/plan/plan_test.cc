@@ -300,6 +300,47 @@ TEST(PlanTest, HugeDeepAndBinaryInputsAreRefused) {
       << zero.status();
 }
 
+TEST(PlanTest, DurationsOutsideTheirBoundsNameKeyLineAndBounds) {
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nload:\n  report_interval: 1ns\n"),
+            "plan.yaml:3: \"load.report_interval\" is 1ns, below the least it "
+            "may be (100ms to 1h)");
+  EXPECT_EQ(ErrorOf("workload: {kind: x}\nagents: {heartbeat_interval: 2m}\n"),
+            "plan.yaml:2: \"agents.heartbeat_interval\" is 2m, above the "
+            "most it may be (100ms to 1m)");
+  EXPECT_NE(ErrorOf("workload: {kind: x}\nload: {stages: [{duration: 1us}]}\n")
+                .find("\"load.stages.duration\" is 1us, below"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("workload: {kind: x}\nload: {duration: 0s}\n")
+                .find("\"load.duration\" is 0s, below"),
+            std::string::npos);
+  // At the bounds, and a zero warm-up, pass.
+  EXPECT_TRUE(rig::plan::ParsePlan("workload: {kind: x}\n"
+                                   "load: {report_interval: 100ms, warmup: 0s, "
+                                   "duration: 100ms}\n"
+                                   "agents: {heartbeat_interval: 1m}\n",
+                                   "plan.yaml")
+                  .ok());
+}
+
+TEST(PlanTest, AScalarMultipliedByAliasesIsRefusedBeforeItIsBuilt) {
+  // 64 KiB of text used 16 * 16 * 16 times: 256 MiB once expanded, in 4,096
+  // nodes (under the node bound).
+  std::string yaml = "a: &a " + std::string(64 << 10, 'x') + "\n";
+  yaml +=
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, "
+      "*a]\n";
+  yaml +=
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, "
+      "*b]\n";
+  yaml +=
+      "workload: {kind: x, options: {o: [*c, *c, *c, *c, *c, *c, *c, *c, "
+      "*c, *c, *c, *c, *c, *c, *c, *c]}}\n";
+  const std::string error = ErrorOf(yaml);
+  EXPECT_NE(error.find("the plan expands to more than 2 MiB"),
+            std::string::npos)
+      << error;
+}
+
 TEST(PlanTest, MissingFileIsNamed) {
   auto plan = rig::plan::LoadPlanFile("/nonexistent/plan.yaml");
   ASSERT_FALSE(plan.ok());

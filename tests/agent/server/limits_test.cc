@@ -14,6 +14,10 @@ rig::v1::Assignment RunOn(const std::string& host, int port,
   a.mutable_plan()->mutable_target()->set_host(host);
   a.mutable_plan()->mutable_target()->set_port(port);
   *a.mutable_plan()->mutable_load()->mutable_duration() = ToProto(duration);
+  *a.mutable_plan()->mutable_load()->mutable_report_interval() =
+      ToProto(absl::Seconds(1));
+  *a.mutable_plan()->mutable_agents()->mutable_heartbeat_interval() =
+      ToProto(absl::Seconds(1));
   return a;
 }
 
@@ -95,6 +99,22 @@ TEST(LimitsTest, ConnectionsAboveTheLimitAreRefused) {
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(s.message().find("(rig-agent --max-connections)"),
             std::string::npos);
+}
+
+TEST(LimitsTest, IntervalsThatWouldMakeTheLoopsSpinAreRefused) {
+  rig::v1::Assignment a = RunOn("h", 1, absl::Seconds(1));
+  *a.mutable_plan()->mutable_load()->mutable_report_interval() =
+      ToProto(absl::Nanoseconds(1));
+  const absl::Status s = CheckAssignment(a, AgentLimits());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "the run asks for load.report_interval 1ns and "
+            "agents.heartbeat_interval 1s; each must be at least 100ms");
+  *a.mutable_plan()->mutable_load()->mutable_report_interval() =
+      ToProto(absl::Milliseconds(100));
+  EXPECT_TRUE(CheckAssignment(a, AgentLimits()).ok());
+  a.mutable_plan()->mutable_agents()->clear_heartbeat_interval();
+  EXPECT_FALSE(CheckAssignment(a, AgentLimits()).ok());
 }
 
 }  // namespace

@@ -147,6 +147,8 @@ TEST(SessionTest, BusyAgentRejectsSecondStartAndStopEndsTheRun) {
   auto stream = stub->Session(&ctx);
   rig::v1::CoordinatorMessage start;
   start.mutable_start()->set_run_id("second");
+  *start.mutable_start()->mutable_assignment()->mutable_plan() =
+      TestPlan(2, "60s");
   stream->Write(start);
   stream->WritesDone();
   rig::v1::AgentMessage ignored;
