@@ -1,6 +1,6 @@
 // Every workload against a real MariaDB started by the harness, through the
 // agent's state machine and the real MySQL driver (one agent, in process).
-// Long (~520 lines): one fixture, a few cases per workload (oltp statement
+// Long (~500 lines): one fixture, a few cases per workload (oltp statement
 // counts, bank's lost updates, sql's generators, coordinated omission).
 
 #include <gtest/gtest.h>
@@ -10,14 +10,13 @@
 #include <mutex>
 #include <thread>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "agent/db/mysql_driver.h"
 #include "agent/engine/state_machine.h"
 #include "common/stats/histogram.h"
 #include "plan/plan.h"
+#include "tests/support/com_counters.h"
 #include "tests/support/in_process_agent.h"
 
 namespace rig {
@@ -144,24 +143,7 @@ const OltpShape kOltpShapes[] = {
 };
 
 class OltpWorkloadTest : public WorkloadsTest,
-                         public ::testing::WithParamInterface<OltpShape> {
- protected:
-  std::map<std::string, int64_t> ComCounters() {
-    std::map<std::string, int64_t> out;
-    for (absl::string_view line :
-         absl::StrSplit(Sql("SHOW GLOBAL STATUS WHERE Variable_name IN "
-                            "('Com_select', 'Com_insert', 'Com_update', "
-                            "'Com_delete', 'Com_begin', 'Com_commit', "
-                            "'Com_rollback')"),
-                        '\n', absl::SkipEmpty())) {
-      std::vector<std::string> kv = absl::StrSplit(line, '\t');
-      if (kv.size() == 2) {
-        out[absl::AsciiStrToLower(kv[0].substr(4))] = std::stoll(kv[1]);
-      }
-    }
-    return out;
-  }
-};
+                         public ::testing::WithParamInterface<OltpShape> {};
 
 TEST_P(OltpWorkloadTest, SendsItsStatementsPerOperationAsTheServerCountsThem) {
   const OltpShape& shape = GetParam();
@@ -170,34 +152,22 @@ TEST_P(OltpWorkloadTest, SendsItsStatementsPerOperationAsTheServerCountsThem) {
   // The tables first (loading counts INSERTs), then the measured run on
   // them. One connection: no deadlock, so no retried statement.
   Run(workload + ", prepare: recreate}\nload: {duration: 100ms}\n", 1);
-  // The server adds a closed connection's counters to the global ones as it
-  // goes away, after the client has returned: wait until the first run's
-  // connection is gone and the counters hold still (seen in CI: 36 UPDATEs
-  // of the first run counted after the snapshot).
-  // (The PROCESSLIST query is itself a Com_select: the counters are read
-  // twice after it.)
-  auto before = ComCounters();
-  for (int i = 0; i < 50; ++i) {
-    const bool gone =
-        Sql("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE "
-            "USER = '" +
-            server_->user() + "'") == "0";
-    before = ComCounters();
-    absl::SleepFor(absl::Milliseconds(50));
-    if (gone && ComCounters() == before) break;
-  }
+  // The counters once the first run's connection is gone and they hold still.
+  const auto before = testing::SettledComCounters(*server_, server_->user());
+  ASSERT_TRUE(before.ok()) << before.status();
   std::string samples;
   const rig::v1::RunResult r =
       Run(workload + ", prepare: skip}\nload: {duration: 2s}\n", 1, &samples);
-  const auto after = ComCounters();
+  const auto after = testing::ComCounters(*server_);
+  ASSERT_TRUE(after.ok()) << after.status();
   ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
   EXPECT_EQ(r.counters().errors(), 0) << samples;
   EXPECT_EQ(r.server().flavor(), "mariadb");
   const int64_t ops = r.counters().ops();
   ASSERT_GT(ops, 200);
   int per_op_total = 0;
-  for (const auto& [name, count] : after) {
-    const int64_t delta = count - before.at(name);
+  for (const auto& [name, count] : *after) {
+    const int64_t delta = count - before->at(name);
     const auto it = shape.per_op.find(name);
     const int expected = it == shape.per_op.end() ? 0 : it->second;
     per_op_total += expected;
