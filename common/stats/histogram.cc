@@ -112,7 +112,20 @@ absl::Status Corrupt(const std::string& what) {
 
 }  // namespace
 
-Histogram::Histogram() : counts_(kCountsLen, 0) {}
+void Histogram::Widen(int lo, int hi) {
+  constexpr int kStep = 512;
+  static_assert(kCountsLen % kStep == 0);
+  if (!counts_.empty()) {
+    lo = std::min(lo, base_);
+    hi = std::max(hi, base_ + static_cast<int>(counts_.size()) - 1);
+  }
+  const int new_base = lo / kStep * kStep;
+  const int new_end = std::min(kCountsLen, (hi / kStep + 1) * kStep);
+  std::vector<int64_t> grown(static_cast<size_t>(new_end - new_base), 0);
+  std::copy(counts_.begin(), counts_.end(), grown.begin() + (base_ - new_base));
+  counts_ = std::move(grown);
+  base_ = new_base;
+}
 
 int64_t Histogram::ValueFromIndex(int index) {
   int bucket_index = (index >> kSubBucketHalfCountMagnitude) - 1;
@@ -147,7 +160,9 @@ void Histogram::RecordN(int64_t value_us, int64_t n) {
     value_us = kHighestTrackable;
     saturated_ += n;
   }
-  counts_[CountsIndex(value_us)] += n;
+  const int index = CountsIndex(value_us);
+  if (!InWindow(index)) Widen(index, index);
+  Slot(index) += n;
   count_ += n;
   sum_ +=
       absl::uint128(static_cast<uint64_t>(value_us)) * static_cast<uint64_t>(n);
@@ -163,10 +178,10 @@ void Histogram::Merge(const Histogram& other) {
   auto add = [](int64_t& a, int64_t b) {
     if (__builtin_add_overflow(a, b, &a)) a = INT64_MAX;
   };
+  const int lo = CountsIndex(other.min_);
   const int hi = CountsIndex(other.max_);
-  for (int i = CountsIndex(other.min_); i <= hi; ++i) {
-    add(counts_[i], other.counts_[i]);
-  }
+  if (!InWindow(lo) || !InWindow(hi)) Widen(lo, hi);
+  for (int i = lo; i <= hi; ++i) add(Slot(i), other.Slot(i));
   add(count_, other.count_);
   add(saturated_, other.saturated_);
   sum_ += other.sum_;
@@ -176,8 +191,8 @@ void Histogram::Merge(const Histogram& other) {
 
 void Histogram::Reset() {
   if (count_ > 0) {
-    std::fill(counts_.begin() + CountsIndex(min_),
-              counts_.begin() + CountsIndex(max_) + 1, 0);
+    std::fill(counts_.begin() + (CountsIndex(min_) - base_),
+              counts_.begin() + (CountsIndex(max_) - base_) + 1, 0);
   }
   count_ = 0;
   min_ = std::numeric_limits<int64_t>::max();
@@ -221,7 +236,7 @@ int64_t Histogram::ValueAtPercentile(double p) const {
   int64_t cumulative = 0;
   for (int i = CountsIndex(min_); i <= hi; ++i) {
     // Saturating, as Merge: counts from peers may sum past INT64_MAX.
-    if (__builtin_add_overflow(cumulative, counts_[i], &cumulative)) {
+    if (__builtin_add_overflow(cumulative, Slot(i), &cumulative)) {
       cumulative = INT64_MAX;
     }
     if (cumulative >= rank) {
@@ -238,7 +253,7 @@ std::string Histogram::Encode() const {
   if (count_ > 0) {
     lo = CountsIndex(min_);
     hi = CountsIndex(max_);
-    for (int i = lo; i <= hi; ++i) non_zero += counts_[i] != 0;
+    for (int i = lo; i <= hi; ++i) non_zero += Slot(i) != 0;
   }
   std::string out;
   out.reserve(1 + 5 * kMaxVarint64Bytes + kMaxVarint128Bytes + 4 * non_zero);
@@ -251,9 +266,9 @@ std::string Histogram::Encode() const {
   PutVarint(static_cast<uint64_t>(non_zero), &out);
   int prev = -1;
   for (int i = lo; i <= hi; ++i) {
-    if (counts_[i] == 0) continue;
+    if (Slot(i) == 0) continue;
     PutVarint(static_cast<uint64_t>(i - prev - 1), &out);
-    PutVarint(static_cast<uint64_t>(counts_[i]), &out);
+    PutVarint(static_cast<uint64_t>(Slot(i)), &out);
     prev = i;
   }
   return out;
@@ -311,6 +326,7 @@ absl::StatusOr<Histogram> Histogram::Decode(std::string_view data) {
       return Corrupt(absl::StrCat("bucket count ", non_zero,
                                   " does not fit the min..max range"));
     }
+    h.Widen(lo, hi);
     int prev = -1;
     int64_t cumulative = 0;
     for (int64_t b = 0; b < non_zero; ++b) {
@@ -328,14 +344,14 @@ absl::StatusOr<Histogram> Histogram::Decode(std::string_view data) {
       if (c == 0) return Corrupt("zero count in sparse bucket list");
       if (c > count - cumulative) return Corrupt("bucket counts exceed count");
       cumulative += c;
-      h.counts_[index] = c;
+      h.Slot(static_cast<int>(index)) = c;
       prev = static_cast<int>(index);
     }
-    if (h.counts_[lo] == 0 || h.counts_[hi] == 0) {
+    if (h.Slot(lo) == 0 || h.Slot(hi) == 0) {
       return Corrupt("min or max bucket is empty");
     }
     if (cumulative != count) return Corrupt("bucket counts sum below count");
-    if (saturated > h.counts_[hi]) {
+    if (saturated > h.Slot(hi)) {
       return Corrupt("saturated_count exceeds the highest bucket's count");
     }
   }

@@ -28,8 +28,13 @@ namespace rig {
 // below 2048 us are exact. min(), max(), count(), mean() and
 // saturated_count() are exact.
 //
-// Memory: the counts array has kCountsLen (23552) int64 slots, ~184 KiB, and
-// is allocated once in the constructor. Record() never allocates.
+// Memory: sized to what it holds. The counts cover a window of the
+// kCountsLen (23552) slots of the full layout (~184 KiB), grown in 512-slot
+// (4 KiB) steps to take in each new value's slot; an empty histogram holds
+// none. Point selects of 0.1 to 20 ms need ~6,000 slots (48 KiB); a value
+// near 1 h alone needs 512. Record() allocates only when a value falls
+// outside the window, which stops happening once the range is seen; Reset()
+// keeps the window.
 //
 // Thread-safety: not thread-safe. Each worker thread owns its own Histogram;
 // the owner of the interval merges them (Merge()) at interval boundaries.
@@ -57,7 +62,7 @@ class Histogram {
   static constexpr int kLeadingZeroCountBase =
       64 - 0 - kSubBucketHalfCountMagnitude - 1;
 
-  Histogram();
+  Histogram() = default;
   Histogram(const Histogram&) = default;
   Histogram& operator=(const Histogram&) = default;
   Histogram(Histogram&&) = default;
@@ -74,7 +79,9 @@ class Histogram {
       value_us = kHighestTrackable;
       ++saturated_;
     }
-    ++counts_[CountsIndex(value_us)];
+    const int index = CountsIndex(value_us);
+    if (__builtin_expect(!InWindow(index), 0)) Widen(index, index);
+    ++counts_[index - base_];
     ++count_;
     sum_ += static_cast<uint64_t>(value_us);
     if (value_us < min_) min_ = value_us;
@@ -147,12 +154,29 @@ class Histogram {
   }
   static int64_t ValueFromIndex(int index);  // Lowest value of the slot.
 
+  // The window holds slot `index` of the full layout.
+  bool InWindow(int index) const {
+    return static_cast<unsigned>(index - base_) < counts_.size();
+  }
+  // Grows the window to hold slots [lo, hi] (whole 512-slot steps).
+  void Widen(int lo, int hi);
+  int64_t& Slot(int index) { return counts_[index - base_]; }
+  int64_t Slot(int index) const { return counts_[index - base_]; }
+
+ public:
+  // Slots the counts window holds (for tests and memory accounting).
+  size_t window_slots() const { return counts_.size(); }
+
+ private:
+  // Counts of slots [base_, base_ + counts_.size()) of the full layout.
   std::vector<int64_t> counts_;
+  int base_ = 0;
   int64_t count_ = 0;
   // Empty state is min_ = INT64_MAX, max_ = 0 so that Record() needs no
   // "first sample" branch. Invariant when non-empty: all non-zero counts lie
-  // in [CountsIndex(min_), CountsIndex(max_)], which bounds the work done by
-  // Merge/Reset/Encode/ValueAtPercentile (Decode enforces it too).
+  // in [CountsIndex(min_), CountsIndex(max_)], which the window holds; that
+  // bounds the work done by Merge/Reset/Encode/ValueAtPercentile (Decode
+  // enforces it too).
   int64_t min_ = std::numeric_limits<int64_t>::max();
   int64_t max_ = 0;
   int64_t saturated_ = 0;

@@ -90,6 +90,15 @@ absl::Status RunAggregate::AddInterval(int agent,
   a.interval_us += stats.end_offset_us() - stats.start_offset_us();
 
   Merged& m = intervals_[stats.seq()];
+  if (m.closed) {
+    // Late (after its close): back to a histogram, merged exactly. The
+    // encoding is our own, so it decodes.
+    auto reopened = Histogram::Decode(m.encoded);
+    if (reopened.ok()) m.latency = *std::move(reopened);
+    m.closed = false;
+    m.encoded.clear();
+  }
+  open_.insert(stats.seq());
   AddCounters(m.counters, stats.counters());
   m.latency.Merge(*latency);
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
@@ -98,8 +107,32 @@ absl::Status RunAggregate::AddInterval(int agent,
   const int64_t span = stats.end_offset_us() - stats.start_offset_us();
   if (span > 0) m.ops_per_sec += stats.counters().ops() * 1e6 / span;
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
-  if (complete != nullptr) *complete = m.agents >= expected;
+  const bool all_in = m.agents >= expected;
+  if (complete != nullptr) *complete = all_in;
+  if (all_in) {
+    Close(m);
+    open_.erase(stats.seq());
+  }
+  while (!open_.empty() && *open_.begin() < stats.seq() - kOpenBehind) {
+    Close(intervals_[*open_.begin()]);
+    open_.erase(open_.begin());
+  }
   return absl::OkStatus();
+}
+
+void RunAggregate::Close(Merged& m) {
+  m.summary = LatencyOf(m.latency, false);
+  m.encoded = m.latency.Encode();
+  m.latency = Histogram();
+  m.closed = true;
+}
+
+size_t RunAggregate::IntervalLatencyBytes() const {
+  size_t bytes = 0;
+  for (const auto& [seq, m] : intervals_) {
+    bytes += m.latency.window_slots() * sizeof(int64_t) + m.encoded.capacity();
+  }
+  return bytes;
 }
 
 absl::Status RunAggregate::SetResult(int agent,
@@ -126,7 +159,7 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
   r.set_end_offset_us(m.end_us);
   *r.mutable_counters() = m.counters;
   r.set_ops_per_sec(m.ops_per_sec);
-  *r.mutable_latency() = LatencyOf(m.latency, false);
+  *r.mutable_latency() = m.closed ? m.summary : LatencyOf(m.latency, false);
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);
   return r;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,10 +49,26 @@ class RunAggregate {
   rig::v1::Summary Total() const;
   std::vector<rig::v1::IntervalReport> Intervals() const;
 
+  // Bytes the merged intervals' latencies hold (histogram windows and
+  // encodings): what a long run costs per interval.
+  size_t IntervalLatencyBytes() const;
+
+  // An interval still open this many seqs behind the newest is closed (an
+  // agent that lags that far is rare; it reopens it if it sends).
+  static constexpr int64_t kOpenBehind = 16;
+
  private:
+  // A merged interval holds a histogram while agents may still add to it.
+  // Once closed (every expected agent sent it, or it is kOpenBehind seqs
+  // old), it keeps the percentiles the report shows and the encoded sparse
+  // histogram (a few KiB instead of the histogram's window), so that a late
+  // addition still merges exactly.
   struct Merged {
     rig::v1::Counters counters;
-    Histogram latency;
+    Histogram latency;  // while open
+    bool closed = false;
+    std::string encoded;       // once closed: latency.Encode()
+    rig::v1::Latency summary;  // once closed: LatencyOf(latency, false)
     int64_t start_us = INT64_MAX;
     int64_t end_us = 0;
     int agents = 0;
@@ -78,8 +95,11 @@ class RunAggregate {
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 
+  static void Close(Merged& m);
+
   std::vector<PerAgent> agents_;
   std::map<int64_t, Merged> intervals_;
+  std::set<int64_t> open_;  // seqs of intervals not closed
 };
 
 }  // namespace rig::coordinator

@@ -387,6 +387,50 @@ TEST(HistogramTest, ResetClearsEverythingAndIsReusable) {
   ExpectSameHistogram(h, FromSamples(samples));
 }
 
+TEST(HistogramTest, ItsWindowIsSizedToWhatItHolds) {
+  EXPECT_EQ(Histogram().window_slots(), 0u);
+  Histogram point_selects;  // 0.1 to 20 ms
+  for (int64_t v = 100; v <= 20000; v += 7) point_selects.Record(v);
+  EXPECT_LE(point_selects.window_slots(), 6656u);
+  EXPECT_GT(point_selects.window_slots(), 0u);
+  Histogram one_hour;
+  one_hour.Record(kHighest);
+  EXPECT_EQ(one_hour.window_slots(), 512u);
+  one_hour.Record(1);  // and now the whole layout
+  EXPECT_EQ(one_hour.window_slots(),
+            static_cast<size_t>(Histogram::kCountsLen));
+  // Reset keeps the window; decoding sizes it to the encoded range.
+  point_selects.Reset();
+  EXPECT_LE(point_selects.window_slots(), 6656u);
+  Histogram narrow;
+  narrow.RecordN(5000, 10);
+  EXPECT_EQ(Histogram::Decode(narrow.Encode())->window_slots(), 512u);
+}
+
+TEST(HistogramTest, WideningDownwardsUpwardsAndByMergeKeepsEveryCount) {
+  std::mt19937_64 rng(8);
+  auto samples = LogNormalWide(rng, 20000);
+  samples.push_back(kHighest + 1);
+  // Descending, so each new low value widens the window downwards.
+  std::vector<int64_t> descending = samples;
+  std::sort(descending.rbegin(), descending.rend());
+  Histogram down;
+  for (int64_t v : descending) down.Record(v);
+  const Histogram single = FromSamples(samples);
+  ExpectSameHistogram(down, single);
+  ExpectMatchesSamples(down, samples);
+  // Parts with disjoint windows, merged low into high and high into low.
+  Histogram low, high;
+  for (int64_t v : samples) (v < 3000 ? low : high).Record(v);
+  Histogram low_first = low;
+  low_first.Merge(high);
+  Histogram high_first = high;
+  high_first.Merge(low);
+  ExpectSameHistogram(low_first, single);
+  ExpectSameHistogram(high_first, single);
+  EXPECT_EQ(Histogram::Decode(single.Encode())->Encode(), single.Encode());
+}
+
 TEST(HistogramTest, CopyAndMove) {
   std::mt19937_64 rng(6);
   const auto samples = LogNormalWide(rng, 1000);

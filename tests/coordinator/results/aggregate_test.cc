@@ -68,6 +68,78 @@ TEST(AggregateTest, MergedIntervalsEqualThePooledHistogram) {
   EXPECT_EQ(intervals[3].agents_reporting(), kAgents);
 }
 
+rig::v1::IntervalStats IntervalOf(int64_t seq, const Histogram& h) {
+  rig::v1::IntervalStats s;
+  s.set_seq(seq);
+  s.set_start_offset_us(seq * 1000000);
+  s.set_end_offset_us((seq + 1) * 1000000);
+  s.mutable_counters()->set_ops(h.count());
+  s.set_latency(h.Encode());
+  return s;
+}
+
+TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
+  constexpr int kIntervals = 3600;
+  RunAggregate agg(2);
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> dist(6.5, 1.0);  // ~0.1 to 20 ms
+  std::vector<Histogram> pooled(kIntervals);
+  for (int seq = 0; seq < kIntervals; ++seq) {
+    for (int a = 0; a < 2; ++a) {
+      Histogram h;
+      for (int i = 0; i < 400; ++i) h.Record(static_cast<int64_t>(dist(rng)));
+      pooled[seq].Merge(h);
+      ASSERT_TRUE(agg.AddInterval(a, IntervalOf(seq, h), 2, nullptr).ok());
+    }
+  }
+  // A histogram per interval would hold ~48 KiB each (its window); closed,
+  // an interval keeps its percentiles and encoding.
+  const size_t per_interval = agg.IntervalLatencyBytes() / kIntervals;
+  EXPECT_LT(per_interval, 4096u) << "bytes per closed interval";
+  const auto intervals = agg.Intervals();
+  ASSERT_EQ(intervals.size(), static_cast<size_t>(kIntervals));
+  for (int seq : {0, 1799, kIntervals - 1}) {
+    const rig::v1::Latency& l = intervals[seq].latency();
+    EXPECT_EQ(l.count(), pooled[seq].count());
+    EXPECT_EQ(l.p50_us(), pooled[seq].ValueAtPercentile(50));
+    EXPECT_EQ(l.p99_us(), pooled[seq].ValueAtPercentile(99));
+    EXPECT_EQ(l.max_us(), pooled[seq].max());
+  }
+}
+
+TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
+  RunAggregate agg(2);
+  std::mt19937_64 rng(9);
+  std::lognormal_distribution<double> dist(7.0, 1.5);
+  auto sample = [&] {
+    Histogram h;
+    for (int i = 0; i < 500; ++i) h.Record(static_cast<int64_t>(dist(rng)));
+    return h;
+  };
+  // Agent 0 runs ahead by more than kOpenBehind: its early intervals close
+  // with agent 1's part still missing.
+  std::vector<Histogram> pooled;
+  for (int seq = 0; seq < 2 * RunAggregate::kOpenBehind + 2; ++seq) {
+    pooled.push_back(sample());
+    ASSERT_TRUE(
+        agg.AddInterval(0, IntervalOf(seq, pooled[seq]), 2, nullptr).ok());
+  }
+  const size_t closed_bytes = agg.IntervalLatencyBytes();
+  const Histogram late = sample();
+  pooled[0].Merge(late);
+  bool complete = false;
+  ASSERT_TRUE(agg.AddInterval(1, IntervalOf(0, late), 2, &complete).ok());
+  EXPECT_TRUE(complete);
+  const rig::v1::IntervalReport iv = agg.Interval(0);
+  EXPECT_EQ(iv.agents_reporting(), 2);
+  EXPECT_EQ(iv.latency().count(), pooled[0].count());
+  EXPECT_EQ(iv.latency().p50_us(), pooled[0].ValueAtPercentile(50));
+  EXPECT_EQ(iv.latency().p999_us(), pooled[0].ValueAtPercentile(99.9));
+  EXPECT_EQ(iv.latency().max_us(), pooled[0].max());
+  // Closed again once complete.
+  EXPECT_LT(agg.IntervalLatencyBytes(), closed_bytes + 4096);
+}
+
 TEST(AggregateTest, ResultTakesPrecedenceOverIntervals) {
   RunAggregate agg(1);
   // Two intervals first: 10 operations at 50us and 70us...
