@@ -1,0 +1,159 @@
+// The real coordinator against a simulated fleet (tests/tools/fleet_sim.h):
+// a thousand agents merged exactly, and agents that are slow, silent, lost
+// or lying, each handled as the design says.
+
+#include "tests/tools/fleet_sim.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/stats/histogram.h"
+#include "coordinator/results/aggregate.h"
+#include "coordinator/session/coordinator.h"
+#include "plan/plan.h"
+
+namespace rig {
+namespace {
+
+using testing::FleetOptions;
+using testing::SimFault;
+using testing::SimSent;
+using testing::SimulatedFleet;
+
+rig::v1::Plan FleetPlan(int agents, const std::string& extra = "") {
+  auto plan = rig::plan::ParsePlan(
+      absl::StrCat("name: fleet\n"
+                   "workload: {kind: oltp_point_select}\n"
+                   "load: {connections: ",
+                   agents,
+                   ", duration: 2s, report_interval: 200ms}\n"
+                   "agents: {heartbeat_interval: 500ms, heartbeat_timeout: "
+                   "3s",
+                   extra, "}\n"),
+      "fleet.yaml");
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+absl::StatusOr<rig::v1::Report> RunOn(SimulatedFleet& fleet,
+                                      const rig::v1::Plan& plan) {
+  coordinator::CoordinatorOptions options;
+  options.agents = fleet.addresses();
+  options.connect_timeout = absl::Seconds(30);
+  coordinator::Coordinator coord(options, plan);
+  return coord.Run();
+}
+
+// What the report must hold: each agent's result, or its intervals when it
+// sent none.
+struct Expected {
+  rig::v1::Counters counters;
+  Histogram latency;
+  int64_t interval_ops = 0;
+  int64_t breaker_events = 0;
+};
+
+Expected Sum(const SimulatedFleet& fleet, int agents) {
+  Expected e;
+  for (int i = 0; i < agents; ++i) {
+    const SimSent s = fleet.Sent(i);
+    coordinator::AddCounters(
+        e.counters, s.result_sent ? s.result_counters : s.interval_counters);
+    e.latency.Merge(s.result_sent ? s.result_latency : s.interval_latency);
+    e.interval_ops += s.interval_counters.ops();
+    e.breaker_events += s.breaker_events;
+  }
+  return e;
+}
+
+void ExpectExact(const rig::v1::Report& report, const Expected& e) {
+  const rig::v1::Summary& total = report.total();
+  EXPECT_EQ(total.counters().ops(), e.counters.ops());
+  EXPECT_EQ(total.counters().queries(), e.counters.queries());
+  EXPECT_EQ(total.counters().errors(), e.counters.errors());
+  EXPECT_EQ(total.counters().retries(), e.counters.retries());
+  EXPECT_EQ(total.counters().errors_by_code().count(1213) == 0
+                ? 0
+                : total.counters().errors_by_code().at(1213),
+            e.counters.errors_by_code().count(1213) == 0
+                ? 0
+                : e.counters.errors_by_code().at(1213));
+  // The merged histogram is the pooled one, bucket for bucket.
+  EXPECT_EQ(total.latency().histogram(), e.latency.Encode());
+  EXPECT_EQ(total.latency().p50_us(), e.latency.ValueAtPercentile(50));
+  EXPECT_EQ(total.latency().p99_us(), e.latency.ValueAtPercentile(99));
+  EXPECT_EQ(total.latency().p999_us(), e.latency.ValueAtPercentile(99.9));
+  EXPECT_EQ(total.latency().max_us(), e.latency.max());
+  int64_t interval_ops = 0;
+  for (const auto& iv : report.intervals()) interval_ops += iv.counters().ops();
+  EXPECT_EQ(interval_ops, e.interval_ops);
+  EXPECT_EQ(report.breaker_events_size(), e.breaker_events);
+}
+
+TEST(FleetSimTest, AThousandAgentsMergeExactly) {
+  constexpr int kAgents = 1000;
+  FleetOptions options;
+  options.agents = kAgents;
+  options.seed = 12;
+  auto fleet = SimulatedFleet::Start(options);
+  ASSERT_TRUE(fleet.ok()) << fleet.status();
+  auto report = RunOn(**fleet, FleetPlan(kAgents));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->status(), rig::v1::RUN_STATUS_PASSED) << report->error();
+  ASSERT_EQ(report->agents_size(), kAgents);
+  int completed = 0;
+  for (const auto& a : report->agents()) {
+    completed += a.final_state() == rig::v1::STATE_COMPLETED ? 1 : 0;
+  }
+  EXPECT_EQ(completed, kAgents);
+  EXPECT_EQ(report->agent_messages_refused(), 0);
+  ExpectExact(*report, Sum(**fleet, kAgents));
+  EXPECT_GT(report->total().counters().ops(), kAgents * 10 * 200);
+  // Every interval merged all agents.
+  ASSERT_EQ(report->intervals_size(), 10);
+  for (const auto& iv : report->intervals()) {
+    EXPECT_EQ(iv.agents_reporting(), kAgents) << "interval " << iv.seq();
+  }
+}
+
+TEST(FleetSimTest, SlowSilentLostAndLyingAgentsAreEachHandled) {
+  constexpr int kAgents = 20;
+  FleetOptions options;
+  options.agents = kAgents;
+  options.seed = 3;
+  options.faults = {{1, SimFault::kSlow},
+                    {2, SimFault::kLying},
+                    {3, SimFault::kLost},
+                    {4, SimFault::kSilent}};
+  auto fleet = SimulatedFleet::Start(options);
+  ASSERT_TRUE(fleet.ok()) << fleet.status();
+  auto report = RunOn(
+      **fleet,
+      FleetPlan(kAgents, ", on_agent_loss: continue, max_lost_agents: 2"));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->degraded());
+  for (int i = 0; i < kAgents; ++i) {
+    const auto& a = report->agents(i);
+    const bool lost = i == 3 || i == 4;
+    EXPECT_EQ(a.lost(), lost) << "agent " << i << ": " << a.error();
+    if (!lost) {
+      EXPECT_EQ(a.final_state(), rig::v1::STATE_COMPLETED)
+          << "agent " << i << ": " << a.error();
+    }
+  }
+  EXPECT_NE(report->agents(4).error().find("heartbeat timeout"),
+            std::string::npos)
+      << report->agents(4).error();
+  // The lying agent's repeated and future seqs were refused, not merged.
+  EXPECT_EQ(report->agent_messages_refused(), 2);
+  const Expected e = Sum(**fleet, kAgents);
+  EXPECT_EQ(fleet->get()->Sent(3).intervals, options.lost_after);
+  EXPECT_EQ(fleet->get()->Sent(4).intervals, 0);
+  ExpectExact(*report, e);
+}
+
+}  // namespace
+}  // namespace rig
