@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/db/drivers.h"
 #include "agent/engine/catalogue.h"
 #include "agent/flags.h"
@@ -48,6 +49,10 @@ int Fail(const std::string& message) {
 int main(int argc, char** argv) {
   // SIGINT / SIGTERM are taken by a waiter thread (before any thread starts).
   sigset_t signals = rig::BlockTerminationSignals();
+  // Debian's abseil checks every absl::Mutex (gRPC's locks) for lock-order
+  // cycles, as a debug build does: ~10% of the coordinator's CPU with a
+  // thousand agents (perf, bench/fanin). Off, as in release builds.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   auto settings = rig::Settings::Resolve(rig::agent::AgentFlags(), argc, argv);
   if (!settings.ok()) return Fail(std::string(settings.status().message()));

@@ -28,10 +28,16 @@ class StreamEvents : public RunEvents {
   void Send(const rig::v1::AgentMessage& message) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (broken_) return;
+    last_sent_ = std::chrono::steady_clock::now();
     if (!stream_->Write(message)) {
       broken_ = true;
       if (on_broken_) on_broken_();
     }
+  }
+  // When the last message went out.
+  std::chrono::steady_clock::time_point last_sent() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_sent_;
   }
   void OnBroken(std::function<void()> f) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -40,9 +46,10 @@ class StreamEvents : public RunEvents {
 
  private:
   std::mutex mu_;
-  Stream* stream_;                   // guarded by mu_
-  bool broken_ = false;              // guarded by mu_
-  std::function<void()> on_broken_;  // guarded by mu_
+  Stream* stream_;                                   // guarded by mu_
+  bool broken_ = false;                              // guarded by mu_
+  std::function<void()> on_broken_;                  // guarded by mu_
+  std::chrono::steady_clock::time_point last_sent_;  // guarded by mu_
 };
 
 }  // namespace
@@ -212,9 +219,15 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
     std::unique_lock<std::mutex> lock(beat_mu);
     while (!beat_cv.wait_for(lock, absl::ToChronoNanoseconds(interval),
                              [&] { return beat_done; })) {
-      rig::v1::AgentMessage hb;
-      hb.mutable_heartbeat()->set_seq(++seq);
-      events.Send(hb);
+      // Any message tells the coordinator we live: a heartbeat only when
+      // nothing went out for half an interval (while measuring, the
+      // intervals do; a fleet's coordinator reads half the messages).
+      if (std::chrono::steady_clock::now() - events.last_sent() >
+          absl::ToChronoNanoseconds(interval / 2)) {
+        rig::v1::AgentMessage hb;
+        hb.mutable_heartbeat()->set_seq(++seq);
+        events.Send(hb);
+      }
       const int64_t silent_us = ctx.OffsetUs() - last_heard_us.load();
       if (silent_us > timeout_us) {
         RIG_LOG(Warning) << "coordinator lost: nothing heard for "

@@ -1,6 +1,9 @@
 #include "coordinator/session/agent_client.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -33,11 +36,160 @@ AgentClient::AgentClient(int index, std::string address,
   stub_ = rig::v1::AgentService::NewStub(channel_);
 }
 
-AgentClient::~AgentClient() {
-  if (reader_.joinable()) {
-    Cancel();
-    reader_.join();
+// The Session stream: one write in flight and the rest queued; reads
+// handed to the listener as they come. A hold keeps the stream from ending
+// while a write may still be started from outside the reactions; it is let
+// go when the reads end (the agent closed or broke the stream).
+class AgentClient::Session
+    : public grpc::ClientBidiReactor<rig::v1::CoordinatorMessage,
+                                     rig::v1::AgentMessage> {
+ public:
+  Session(int index, SessionListener* listener)
+      : index_(index), listener_(listener) {}
+
+  grpc::ClientContext* context() { return &context_; }
+
+  // Starts the call with `first` as its first write; waits until that
+  // write is done. False: the stream broke (Finish() then says why).
+  bool Begin(rig::v1::AgentService::Stub* stub,
+             rig::v1::CoordinatorMessage first) {
+    stub->async()->Session(&context_, this);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outbox_.push_back(std::move(first));
+      writing_ = true;
+      StartWrite(&outbox_.front());
+    }
+    StartRead(&in_);
+    AddHold();
+    StartCall();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return first_write_done_; });
+    started_ = first_write_ok_;
+    return first_write_ok_;
   }
+
+  bool Send(const rig::v1::CoordinatorMessage& m) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (reads_ended_ || writes_closed_ || !first_write_ok_) return false;
+    outbox_.push_back(m);
+    if (!writing_) {
+      writing_ = true;
+      StartWrite(&outbox_.front());
+    }
+    return true;
+  }
+
+  void CloseWrites() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (reads_ended_ || writes_closed_) return;
+    writes_closed_ = true;
+    if (!writing_) {
+      writing_ = true;  // the WritesDone is in flight
+      StartWritesDone();
+    }
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  // Waits for OnDone; the status the stream ended with.
+  grpc::Status Finish() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    return status_;
+  }
+  bool done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return done_;
+  }
+  size_t Queued() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return outbox_.size();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    outbox_.pop_front();
+    if (!first_write_done_) {
+      first_write_done_ = true;
+      first_write_ok_ = ok;
+      cv_.notify_all();
+    }
+    if (!ok) {
+      // Broken: nothing more goes out (the reads end too, with the cause).
+      outbox_.clear();
+      writing_ = false;
+      return;
+    }
+    if (!outbox_.empty()) {
+      StartWrite(&outbox_.front());
+    } else if (writes_closed_) {
+      StartWritesDone();
+    } else {
+      writing_ = false;
+    }
+  }
+
+  void OnWritesDoneDone(bool) override {}
+
+  void OnReadDone(bool ok) override {
+    if (ok) {
+      // (An agent speaks only once it has read Start: no message comes
+      // from a session whose first write failed.)
+      listener_->OnMessage(index_, in_);
+      StartRead(&in_);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reads_ended_ = true;
+    }
+    RemoveHold();
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    bool started = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_ = status;
+      started = started_ || first_write_ok_;
+    }
+    if (started) listener_->OnEnded(index_, FromGrpcStatus(status));
+    // Last: once done_ is seen the owner may destroy this object.
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  const int index_;
+  SessionListener* const listener_;
+  grpc::ClientContext context_;
+  rig::v1::AgentMessage in_;  // read into by one read at a time
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<rig::v1::CoordinatorMessage> outbox_;  // front: in flight
+  bool writing_ = false;
+  bool writes_closed_ = false;
+  bool reads_ended_ = false;
+  bool first_write_done_ = false;
+  bool first_write_ok_ = false;
+  bool started_ = false;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+AgentClient::~AgentClient() {
+  if (auto s = session(); s != nullptr && !s->done()) {
+    s->Cancel();
+    s->Finish();
+  }
+}
+
+std::shared_ptr<AgentClient::Session> AgentClient::session() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return session_;
 }
 
 // Why a connection to an agent failed, in words a user can act on, from
@@ -164,45 +316,43 @@ absl::StatusOr<rig::v1::AgentInfo> AgentClient::GetInfo(
 absl::Status AgentClient::Start(const rig::v1::Start& start,
                                 SessionListener* listener) {
   RETURN_IF_ERROR(credentials_error_);
-  std::lock_guard<std::mutex> lock(write_mu_);
-  AddAuthToken(security_, &context_);
-  stream_ = stub_->Session(&context_);
+  auto s = std::make_shared<Session>(index_, listener);
+  AddAuthToken(security_, s->context());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    session_ = s;
+  }
   rig::v1::CoordinatorMessage m;
   *m.mutable_start() = start;
-  if (!stream_->Write(m)) {
-    grpc::Status status = stream_->Finish();
+  if (!s->Begin(stub_.get(), std::move(m))) {
+    const grpc::Status status = s->Finish();
     return absl::UnavailableError(absl::StrCat(
         "agent ", address_,
         ": cannot start the session: ", ScrubString(status.error_message())));
   }
-  reader_ = std::thread(&AgentClient::ReadLoop, this, listener);
   return absl::OkStatus();
 }
 
-void AgentClient::ReadLoop(SessionListener* listener) {
-  rig::v1::AgentMessage m;
-  while (stream_->Read(&m)) listener->OnMessage(index_, m);
-  grpc::Status status = stream_->Finish();
-  listener->OnEnded(index_, FromGrpcStatus(status));
-}
-
 bool AgentClient::Send(const rig::v1::CoordinatorMessage& message) {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (stream_ == nullptr || writes_closed_) return false;
-  return stream_->Write(message);
+  auto s = session();
+  return s != nullptr && s->Send(message);
 }
 
 void AgentClient::CloseWrites() {
-  std::lock_guard<std::mutex> lock(write_mu_);
-  if (stream_ == nullptr || writes_closed_) return;
-  writes_closed_ = true;
-  stream_->WritesDone();
+  if (auto s = session()) s->CloseWrites();
 }
 
-void AgentClient::Cancel() { context_.TryCancel(); }
+void AgentClient::Cancel() {
+  if (auto s = session()) s->Cancel();
+}
 
 void AgentClient::Join() {
-  if (reader_.joinable()) reader_.join();
+  if (auto s = session()) s->Finish();
+}
+
+size_t AgentClient::Queued() const {
+  auto s = session();
+  return s != nullptr ? s->Queued() : 0;
 }
 
 }  // namespace rig::coordinator

@@ -2,16 +2,16 @@
 
 // The coordinator's side of one agent: GetInfo and the Session stream.
 //
-// Start() opens the stream, sends Start and reads the agent's messages on
-// its own thread, handing each to the listener. Send() may be called from
-// any thread (writes are serialised: one in flight). The listener is called
-// on the session's reader thread and must not block on other sessions'
-// readers.
+// Start() opens the stream, sends Start and reads the agent's messages,
+// handing each to the listener. The stream runs on gRPC's callback API: no
+// thread per agent; the listener is called on gRPC's threads, one message of
+// a session at a time, and must not block for long. Send() may be called
+// from any thread and never blocks: messages are queued and written one at
+// a time, so a slow or stalled agent holds up nobody else.
 
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -58,18 +58,26 @@ class AgentClient {
   // Errors name the agent and the cause.
   absl::StatusOr<rig::v1::AgentInfo> GetInfo(absl::Duration timeout);
 
+  // Opens the session and returns once Start is written (an error if it
+  // cannot be: the agent is gone); the listener then hears every message
+  // and the end (not for a session that failed to start).
   absl::Status Start(const rig::v1::Start& start, SessionListener* listener);
-  // Returns false if the stream is closed or broken.
+  // Queues `message`; false if the stream is closed or broken. Never
+  // blocks on the agent.
   bool Send(const rig::v1::CoordinatorMessage& message);
-  // No more messages from the coordinator (the agent's reader then ends).
+  // No more messages from the coordinator, once those queued are written
+  // (the agent's reader then ends).
   void CloseWrites();
   // Aborts the stream (the agent sees it broken and cancels its run).
   void Cancel();
-  // Waits for the reader thread to end.
+  // Waits for the session to end (the listener has heard OnEnded).
   void Join();
 
+  // Messages queued and not yet written (for tests and diagnostics).
+  size_t Queued() const;
+
  private:
-  void ReadLoop(SessionListener* listener);
+  class Session;
 
   const int index_;
   const std::string address_;
@@ -77,14 +85,9 @@ class AgentClient {
   absl::Status credentials_error_;  // set: no channel, every call fails
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rig::v1::AgentService::Stub> stub_;
-
-  grpc::ClientContext context_;
-  std::mutex write_mu_;
-  std::unique_ptr<grpc::ClientReaderWriter<rig::v1::CoordinatorMessage,
-                                           rig::v1::AgentMessage>>
-      stream_;                  // written under write_mu_, read by the reader
-  bool writes_closed_ = false;  // guarded by write_mu_
-  std::thread reader_;
+  std::shared_ptr<Session> session() const;
+  mutable std::mutex mu_;
+  std::shared_ptr<Session> session_;  // guarded by mu_ (set by Start)
 };
 
 }  // namespace rig::coordinator

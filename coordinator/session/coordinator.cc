@@ -145,6 +145,10 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   started_at_ = absl::Now();
   {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_ = static_cast<int>(agents_.size());
+  }
+  {
     std::vector<std::string> addresses;
     for (const auto& c : clients_) addresses.push_back(c->address());
     std::lock_guard<std::mutex> lock(mu_);
@@ -209,14 +213,14 @@ void Coordinator::StartSessions() {
     absl::Status s = clients_[i]->Start(start, this);
     std::lock_guard<std::mutex> lock(mu_);
     if (!s.ok()) {
-      agents_[i].ended = true;
+      SetEndedLocked(static_cast<int>(i));
       agents_[i].error = std::string(s.message());
       RIG_LOG(Error) << s.message();
       StopOthers(static_cast<int>(i), agents_[i].error);
       // The agents after it get no session: they have ended, never started
       // (else the wait for every agent to end would wait for ever).
       for (size_t j = i + 1; j < clients_.size(); ++j) {
-        agents_[j].ended = true;
+        SetEndedLocked(static_cast<int>(j));
         agents_[j].error =
             absl::StrCat("not started: the run stopped because agent ",
                          clients_[i]->address(), " could not start");
@@ -249,12 +253,16 @@ bool Coordinator::LiveLocked(int agent) const {
   return !agents_[agent].ended && !agents_[agent].has_result;
 }
 
-int Coordinator::LiveAgentsLocked() const {
-  int n = 0;
-  for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
-    n += LiveLocked(i) ? 1 : 0;
-  }
-  return n;
+int Coordinator::LiveAgentsLocked() const { return live_; }
+
+void Coordinator::SetEndedLocked(int agent) {
+  if (LiveLocked(agent)) --live_;
+  agents_[agent].ended = true;
+}
+
+void Coordinator::SetHasResultLocked(int agent) {
+  if (LiveLocked(agent)) --live_;
+  agents_[agent].has_result = true;
 }
 
 int Coordinator::FirstLiveLocked() const {
@@ -376,7 +384,7 @@ Coordinator::Reaction Coordinator::OnResultLocked(
       !s.ok()) {
     RIG_LOG(Warning) << "agent " << name << ": " << s.message();
   }
-  a.has_result = true;
+  SetHasResultLocked(agent);
   a.state = result.final_state();
   a.server = result.server();
   if (result.has_error()) a.error = result.error().message();
@@ -400,8 +408,9 @@ void Coordinator::RefuseLocked(int agent, const std::string& what) {
 void Coordinator::OnEnded(int agent, const absl::Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
   AgentState& a = agents_[agent];
-  a.ended = true;
-  if (!a.has_result) {
+  const bool had_result = a.has_result;
+  SetEndedLocked(agent);
+  if (!had_result) {
     a.lost = true;
     ++lost_;
     if (a.error.empty()) {
@@ -434,10 +443,15 @@ void Coordinator::MaybeAdvanceLocked() {
   if (!stop_reason_.empty()) return;
   for (auto& [key, waiting] : barriers_) {
     if (advanced_.count(key)) continue;
+    const int live_agents = LiveAgentsLocked();
+    // Fewer waiting than live: not yet (without counting them: this runs
+    // on every agent's arrival, and a fleet has thousands).
+    if (live_agents == 0 || static_cast<int>(waiting.size()) < live_agents) {
+      continue;
+    }
     int live_waiting = 0;
     for (int i : waiting) live_waiting += LiveLocked(i) ? 1 : 0;
-    const int live_agents = LiveAgentsLocked();
-    if (live_agents == 0 || live_waiting < live_agents) continue;
+    if (live_waiting < live_agents) continue;
     const auto state = static_cast<rig::v1::State>(key.first);
     if (state == rig::v1::STATE_PREPARING && key.second == kTablesReady &&
         waiting.count(0) == 0) {

@@ -108,7 +108,10 @@ class Coordinator : public SessionListener {
   rig::v1::Report BuildReport() const;
   // Live: neither ended nor done (a result sent). Called with mu_ held.
   bool LiveLocked(int agent) const;
-  int LiveAgentsLocked() const;
+  int LiveAgentsLocked() const;  // O(1): live_
+  // An agent's session ended / its result came; keep live_ in step.
+  void SetEndedLocked(int agent);
+  void SetHasResultLocked(int agent);
   int FirstLiveLocked() const;  // -1 if none
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // Sends Advance for every barrier all live agents have reached.
@@ -137,7 +140,8 @@ class Coordinator : public SessionListener {
   std::string stop_reason_;                       // guarded by mu_
   std::set<BarrierKey> advanced_;                 // guarded by mu_
   int lost_ = 0;                                  // guarded by mu_
-  int64_t refused_ = 0;                           // guarded by mu_
+  int live_ = 0;         // agents LiveLocked, set when the run starts; by mu_
+  int64_t refused_ = 0;  // guarded by mu_
   // The agent told at the VERIFYING barrier to run the global check; -1
   // before. Lost before its result came, the data was not verified.
   int verifier_ = -1;             // guarded by mu_

@@ -125,6 +125,7 @@ struct SimAgent {
   std::mutex mu;
   SimSession* session = nullptr;  // the live session, if any
   uint64_t epoch = 0;             // counts sessions started
+  Clock::time_point last_sent;    // the last message queued
   bool busy = false;
   rig::v1::Assignment assignment;
   Clock::time_point started;
@@ -205,6 +206,32 @@ class SimulatedFleet::Impl {
   std::thread scheduler_;
   mutable std::mutex ended_mu_;
   int ended_ = 0;
+
+  static int64_t NowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               Clock::now().time_since_epoch())
+        .count();
+  }
+  void NoteGetInfo() {
+    std::lock_guard<std::mutex> lock(timings_mu_);
+    if (timings_.first_get_info_ns == 0) timings_.first_get_info_ns = NowNs();
+  }
+  void NoteRunning(int agent) {
+    std::lock_guard<std::mutex> lock(timings_mu_);
+    timings_.running_ns[agent] = NowNs();
+  }
+  void NoteBarrier(int agent, int state, bool advanced) {
+    std::lock_guard<std::mutex> lock(timings_mu_);
+    auto& v = timings_.barriers[state];
+    v.resize(agents_.size());
+    (advanced ? v[agent].second : v[agent].first) = NowNs();
+  }
+  void NoteIntervalSent(int64_t seq) {
+    std::lock_guard<std::mutex> lock(timings_mu_);
+    timings_.interval_sent_ns[seq] = NowNs();
+  }
+  mutable std::mutex timings_mu_;
+  FleetTimings timings_;
 };
 
 // The Session stream of one agent: reads the coordinator's messages and
@@ -332,6 +359,7 @@ class SimService : public rig::v1::AgentService::CallbackService {
   grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* context,
                                     const rig::v1::GetInfoRequest*,
                                     rig::v1::AgentInfo* info) override {
+    fleet_->NoteGetInfo();
     info->set_version(kToolVersion);
     info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
     info->set_name(absl::StrCat("sim", agent_->index));
@@ -385,6 +413,7 @@ absl::Status SimulatedFleet::Impl::Start() {
     addresses_.push_back(a->address);
     agents_.push_back(std::move(a));
   }
+  timings_.running_ns.resize(agents_.size());
   scheduler_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(sched_mu_);
     while (!stopping_) {
@@ -440,6 +469,7 @@ void SimulatedFleet::Impl::At(Clock::time_point at, int i,
 
 void SimulatedFleet::Impl::Send(SimAgent& a, rig::v1::AgentMessage m) {
   if (a.session == nullptr || a.silent) return;
+  a.last_sent = Clock::now();
   if (a.fault == SimFault::kSlow) {
     // Late by slow_by, in order (every message of this agent is).
     const uint64_t epoch = a.epoch;
@@ -510,11 +540,14 @@ void SimulatedFleet::Impl::OnStart(SimAgent& a, SimSession* s,
 
 void SimulatedFleet::Impl::Heartbeat(SimAgent& a) {
   if (a.done) return;
-  rig::v1::AgentMessage m;
-  m.mutable_heartbeat()->set_seq(1);
-  Send(a, std::move(m));
   const absl::Duration every =
       FromProto(a.assignment.plan().agents().heartbeat_interval());
+  // As rig-agent: only when nothing else went out for half an interval.
+  if (Clock::now() - a.last_sent > absl::ToChronoNanoseconds(every / 2)) {
+    rig::v1::AgentMessage m;
+    m.mutable_heartbeat()->set_seq(1);
+    Send(a, std::move(m));
+  }
   Later(a, Clock::now() + absl::ToChronoNanoseconds(every), &Impl::Heartbeat);
 }
 
@@ -535,6 +568,7 @@ void SimulatedFleet::Impl::Step(SimAgent& a) {
       std::find(barriers.begin(), barriers.end(), next) != barriers.end()) {
     SendState(a, next, true);  // OnAdvance steps on
     a.parked = true;
+    NoteBarrier(a.index, next, false);
     return;
   }
   a.released = false;
@@ -546,6 +580,7 @@ void SimulatedFleet::Impl::Step(SimAgent& a) {
           &Impl::Step);
     return;
   }
+  if (next == rig::v1::STATE_RUNNING) NoteRunning(a.index);
   if (next == rig::v1::STATE_RUNNING && a.intervals_due > 0) {
     a.measure_start = Clock::now();
     if (a.fault == SimFault::kSilent) a.silent = true;
@@ -588,6 +623,7 @@ void SimulatedFleet::Impl::SendInterval(SimAgent& a) {
     ++a.sent.intervals;
   }
   Send(a, m);
+  NoteIntervalSent(a.seq);
   if (breaker_opens || breaker_closes) {
     rig::v1::AgentMessage e;
     auto* be = e.mutable_breaker_event();
@@ -670,7 +706,11 @@ void SimulatedFleet::Impl::OnAdvance(SimAgent& a,
   }
   a.parked = false;
   a.released = true;
-  Step(a);
+  NoteBarrier(a.index, advance.to_state(), true);
+  // On the scheduler thread: the reactor's threads only take messages in,
+  // so that one agent's work (its result) does not delay the Advance of
+  // the next (the barrier latency is the coordinator's, not ours).
+  Later(a, Clock::now(), &Impl::Step);
 }
 
 void SimulatedFleet::Impl::OnStop(SimAgent& a) {
@@ -722,5 +762,10 @@ int SimulatedFleet::SessionsEnded() const {
 }
 
 void SimulatedFleet::Shutdown() { impl_->Shutdown(); }
+
+FleetTimings SimulatedFleet::Timings() const {
+  std::lock_guard<std::mutex> lock(impl_->timings_mu_);
+  return impl_->timings_;
+}
 
 }  // namespace rig::testing

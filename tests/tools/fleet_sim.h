@@ -60,6 +60,18 @@ struct SimSent {
   Histogram result_latency;
 };
 
+// When things happened, in steady_clock (CLOCK_MONOTONIC) nanoseconds, so
+// that another process on the machine can compare its own times.
+struct FleetTimings {
+  int64_t first_get_info_ns = 0;
+  std::vector<int64_t> running_ns;  // per agent: when it entered Running
+  // Per barrier (the state awaited): per agent, when it parked and when
+  // its Advance came (0 if it did not).
+  std::map<int, std::vector<std::pair<int64_t, int64_t>>> barriers;
+  // Per interval seq: when the last agent sent it.
+  std::map<int64_t, int64_t> interval_sent_ns;
+};
+
 class SimulatedFleet {
  public:
   static absl::StatusOr<std::unique_ptr<SimulatedFleet>> Start(
@@ -71,6 +83,7 @@ class SimulatedFleet {
   SimSent Sent(int i) const;
   // Sessions that ended (finished or broken).
   int SessionsEnded() const;
+  FleetTimings Timings() const;
   void Shutdown();
 
   class Impl;

@@ -10,18 +10,22 @@
 // SIGTERM) writes the totals as one JSON object to --totals and exits 0.
 // Exit 2 on a usage error, 1 if the agents cannot listen.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "tests/tools/fleet_sim.h"
 
 namespace {
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
   if (addresses_file.empty() || totals_file.empty()) {
     Usage("--addresses and --totals are required");
   }
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -121,10 +126,45 @@ int main(int argc, char** argv) {
     breaker_events += s.breaker_events;
     results += s.result_sent ? 1 : 0;
   }
+  // Timings, in seconds of CLOCK_MONOTONIC (comparable with another
+  // process's on this machine).
+  const rig::testing::FleetTimings t = (*fleet)->Timings();
+  auto secs = [](int64_t ns) { return absl::StrFormat("%.6f", ns / 1e9); };
+  int64_t all_running = 0;
+  for (int64_t ns : t.running_ns) all_running = std::max(all_running, ns);
+  std::vector<std::string> barriers;
+  for (const auto& [state, agents] : t.barriers) {
+    int64_t last_parked = 0;
+    for (const auto& [parked, advanced] : agents) {
+      last_parked = std::max(last_parked, parked);
+    }
+    std::vector<int64_t> release;  // last arrival -> this agent advanced
+    for (const auto& [parked, advanced] : agents) {
+      if (advanced > 0) release.push_back(advanced - last_parked);
+    }
+    std::sort(release.begin(), release.end());
+    auto at = [&release](double q) {
+      if (release.empty()) return std::string("null");
+      const size_t i =
+          std::min(release.size() - 1, static_cast<size_t>(q * release.size()));
+      return absl::StrFormat("%.3f", release[i] / 1e6);
+    };
+    barriers.push_back(absl::StrCat(
+        "{\"state\": \"",
+        rig::v1::State_Name(static_cast<rig::v1::State>(state)),
+        "\", \"advanced\": ", release.size(), ", \"p50_ms\": ", at(0.5),
+        ", \"p99_ms\": ", at(0.99), ", \"max_ms\": ", at(1.0), "}"));
+  }
+  std::vector<std::string> sent;
+  for (const auto& [seq, ns] : t.interval_sent_ns) sent.push_back(secs(ns));
   const std::string json = absl::StrCat(
-      "{\"agents\": ", options.agents, ", \"results\": ", results,
-      ", \"intervals\": ", intervals, ", \"breaker_events\": ", breaker_events,
-      ", \"ops\": ", counters.ops(), ", \"queries\": ", counters.queries(),
+      "{\"first_get_info_s\": ", secs(t.first_get_info_ns),
+      ", \"all_running_s\": ", secs(all_running), ", \"barriers\": [",
+      absl::StrJoin(barriers, ", "), "], \"interval_sent_s\": [",
+      absl::StrJoin(sent, ", "), "], ", "\"agents\": ", options.agents,
+      ", \"results\": ", results, ", \"intervals\": ", intervals,
+      ", \"breaker_events\": ", breaker_events, ", \"ops\": ", counters.ops(),
+      ", \"queries\": ", counters.queries(),
       ", \"errors\": ", counters.errors(),
       ", \"p50_us\": ", latency.ValueAtPercentile(50),
       ", \"p99_us\": ", latency.ValueAtPercentile(99),
