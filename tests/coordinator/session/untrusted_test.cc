@@ -310,5 +310,52 @@ TEST(UntrustedAgentTest, ARunThatNeverEndsIsStoppedAtItsDeadline) {
   EXPECT_TRUE(report->agents(0).lost());
 }
 
+// An agent that takes Start and then stops reading (wedged, or its network
+// stalled): the coordinator's writes to it fill the flow-control windows.
+class StalledAgent final : public rig::v1::AgentService::Service {
+ public:
+  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
+                       rig::v1::AgentInfo* info) override {
+    AnswerGetInfo("stalled", info);
+    return grpc::Status::OK;
+  }
+  grpc::Status Session(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<rig::v1::AgentMessage,
+                               rig::v1::CoordinatorMessage>* stream) override {
+    rig::v1::CoordinatorMessage in;
+    stream->Read(&in);
+    while (!context->IsCancelled()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return grpc::Status::CANCELLED;
+  }
+};
+
+struct NoListener : SessionListener {
+  void OnMessage(int, const rig::v1::AgentMessage&) override {}
+  void OnEnded(int, const absl::Status&) override {}
+};
+
+// Sends happen under the coordinator's lock (heartbeats, barriers, stops):
+// one agent that stops reading must not block them, or every agent's
+// handling would stall behind it. 20 MB to an agent that reads nothing:
+// each Send returns (queued), none blocks.
+TEST(UntrustedAgentTest, AnAgentThatStopsReadingBlocksNoSend) {
+  Served<StalledAgent> stalled;
+  AgentClient client(0, stalled.address());
+  NoListener listener;
+  rig::v1::Start start;
+  start.set_run_id("stalled");
+  ASSERT_TRUE(client.Start(start, &listener).ok());
+  rig::v1::CoordinatorMessage m;
+  m.mutable_stop()->set_reason(std::string(1024, 'x'));
+  for (int i = 0; i < 20000; ++i) ASSERT_TRUE(client.Send(m)) << i;
+  EXPECT_GT(client.Queued(), 1000u)
+      << "the writes did not wait: the agent took them all";
+  client.Cancel();
+  client.Join();
+}
+
 }  // namespace
 }  // namespace rig::coordinator
