@@ -136,8 +136,34 @@ Timeline TimelineOf(
   return tl;
 }
 
+// Past 2 * kChartBuckets intervals (a run of hours), each series keeps the
+// least and the most value of each of kChartBuckets runs of intervals, in
+// time order: the page stays a few MiB at any length and a spike still
+// shows. The JSON report keeps every interval.
+constexpr size_t kChartBuckets = 1000;
+
+std::vector<std::pair<double, double>> Thinned(
+    std::vector<std::pair<double, double>> points) {
+  const size_t n = points.size();
+  if (n <= 2 * kChartBuckets) return points;
+  std::vector<std::pair<double, double>> out;
+  out.reserve(2 * kChartBuckets);
+  for (size_t b = 0; b < kChartBuckets; ++b) {
+    const size_t begin = b * n / kChartBuckets;
+    const size_t end = (b + 1) * n / kChartBuckets;
+    size_t lo = begin, hi = begin;
+    for (size_t i = begin; i < end; ++i) {
+      if (points[i].second < points[lo].second) lo = i;
+      if (points[i].second > points[hi].second) hi = i;
+    }
+    out.push_back(points[std::min(lo, hi)]);
+    if (lo != hi) out.push_back(points[std::max(lo, hi)]);
+  }
+  return out;
+}
+
 // A spec's chart with one point per plotted interval and series, at the
-// interval's end.
+// interval's end (thinned for long runs).
 Chart ChartOf(const ChartSpec& spec,
               const std::vector<const rig::v1::IntervalReport*>& plotted) {
   Chart c{spec.name, spec.title, spec.unit, spec.format, {}};
@@ -146,6 +172,7 @@ Chart ChartOf(const ChartSpec& spec,
     for (const rig::v1::IntervalReport* iv : plotted) {
       series.points.emplace_back(iv->end_offset_us() / 1e6, s.value(*iv));
     }
+    series.points = Thinned(std::move(series.points));
     c.series.push_back(std::move(series));
   }
   return c;
@@ -170,6 +197,13 @@ std::string Charts(const rig::v1::Report& r) {
   std::string out;
   for (const ChartSpec& spec : ChartSpecs()) {
     out += RenderChart(ChartOf(spec, plotted), tl);
+  }
+  if (plotted.size() > 2 * kChartBuckets) {
+    absl::StrAppend(
+        &out, "<p class=\"note thinned\">", plotted.size(),
+        " intervals: each line shows the least and the most value of each of ",
+        kChartBuckets,
+        " runs of intervals; the JSON report holds every interval.</p>\n");
   }
   if (skip_last) {
     absl::StrAppend(

@@ -544,5 +544,24 @@ TEST(HtmlReportTest, LongRunsKeepEveryPointInTheDataBlocks) {
   ExpectNoNonFiniteNumbers(html);
 }
 
+TEST(HtmlReportTest, ADayOfIntervalsIsThinnedAndKeepsItsSpikes) {
+  rig::v1::Report r = Synthetic(86400);  // 24 h at 1 s
+  r.mutable_intervals(50000)->mutable_latency()->set_p99_us(9'999'000);
+  const std::string html = RenderHtmlReport(r);
+  EXPECT_LT(html.size(), 4u << 20) << "a day's report must stay usable";
+  const auto p99 = Points(ParseBlock(html, "chart-latency-data"), "p99");
+  EXPECT_LE(p99.size(), 2000u);
+  EXPECT_GE(p99.size(), 1000u);
+  double top = 0;
+  for (const auto& [t, v] : p99) top = std::max(top, v);
+  EXPECT_EQ(top, 9999.0) << "the spike was thinned away";
+  for (size_t i = 1; i < p99.size(); ++i) {
+    ASSERT_LT(p99[i - 1].first, p99[i].first) << "out of time order at " << i;
+  }
+  EXPECT_NE(html.find("86400 intervals: each line shows the least and the "
+                      "most value"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace rig::coordinator
