@@ -90,17 +90,23 @@ absl::Status RunAggregate::AddInterval(int agent,
   a.interval_us += stats.end_offset_us() - stats.start_offset_us();
 
   Merged& m = intervals_[stats.seq()];
-  if (m.closed) {
+  bool merge_latency = true;
+  if (m.closed && !m.encoded.empty()) {
     // Late (after its close): back to a histogram, merged exactly. The
     // encoding is our own, so it decodes.
     auto reopened = Histogram::Decode(m.encoded);
     if (reopened.ok()) m.latency = *std::move(reopened);
     m.closed = false;
     m.encoded.clear();
+    encoded_.erase(std::find(encoded_.begin(), encoded_.end(), stats.seq()));
+  } else if (m.closed) {
+    // Too late (its encoding let go): counted, not in its percentiles.
+    merge_latency = false;
+    ++late_not_in_percentiles_;
   }
-  open_.insert(stats.seq());
+  if (!m.closed) open_.insert(stats.seq());
   AddCounters(m.counters, stats.counters());
-  m.latency.Merge(*latency);
+  if (merge_latency) m.latency.Merge(*latency);
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
   m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
   m.agents++;
@@ -109,22 +115,27 @@ absl::Status RunAggregate::AddInterval(int agent,
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
   const bool all_in = m.agents >= expected;
   if (complete != nullptr) *complete = all_in;
-  if (all_in) {
-    Close(m);
+  if (all_in && !m.closed) {
+    Close(stats.seq(), m);
     open_.erase(stats.seq());
   }
   while (!open_.empty() && *open_.begin() < stats.seq() - kOpenBehind) {
-    Close(intervals_[*open_.begin()]);
+    Close(*open_.begin(), intervals_[*open_.begin()]);
     open_.erase(open_.begin());
   }
   return absl::OkStatus();
 }
 
-void RunAggregate::Close(Merged& m) {
+void RunAggregate::Close(int64_t seq, Merged& m) {
   m.summary = LatencyOf(m.latency, false);
   m.encoded = m.latency.Encode();
   m.latency = Histogram();
   m.closed = true;
+  encoded_.push_back(seq);
+  while (encoded_.size() > kKeepEncoded) {
+    std::string().swap(intervals_[encoded_.front()].encoded);
+    encoded_.pop_front();
+  }
 }
 
 size_t RunAggregate::IntervalLatencyBytes() const {

@@ -9,6 +9,7 @@
 // agent's start offset. Not thread-safe: the caller serialises.
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -56,6 +57,14 @@ class RunAggregate {
   // An interval still open this many seqs behind the newest is closed (an
   // agent that lags that far is rare; it reopens it if it sends).
   static constexpr int64_t kOpenBehind = 16;
+  // Closed intervals keep their encoded histogram (for an exact late
+  // addition) only while they are among the last kKeepEncoded closed: past
+  // that an interval is its percentiles and counters (~0.5 KiB), so a run's
+  // memory grows by that per interval, not by a histogram.
+  static constexpr size_t kKeepEncoded = 300;
+  // Late additions to an interval whose encoding was let go: counted in
+  // its counters, not in its percentiles.
+  int64_t late_not_in_percentiles() const { return late_not_in_percentiles_; }
 
  private:
   // A merged interval holds a histogram while agents may still add to it.
@@ -95,11 +104,14 @@ class RunAggregate {
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 
-  static void Close(Merged& m);
+  void Close(int64_t seq, Merged& m);
 
   std::vector<PerAgent> agents_;
   std::map<int64_t, Merged> intervals_;
   std::set<int64_t> open_;  // seqs of intervals not closed
+  std::deque<int64_t>
+      encoded_;  // closed seqs holding an encoding, oldest first
+  int64_t late_not_in_percentiles_ = 0;
 };
 
 }  // namespace rig::coordinator
