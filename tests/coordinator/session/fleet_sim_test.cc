@@ -23,16 +23,18 @@ using testing::SimFault;
 using testing::SimSent;
 using testing::SimulatedFleet;
 
-rig::v1::Plan FleetPlan(int agents, const std::string& extra = "") {
+// `extra`: more agents: keys. The heartbeat timeout is generous (10 s) but
+// for the fault test, which waits for a silent agent to be found.
+rig::v1::Plan FleetPlan(int agents, const std::string& extra = "",
+                        const std::string& timeout = "10s") {
   auto plan = rig::plan::ParsePlan(
       absl::StrCat("name: fleet\n"
                    "workload: {kind: oltp_point_select}\n"
                    "load: {connections: ",
                    agents,
                    ", duration: 2s, report_interval: 200ms}\n"
-                   "agents: {heartbeat_interval: 500ms, heartbeat_timeout: "
-                   "3s",
-                   extra, "}\n"),
+                   "agents: {heartbeat_interval: 500ms, heartbeat_timeout: ",
+                   timeout, extra, "}\n"),
       "fleet.yaml");
   EXPECT_TRUE(plan.ok()) << plan.status();
   return *plan;
@@ -138,9 +140,10 @@ TEST(FleetSimTest, SlowSilentLostAndLyingAgentsAreEachHandled) {
                     {4, SimFault::kSilent}};
   auto fleet = SimulatedFleet::Start(options);
   ASSERT_TRUE(fleet.ok()) << fleet.status();
-  auto report = RunOn(
-      **fleet,
-      FleetPlan(kAgents, ", on_agent_loss: continue, max_lost_agents: 2"));
+  auto report =
+      RunOn(**fleet,
+            FleetPlan(kAgents, ", on_agent_loss: continue, max_lost_agents: 2",
+                      "3s"));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->degraded());
   for (int i = 0; i < kAgents; ++i) {
