@@ -1,7 +1,7 @@
 // Loading a plan: the bounds and duplicate-key check over the YAML tree,
 // --set overrides, the walk of the tree against the Plan descriptor (with
 // numeric ranges from plan/schema.h), and applying the defaults from that
-// table. One job, the plan as text becoming a rig.v1.Plan; ~650 lines
+// table. One job, the plan as text becoming a rig.v1.Plan; ~680 lines
 // because the YAML-to-descriptor walk names the key and line of every error
 // it can meet.
 

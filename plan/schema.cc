@@ -276,11 +276,9 @@ std::string PlanReferenceMarkdown() {
       "|---|---|---|\n";
   for (const PlanKey& k : kKeys) {
     std::string meaning = Cell(k.help);
-    if (k.min <= k.max && IsDurationKey(k)) {
-      absl::StrAppend(&meaning, " (", DurationBound(k.min), " to ",
-                      DurationBound(k.max), ")");
-    } else if (k.min <= k.max) {
-      absl::StrAppend(&meaning, " (", Bound(k.min), " to ", Bound(k.max), ")");
+    if (k.min <= k.max) {
+      auto bound = IsDurationKey(k) ? DurationBound : Bound;
+      absl::StrAppend(&meaning, " (", bound(k.min), " to ", bound(k.max), ")");
     }
     if (*k.example != '\0') {
       absl::StrAppend(&meaning, "; e.g. `", Cell(k.example), "`");

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -13,13 +14,18 @@
 #include "absl/strings/strip.h"
 #include "common/base/duration.h"
 #include "common/base/proto_duration.h"
+#include "plan/schema.h"
 
 namespace rig::agent {
 namespace {
 
-// The shortest report and heartbeat interval a run may ask for (the plan
-// loader has the same bounds).
-constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
+// The shortest report and heartbeat interval a run may ask for: the plan
+// loader's own bound (plan/schema.cc), so the two cannot drift apart.
+absl::Duration MinInterval() {
+  return absl::Seconds(
+      std::max(plan::FindPlanKey("load.report_interval")->min,
+               plan::FindPlanKey("agents.heartbeat_interval")->min));
+}
 
 // An IP literal into `rule` (family, address); false if `text` is not one.
 bool ParseAddress(const std::string& text, TargetRule& rule) {
@@ -155,14 +161,15 @@ absl::Status CheckAssignment(const rig::v1::Assignment& a,
   const rig::v1::Load& load = a.plan().load();
   // A coordinator's plan is checked by its loader; one that is not (or an
   // older one) must not make this agent's loops spin.
-  if (FromProto(load.report_interval()) < kMinInterval ||
-      FromProto(a.plan().agents().heartbeat_interval()) < kMinInterval) {
+  if (const absl::Duration least = MinInterval();
+      FromProto(load.report_interval()) < least ||
+      FromProto(a.plan().agents().heartbeat_interval()) < least) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the run asks for load.report_interval ",
         rig::FormatDuration(FromProto(load.report_interval())),
         " and agents.heartbeat_interval ",
         rig::FormatDuration(FromProto(a.plan().agents().heartbeat_interval())),
-        "; each must be at least ", rig::FormatDuration(kMinInterval)));
+        "; each must be at least ", rig::FormatDuration(MinInterval())));
   }
   absl::Duration length = FromProto(load.warmup());
   if (load.stages_size() == 0) {

@@ -112,6 +112,8 @@ class Histogram {
   // Exact sum of recorded (clamped) values. 128 bits because 2^63 samples of
   // up to 3.6e9 each overflow int64.
   absl::uint128 sum() const { return sum_; }
+  // Slots the counts window holds (for tests and memory accounting).
+  size_t window_slots() const { return counts_.size(); }
 
   // Value at percentile p (p is clamped to [0, 100]; NaN is treated as 0).
   // As in HdrHistogram: finds the lowest bucket whose cumulative count reaches
@@ -163,11 +165,6 @@ class Histogram {
   int64_t& Slot(int index) { return counts_[index - base_]; }
   int64_t Slot(int index) const { return counts_[index - base_]; }
 
- public:
-  // Slots the counts window holds (for tests and memory accounting).
-  size_t window_slots() const { return counts_.size(); }
-
- private:
   // Counts of slots [base_, base_ + counts_.size()) of the full layout.
   std::vector<int64_t> counts_;
   int base_ = 0;

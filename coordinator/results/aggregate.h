@@ -59,8 +59,9 @@ class RunAggregate {
   static constexpr int64_t kOpenBehind = 16;
   // Closed intervals keep their encoded histogram (for an exact late
   // addition) only while they are among the last kKeepEncoded closed: past
-  // that an interval is its percentiles and counters (~0.5 KiB), so a run's
-  // memory grows by that per interval, not by a histogram.
+  // that an interval is its percentiles and counters (with the rest of its
+  // record ~0.7-0.9 KiB, bench/soak), so a run's memory grows by that per
+  // interval, not by a histogram.
   static constexpr size_t kKeepEncoded = 300;
   // Late additions to an interval whose encoding was let go: counted in
   // its counters, not in its percentiles.

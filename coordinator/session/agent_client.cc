@@ -65,7 +65,6 @@ class AgentClient::Session
     StartCall();
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return first_write_done_; });
-    started_ = first_write_ok_;
     return first_write_ok_;
   }
 
@@ -98,10 +97,6 @@ class AgentClient::Session
     cv_.wait(lock, [this] { return done_; });
     return status_;
   }
-  bool done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return done_;
-  }
   size_t Queued() {
     std::lock_guard<std::mutex> lock(mu_);
     return outbox_.size();
@@ -130,8 +125,6 @@ class AgentClient::Session
     }
   }
 
-  void OnWritesDoneDone(bool) override {}
-
   void OnReadDone(bool ok) override {
     if (ok) {
       // (An agent speaks only once it has read Start: no message comes
@@ -148,11 +141,11 @@ class AgentClient::Session
   }
 
   void OnDone(const grpc::Status& status) override {
-    bool started = false;
+    bool started = false;  // else Start() reports the failure
     {
       std::lock_guard<std::mutex> lock(mu_);
       status_ = status;
-      started = started_ || first_write_ok_;
+      started = first_write_ok_;
     }
     if (started) listener_->OnEnded(index_, FromGrpcStatus(status));
     // Last: once done_ is seen the owner may destroy this object.
@@ -175,14 +168,13 @@ class AgentClient::Session
   bool reads_ended_ = false;
   bool first_write_done_ = false;
   bool first_write_ok_ = false;
-  bool started_ = false;
   bool done_ = false;
   grpc::Status status_;
 };
 
 AgentClient::~AgentClient() {
-  if (auto s = session(); s != nullptr && !s->done()) {
-    s->Cancel();
+  if (auto s = session()) {
+    s->Cancel();  // a no-op on a stream that has ended
     s->Finish();
   }
 }

@@ -2,7 +2,7 @@
 // agents fit and what each runs, starts a session on each, checks what each
 // sends against the protocol, releases the barriers, tracks liveness, and
 // hands the records to the recorder (results/recorder.h) and the ending to
-// the verdict (results/verdict.h). ~620 lines: the protocol's state (who
+// the verdict (results/verdict.h). ~640 lines: the protocol's state (who
 // is live, at which barrier, what each may still send) lives in one lock
 // here, and splitting it further would split that lock.
 
@@ -145,13 +145,10 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   started_at_ = absl::Now();
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    live_ = static_cast<int>(agents_.size());
-  }
-  {
     std::vector<std::string> addresses;
     for (const auto& c : clients_) addresses.push_back(c->address());
     std::lock_guard<std::mutex> lock(mu_);
+    live_ = static_cast<int>(agents_.size());
     recorder_.RunStarted(run_id_, ToTimestamp(started_at_), addresses);
   }
   RIG_LOG(Info) << "run " << run_id_ << ": plan \"" << plan_.name() << "\", "

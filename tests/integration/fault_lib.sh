@@ -42,10 +42,14 @@ stop_processes() {
   wait 2>/dev/null
 }
 
-# expect_reconnects REPORT.json WHAT: the run did operations, its failures
-# were classed `reconnect` (or retried), and its workers reconnected.
-expect_reconnects() {
-  python3 - "$1" <<'PY' || fail "the report does not show $2 as reconnect errors"
+# expect_run_survived COORDINATOR_PID WHAT: the run ends within 60 s and
+# passes (no thresholds: the fault shows in its errors, not its verdict);
+# its report ($work/report.json) shows operations, failures classed
+# `reconnect` (or retried), and workers that reconnected.
+expect_run_survived() {
+  wait_coordinator "$1" 60 "$2"
+  ((coordinator_code == 0)) || fail "the coordinator exited $coordinator_code, not 0"
+  python3 - "$work/report.json" <<'PY' || fail "the report does not show $2 as reconnect errors"
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = r["total"]["counters"]

@@ -1,3 +1,10 @@
+// The simulated fleet (fleet_sim.h). One job, playing many agents to a
+// coordinator; ~770 lines because it is a small agent of its own: the
+// scheduler that drives every agent's run (states, barriers, intervals,
+// heartbeats, faults), the reactor of each Session stream, the GetInfo
+// service, and the record of what was sent and when. Split, each part would
+// reach into the others' state under the same per-agent lock.
+
 #include "tests/tools/fleet_sim.h"
 
 #include <algorithm>
@@ -12,6 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "agent/engine/run_context.h"
 #include "common/base/proto_duration.h"
 #include "common/base/version.h"
 #include "grpcpp/grpcpp.h"
@@ -88,21 +96,6 @@ void Add(rig::v1::Counters& a, const rig::v1::Counters& b) {
   }
 }
 
-std::string StateName(rig::v1::State s) {
-  std::string name = rig::v1::State_Name(s).substr(6);  // STATE_
-  std::string out;
-  bool upper = true;
-  for (char c : name) {
-    if (c == '_') {
-      upper = true;
-      continue;
-    }
-    out += upper ? c : static_cast<char>(std::tolower(c));
-    upper = false;
-  }
-  return out;
-}
-
 constexpr rig::v1::State kPath[] = {
     rig::v1::STATE_INITIALIZING, rig::v1::STATE_CONNECTING,
     rig::v1::STATE_PREPARING,    rig::v1::STATE_WARMING_UP,
@@ -136,10 +129,9 @@ struct SimAgent {
   rig::v1::State at = rig::v1::STATE_UNSPECIFIED;
   bool parked = false;
   bool released = false;
-  bool stopped = false;         // Stop received, or the stream is gone
-  bool silent = false;          // a silent agent, measuring: sends nothing
-  bool done = false;            // no step is left
-  Clock::time_point phase_end;  // warm-up or measuring ends
+  bool stopped = false;  // Stop received, or the stream is gone
+  bool silent = false;   // a silent agent, measuring: sends nothing
+  bool done = false;     // no step is left
   int64_t seq = 0;
   int64_t intervals_due = 0;
   Clock::time_point measure_start;
@@ -498,8 +490,8 @@ void SimulatedFleet::Impl::SendState(SimAgent& a, rig::v1::State to,
   auto* sc = m.mutable_state_changed();
   sc->set_from(a.at);
   sc->set_to(parked ? a.at : to);
-  sc->set_from_name(StateName(sc->from()));
-  sc->set_to_name(StateName(sc->to()));
+  sc->set_from_name(agent::StateName(sc->from()));
+  sc->set_to_name(agent::StateName(sc->to()));
   sc->set_offset_us(OffsetUs(a));
   if (parked) sc->set_awaiting(to);
   Send(a, std::move(m));

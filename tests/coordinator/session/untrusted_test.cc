@@ -54,22 +54,31 @@ TEST(ScrubTest, EveryStringFieldOfAMessageIsScrubbed) {
   EXPECT_EQ(m.result().latency(), std::string("\x1b\x00\x01", 3));
 }
 
-// What both fake agents answer to GetInfo: enough to be given a run.
-void AnswerGetInfo(const std::string& name, rig::v1::AgentInfo* info) {
-  info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
-  info->set_name(name);
-  info->set_cores(1);
-  info->add_workloads()->set_name("oltp_point_select");
-}
-
-class LyingAgent final : public rig::v1::AgentService::Service {
+// A fake agent: answers GetInfo with enough to be given a run, under its
+// name; each kind plays its own Session.
+class FakeAgent : public rig::v1::AgentService::Service {
  public:
+  explicit FakeAgent(std::string name) : name_(std::move(name)) {}
   grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
                        rig::v1::AgentInfo* info) override {
-    AnswerGetInfo(std::string("liar") + kEvil, info);
-    info->set_version(kEvil);
+    info->set_protocol_version(rig::v1::PROTOCOL_VERSION_CURRENT);
+    info->set_name(name_);
+    info->set_cores(1);
+    info->add_workloads()->set_name("oltp_point_select");
+    info->set_version(version_);
     return grpc::Status::OK;
   }
+
+ protected:
+  std::string version_ = "fake";
+
+ private:
+  const std::string name_;
+};
+
+class LyingAgent final : public FakeAgent {
+ public:
+  LyingAgent() : FakeAgent(std::string("liar") + kEvil) { version_ = kEvil; }
 
   grpc::Status Session(
       grpc::ServerContext*,
@@ -191,13 +200,9 @@ struct Served {
   int port = 0;
 };
 
-class VanishingAgent final : public rig::v1::AgentService::Service {
+class VanishingAgent final : public FakeAgent {
  public:
-  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
-                       rig::v1::AgentInfo* info) override {
-    AnswerGetInfo("vanishing", info);
-    return grpc::Status::OK;
-  }
+  VanishingAgent() : FakeAgent("vanishing") {}
   grpc::Status Session(
       grpc::ServerContext*,
       grpc::ServerReaderWriter<rig::v1::AgentMessage,
@@ -232,13 +237,9 @@ TEST(UntrustedAgentTest, ItsOwnErrorWordsAreScrubbedToo) {
 
 // An agent that takes a Start and then only says it lives: it never stops
 // and never reports (a wedged agent, or a hostile one).
-class DeafAgent final : public rig::v1::AgentService::Service {
+class DeafAgent final : public FakeAgent {
  public:
-  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
-                       rig::v1::AgentInfo* info) override {
-    AnswerGetInfo("deaf", info);
-    return grpc::Status::OK;
-  }
+  DeafAgent() : FakeAgent("deaf") {}
   grpc::Status Session(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<rig::v1::AgentMessage,
@@ -312,13 +313,9 @@ TEST(UntrustedAgentTest, ARunThatNeverEndsIsStoppedAtItsDeadline) {
 
 // An agent that takes Start and then stops reading (wedged, or its network
 // stalled): the coordinator's writes to it fill the flow-control windows.
-class StalledAgent final : public rig::v1::AgentService::Service {
+class StalledAgent final : public FakeAgent {
  public:
-  grpc::Status GetInfo(grpc::ServerContext*, const rig::v1::GetInfoRequest*,
-                       rig::v1::AgentInfo* info) override {
-    AnswerGetInfo("stalled", info);
-    return grpc::Status::OK;
-  }
+  StalledAgent() : FakeAgent("stalled") {}
   grpc::Status Session(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<rig::v1::AgentMessage,
