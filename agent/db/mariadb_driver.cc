@@ -1,7 +1,13 @@
 #include "agent/db/mariadb_driver.h"
 
 #include <mysql.h>
+// After <mysql.h>: the public pvio interface (libmariadb-dev) the blocking
+// reads below replace one method of.
+#include <ma_pvio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 
@@ -27,6 +33,82 @@ absl::Status ConnectionError(MYSQL* m) {
 absl::Status StatementError(MYSQL_STMT* s) {
   return Error(mysql_stmt_errno(s), mysql_stmt_sqlstate(s),
                mysql_stmt_error(s));
+}
+
+// Blocking reads. Connector/C's socket read is recv(MSG_DONTWAIT), and when
+// no data is there yet (the usual case: the answer is still on its way),
+// poll(read timeout) and recv again: 3-4 syscalls for a point select where
+// 2 would do (bench/RESULTS.md). After connecting, the library leaves the
+// socket blocking, so a connection's read method is replaced by a plain
+// recv() with the read timeout as SO_RCVTIMEO (3.3 sets it so after the
+// handshake; it is set here again so as not to rely on that): the kernel
+// times the read out, the library sees -1 with errno ETIMEDOUT as after its
+// own poll, and reports CR_SERVER_LOST (2013) after the same time
+// (tests/integration/db_driver_test.cc). Writes keep the stock method.
+//
+// It depends on the layout of the MYSQL and pvio structures and on the
+// socket plugin's methods (get_handle, is_blocking) as <ma_pvio.h> declares
+// them, hence on the runtime library being the major.minor release these
+// headers come from. Anything else keeps the stock read: another library
+// release, TLS (its reads never go through methods->read), a connection
+// that is not a TCP or Unix socket or whose methods are not the socket
+// plugin's (the first connection's), a failing setsockopt, and, read by
+// read, a socket the library has made non-blocking.
+PVIO_METHODS g_socket_methods;         // the socket plugin's, copied
+PVIO_METHODS g_blocking_read_methods;  // the same with read replaced
+const PVIO_METHODS* g_socket_methods_at = nullptr;
+std::once_flag g_methods_once;
+
+ssize_t BlockingRead(MARIADB_PVIO* pvio, uchar* buffer, size_t length) {
+  if (!g_socket_methods.is_blocking(pvio)) {
+    return g_socket_methods.read(pvio, buffer, length);
+  }
+  my_socket fd;
+  if (g_socket_methods.get_handle(pvio, &fd)) return -1;
+  for (;;) {
+    const ssize_t r = recv(fd, buffer, length, 0);
+    if (r >= 0) return r;
+    if (errno == EINTR) continue;
+    // SO_RCVTIMEO expired. Never the stock read now: it would wait a
+    // second read timeout.
+    if (errno == EAGAIN || errno == EWOULDBLOCK) errno = ETIMEDOUT;
+    return -1;
+  }
+}
+
+// Switches a connected `m` to blocking reads; false (and nothing changed)
+// where it does not apply.
+bool UseBlockingReads(MYSQL* m, unsigned read_timeout_s) {
+  if (mysql_get_client_version() / 100 != MARIADB_PACKAGE_VERSION_ID / 100) {
+    return false;
+  }
+  if (mysql_get_ssl_cipher(m) != nullptr) return false;
+  MARIADB_PVIO* pvio = m->net.pvio;
+  if (pvio == nullptr || pvio->methods == nullptr ||
+      (pvio->type != PVIO_TYPE_SOCKET && pvio->type != PVIO_TYPE_UNIXSOCKET)) {
+    return false;
+  }
+  std::call_once(g_methods_once, [pvio] {
+    const PVIO_METHODS& stock = *pvio->methods;
+    if (stock.read == nullptr || stock.get_handle == nullptr ||
+        stock.is_blocking == nullptr) {
+      return;  // not what the socket plugin has: never used
+    }
+    g_socket_methods_at = pvio->methods;
+    g_socket_methods = stock;
+    g_blocking_read_methods = stock;
+    g_blocking_read_methods.read = BlockingRead;
+  });
+  if (pvio->methods != g_socket_methods_at) return false;
+  my_socket fd;
+  if (g_socket_methods.get_handle(pvio, &fd)) return false;
+  timeval timeout{};
+  timeout.tv_sec = static_cast<time_t>(read_timeout_s);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0) {
+    return false;
+  }
+  pvio->methods = &g_blocking_read_methods;
+  return true;
 }
 
 // A prepared statement (binary protocol). Parameters are bound once to
@@ -134,7 +216,8 @@ class MariaDbStatement : public Statement {
 
 class MariaDbConnection : public Connection {
  public:
-  explicit MariaDbConnection(MYSQL* m) : m_(m) {}
+  MariaDbConnection(MYSQL* m, bool blocking_reads)
+      : m_(m), blocking_reads_(blocking_reads) {}
   ~MariaDbConnection() override { mysql_close(m_); }
   void set_id(int64_t id) { id_ = id; }
 
@@ -217,9 +300,11 @@ class MariaDbConnection : public Connection {
   }
 
   int64_t id() const override { return id_; }
+  bool blocking_reads() const { return blocking_reads_; }
 
  private:
   MYSQL* const m_;
+  const bool blocking_reads_;
   int64_t id_ = -1;
 };
 
@@ -288,7 +373,8 @@ class MariaDbDriver : public Driver {
           "have_ssl is not YES); the connection was closed after the login, "
           "before any statement"));
     }
-    auto connection = std::make_unique<MariaDbConnection>(m);
+    const bool blocking_reads = UseBlockingReads(m, read_timeout);
+    auto connection = std::make_unique<MariaDbConnection>(m, blocking_reads);
     auto id = SetUpSession(*connection, options.session_vars);
     if (!id.ok()) return Prefix(id.status(), where);
     connection->set_id(*id);
@@ -304,6 +390,11 @@ class MariaDbDriver : public Driver {
 
 std::unique_ptr<Driver> NewMariaDbDriver() {
   return std::make_unique<MariaDbDriver>();
+}
+
+bool UsesBlockingReads(const Connection& connection) {
+  const auto* c = dynamic_cast<const MariaDbConnection*>(&connection);
+  return c != nullptr && c->blocking_reads();
 }
 
 }  // namespace rig::db

@@ -109,6 +109,13 @@ constexpr CodeRow kCodes[] = {
     {2013, kReconnect,
      S::kUnavailable},   // CR_SERVER_LOST: lost connection during query
     {2014, kReconnect},  // CR_COMMANDS_OUT_OF_SYNC: connection state unusable
+    {2026, kReconnect,
+     S::kUnavailable},   // CR_SSL_CONNECTION_ERROR: the TLS layer's error,
+                         // which is what a read timeout ("Connection timed
+                         // out"), a KILL or a cut ("unexpected eof") give over
+                         // TLS; the library has closed the connection (the
+                         // next statement gets 2006). At connect: a failed
+                         // TLS handshake, as 2012 is for the plain one.
     {2027, kReconnect},  // CR_MALFORMED_PACKET
     {2048, kReconnect},  // CR_INVALID_CONN_HANDLE
     {2055, kReconnect, S::kUnavailable},  // CR_SERVER_LOST_EXTENDED: lost

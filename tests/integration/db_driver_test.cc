@@ -11,9 +11,12 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "agent/db/drivers.h"
+#include "agent/db/mariadb_driver.h"
+#include "agent/resilience/error_class.h"
 #include "common/base/error_context.h"
 #include "tests/support/certs.h"
 #include "tests/support/mariadb_server.h"
@@ -107,6 +110,15 @@ class DriverTest : public ::testing::TestWithParam<std::string> {
   static std::string SqlState(const absl::Status& s) {
     auto e = GetServerError(s);
     return e ? e->sqlstate : "";
+  }
+  // The error class the load runner gives `s` (no plan overrides).
+  static const char* ClassOf(const absl::Status& s) {
+    return agent::ErrorClassName(agent::Classify(s));
+  }
+  static int64_t MillisSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - t0)
+        .count();
   }
 
   std::unique_ptr<db::Driver> driver_;
@@ -307,30 +319,110 @@ TEST_P(DriverTest, ConnectErrorsNameServerAndUserButNotThePassword) {
       << refused.status();
 }
 
-TEST_P(DriverTest, AKilledConnectionAndAReadTimeoutAreUnavailable) {
-  db::ConnectOptions o = Options();
-  o.read_timeout = absl::Seconds(1);
-  auto victim = Connect(o);
+// Connector/C's reads are replaced by a blocking recv() on plaintext
+// connections, not on TLS ones (mariadb_driver.h); text and prepared
+// statements still work, with results that take many reads.
+TEST_P(DriverTest, PlaintextConnectionsReadWithBlockingRecv) {
+  auto c = Connect(Options());
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(db::UsesBlockingReads(*c), GetParam() == "mariadb");
+  EXPECT_EQ(One(*c, "SELECT LENGTH(REPEAT('x', 4000000))"), "4000000");
+  auto big = c->Query("SELECT REPEAT('y', 4000000)");
+  ASSERT_TRUE(big.ok()) << big.status();
+  ASSERT_EQ(big->size(), 1u);
+  EXPECT_EQ((*big)[0][0].value_or("").size(), 4000000u);
+  auto prepared = c->Prepare("SELECT seq FROM seq_1_to_1000 WHERE seq > ?");
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  for (int64_t above : {0, 500, 999, 1000}) {
+    auto n = (*prepared)->Execute({db::Value(above)});
+    ASSERT_TRUE(n.ok()) << n.status();
+    EXPECT_EQ(*n, 1000 - above);
+  }
+  if (GetParam() == "mariadb") {
+    db::ConnectOptions o = Options();
+    o.tls = true;
+    auto tls = Connect(o);
+    ASSERT_NE(tls, nullptr);
+    EXPECT_FALSE(db::UsesBlockingReads(*tls)) << "TLS keeps the stock reads";
+    EXPECT_EQ(One(*tls, "SELECT 1"), "1");
+  }
+}
+
+// The connections (plaintext, and TLS where the driver has it) whose
+// failures the tests below compare.
+std::vector<bool> TlsModes(const std::string& driver) {
+  if (driver == "mariadb") return {false, true};
+  return {false};
+}
+
+// A statement slower than the read timeout fails at the read timeout as a
+// lost connection, whether the connection reads with blocking recv() or
+// goes through TLS (2026, the TLS layer's error), text or prepared; the
+// library has closed the connection.
+TEST_P(DriverTest, AReadTimeoutIsALostConnectionAtTheTimeout) {
+  for (bool tls : TlsModes(GetParam())) {
+    for (bool prepared : {false, true}) {
+      SCOPED_TRACE(absl::StrCat(tls ? "TLS" : "plaintext", ", ",
+                                prepared ? "prepared" : "text"));
+      db::ConnectOptions o = Options();
+      o.tls = tls;
+      o.read_timeout = absl::Seconds(1);
+      auto c = Connect(o);
+      ASSERT_NE(c, nullptr);
+      EXPECT_EQ(db::UsesBlockingReads(*c), GetParam() == "mariadb" && !tls);
+      std::unique_ptr<db::Statement> sleep;
+      if (prepared) {
+        auto s = c->Prepare("SELECT SLEEP(?)");
+        ASSERT_TRUE(s.ok()) << s.status();
+        sleep = std::move(*s);
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      absl::Status slow = prepared
+                              ? sleep->Execute({db::Value(int64_t{5})}).status()
+                              : c->Execute("SELECT SLEEP(5)").status();
+      const int64_t took_ms = MillisSince(t0);
+      ASSERT_FALSE(slow.ok());
+      EXPECT_EQ(Code(slow), tls ? 2026 : 2013) << slow;
+      EXPECT_STREQ(ClassOf(slow), "reconnect") << slow;
+      EXPECT_EQ(slow.code(), absl::StatusCode::kUnavailable) << slow;
+      // One read timeout: not before it, not two of them.
+      EXPECT_GE(took_ms, 900);
+      EXPECT_LT(took_ms, 1800);
+      auto next = c->Execute("SELECT 1");
+      ASSERT_FALSE(next.ok());
+      EXPECT_STREQ(ClassOf(next.status()), "reconnect") << next.status();
+    }
+  }
+}
+
+// A connection the server killed while it was idle fails its next
+// statement at once, as a lost connection.
+TEST_P(DriverTest, AKilledConnectionIsALostConnection) {
   auto admin = Connect(Options());
-  ASSERT_NE(victim, nullptr);
   ASSERT_NE(admin, nullptr);
-
-  const auto t0 = std::chrono::steady_clock::now();
-  auto slow = victim->Execute("SELECT SLEEP(5)");
-  const auto took = std::chrono::steady_clock::now() - t0;
-  ASSERT_FALSE(slow.ok());
-  EXPECT_EQ(slow.status().code(), absl::StatusCode::kUnavailable)
-      << slow.status();
-  EXPECT_EQ(Code(slow.status()), 2013) << slow.status();
-  EXPECT_LT(took, std::chrono::milliseconds(4500)) << "the read timeout is 1s";
-
-  auto other = Connect(Options());
-  ASSERT_NE(other, nullptr);
-  ASSERT_TRUE(admin->Execute(absl::StrCat("KILL ", other->id())).ok());
-  auto dead = other->Execute("SELECT 1");
-  ASSERT_FALSE(dead.ok());
-  EXPECT_EQ(dead.status().code(), absl::StatusCode::kUnavailable)
-      << dead.status();
+  for (bool tls : TlsModes(GetParam())) {
+    for (bool prepared : {false, true}) {
+      SCOPED_TRACE(absl::StrCat(tls ? "TLS" : "plaintext", ", ",
+                                prepared ? "prepared" : "text"));
+      db::ConnectOptions o = Options();
+      o.tls = tls;
+      o.read_timeout = absl::Seconds(5);
+      auto c = Connect(o);
+      ASSERT_NE(c, nullptr);
+      auto one = c->Prepare("SELECT ?");
+      ASSERT_TRUE(one.ok()) << one.status();
+      ASSERT_TRUE(admin->Execute(absl::StrCat("KILL ", c->id())).ok());
+      const auto t0 = std::chrono::steady_clock::now();
+      absl::Status dead =
+          prepared ? (*one)->Execute({db::Value(int64_t{1})}).status()
+                   : c->Execute("SELECT 1").status();
+      const int64_t took_ms = MillisSince(t0);
+      ASSERT_FALSE(dead.ok());
+      EXPECT_STREQ(ClassOf(dead), "reconnect") << dead;
+      EXPECT_EQ(dead.code(), absl::StatusCode::kUnavailable) << dead;
+      EXPECT_LT(took_ms, 2000) << "not a read timeout";
+    }
+  }
 }
 
 TEST_P(DriverTest, TlsIsUsedWhenTheTargetAsksForIt) {
