@@ -100,6 +100,11 @@ const PlanKey kKeys[] = {
      "how long it stays open before probing", 0.01, 86400},
     {"resilience.circuit_breaker.half_open_probes", "3",
      "successful probes that close it again", 1, 1e6},
+    {"resilience.circuit_breaker.consecutive_failures", "10",
+     "failures in a row that open it at once, whatever the window holds (a "
+     "server that stops after a long healthy window); an explicit 0 means "
+     "only the window judges",
+     0, 1e9},
     {"resilience.error_classes", "", "override a code's class (see Errors)", 1,
      kNoMax, "{1062: other, 1105: retry_txn}"},
     {"thresholds", "",

@@ -7,8 +7,10 @@
 // and the README's plan reference is generated from it (a test fails when
 // the README drifts; `rig-coordinator plan reference` prints the table).
 //
-// Zero values count as unset (proto3) and take the default; the one field
-// with presence, resilience.retry.jitter, keeps an explicit 0 (no jitter).
+// Zero values count as unset (proto3) and take the default; the fields with
+// presence, resilience.retry.jitter and
+// resilience.circuit_breaker.consecutive_failures, keep an explicit 0 (no
+// jitter; no consecutive-failure trigger).
 
 #include <string>
 

@@ -46,7 +46,11 @@ CircuitBreaker::CircuitBreaker(const rig::v1::CircuitBreakerPolicy& policy,
           std::max<int64_t>(1, absl::ToInt64Microseconds(window_) / kBuckets)),
       open_for_(std::max(FromProto(policy.open_for()), absl::ZeroDuration())),
       half_open_probes_(
-          static_cast<int>(AtLeastOne(policy.half_open_probes()))) {}
+          static_cast<int>(AtLeastOne(policy.half_open_probes()))),
+      consecutive_failures_(
+          policy.has_consecutive_failures()
+              ? std::max<int64_t>(0, policy.consecutive_failures())
+              : 10) {}
 
 bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
   bool admitted = false;
@@ -188,8 +192,12 @@ void CircuitBreaker::RecordClosedLocked(int64_t now_us, bool failure) {
     bucket.Reset(index);
   }
   bucket.requests.fetch_add(1, std::memory_order_relaxed);
-  if (!failure) return;  // a success cannot open the breaker
+  if (!failure) {  // a success cannot open the breaker
+    EndRun();
+    return;
+  }
   bucket.failures.fetch_add(1, std::memory_order_relaxed);
+  const int64_t run = run_.fetch_add(1, std::memory_order_relaxed) + 1;
 
   int64_t requests = 0;
   int64_t failures = 0;
@@ -199,6 +207,15 @@ void CircuitBreaker::RecordClosedLocked(int64_t now_us, bool failure) {
       requests += b.requests.load(std::memory_order_relaxed);
       failures += b.failures.load(std::memory_order_relaxed);
     }
+  }
+  if (consecutive_failures_ > 0 && run >= consecutive_failures_) {
+    OpenLocked(
+        now_us,
+        absl::StrCat(run, " failures in a row (", failures, " of ",
+                     Plural(requests, "request", "requests"), " in the last ",
+                     absl::FormatDuration(window_), ")"),
+        failures, requests);
+    return;
   }
   if (requests < min_requests_ || failures < failure_threshold_ ||
       static_cast<double>(failures) / static_cast<double>(requests) <
@@ -238,6 +255,7 @@ void CircuitBreaker::RecordHalfOpenLocked(int64_t now_us, bool failure,
 
 void CircuitBreaker::OpenLocked(int64_t now_us, std::string reason,
                                 int64_t failures, int64_t requests) {
+  run_.store(0, std::memory_order_relaxed);
   open_since_us_ = now_us;
   open_until_us_ = now_us + absl::ToInt64Microseconds(open_for_);
   TransitionLocked(rig::v1::BREAKER_STATE_OPEN, now_us, std::move(reason),

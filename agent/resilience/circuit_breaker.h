@@ -23,14 +23,15 @@
 //
 // Defaults for unset (zero) policy fields: failure_threshold 20,
 // failure_rate 0.5, min_requests 20, window 10s, open_for 5s,
-// half_open_probes 3. A disabled breaker admits everything and sends no
-// events.
+// half_open_probes 3; consecutive_failures 10 when absent (0: off). A disabled
+// breaker admits everything and sends no events.
 //
 // The window is judged when a failure is recorded: a success alone never
 // opens the breaker.
 //
 // Cost: while closed, Acquire is one atomic load and a success one atomic
-// add (and a clock read unless the caller passes the time: RecordSuccess),
+// add and one load (the run of failures, written only after a failure)
+// (and a clock read unless the caller passes the time: RecordSuccess),
 // with no lock, so the breaker costs next to nothing per operation when the
 // target is healthy; failures and every other state take the lock.
 //
@@ -164,7 +165,15 @@ class CircuitBreaker {
     Bucket& b = buckets_[((index % kBuckets) + kBuckets) % kBuckets];
     if (b.index.load(std::memory_order_acquire) != index) return false;
     b.requests.fetch_add(1, std::memory_order_relaxed);
+    EndRun();
     return true;
+  }
+  // A success or an answered error ends a run of failures. Written only when
+  // there is a run, so the healthy path reads a line nobody writes.
+  void EndRun() {
+    if (run_.load(std::memory_order_relaxed) != 0) {
+      run_.store(0, std::memory_order_relaxed);
+    }
   }
   void RecordClosedLocked(int64_t now_us, bool failure)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -191,6 +200,7 @@ class CircuitBreaker {
   const int64_t bucket_us_;
   const absl::Duration open_for_;
   const int half_open_probes_;
+  const int64_t consecutive_failures_;  // 0: this trigger is off
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // signalled on every transition
@@ -199,6 +209,9 @@ class CircuitBreaker {
   // state_ == CLOSED, readable without mu_ (the fast path).
   std::atomic<bool> closed_{true};
   Bucket buckets_[kBuckets];
+  // Failures in a row while closed; incremented under mu_, ended (set to 0)
+  // by a success without it.
+  std::atomic<int64_t> run_{0};
   int64_t open_since_us_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t open_until_us_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t open_us_done_ ABSL_GUARDED_BY(mu_) = 0;   // finished open periods

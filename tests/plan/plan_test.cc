@@ -147,6 +147,22 @@ TEST(PlanTest, AnExplicitZeroJitterMeansNoneAndAbsentMeansTheDefault) {
   EXPECT_EQ(absent->resilience().retry().jitter(), 0.2);
 }
 
+TEST(PlanTest, AnExplicitZeroRunTriggerIsOffAndAbsentMeansTen) {
+  auto zero = rig::plan::ParsePlan(
+      "workload: {kind: oltp_point_select}\n"
+      "resilience: {circuit_breaker: {consecutive_failures: 0}}\n",
+      "plan.yaml");
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  rig::plan::ApplyPlanDefaults(*zero);
+  EXPECT_TRUE(zero->resilience().circuit_breaker().has_consecutive_failures());
+  EXPECT_EQ(zero->resilience().circuit_breaker().consecutive_failures(), 0);
+  auto absent = rig::plan::ParsePlan("workload: {kind: oltp_point_select}\n",
+                                     "plan.yaml");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  rig::plan::ApplyPlanDefaults(*absent);
+  EXPECT_EQ(absent->resilience().circuit_breaker().consecutive_failures(), 10);
+}
+
 TEST(PlanTest, UnknownKeyNamesKeyPathAndLine) {
   const std::string msg = ErrorOf(
       "workload: {kind: oltp_point_select}\n"

@@ -69,7 +69,8 @@ rig::v1::CircuitBreakerPolicy SmallPolicy(int threshold = 2,
   p.set_min_requests(min_requests);
   p.set_failure_rate(rate);
   p.set_half_open_probes(probes);
-  return p;  // window 10s, open_for 5s (defaults)
+  p.set_consecutive_failures(0);  // the window alone; see the Run tests
+  return p;                       // window 10s, open_for 5s (defaults)
 }
 
 class CircuitBreakerTest : public ::testing::Test {
@@ -110,15 +111,93 @@ class CircuitBreakerTest : public ::testing::Test {
   EventLog log_;
 };
 
-TEST_F(CircuitBreakerTest, DefaultsNeedTwentyFailuresInTwentyRequests) {
+TEST_F(CircuitBreakerTest, DefaultsOpenOnTenFailuresInARow) {
   auto b = Make(rig::plan::PlanDefaults().resilience().circuit_breaker());
-  Fail(*b, 19);
+  Fail(*b, 9);
   EXPECT_EQ(b->state(), kClosed);
   EXPECT_EQ(log_.size(), 0u);
   Fail(*b, 1);
   EXPECT_EQ(b->state(), kOpen);
   EXPECT_EQ(log_.last().reason(),
-            "20 of 20 requests failed in the last 10s (100%)");
+            "10 failures in a row (10 of 10 requests in the last 10s)");
+}
+
+TEST_F(CircuitBreakerTest, DefaultsNeedTwentyFailuresInTheWindowOtherwise) {
+  auto b = Make(rig::plan::PlanDefaults().resilience().circuit_breaker());
+  for (int i = 0; i < 19; ++i) {
+    ASSERT_TRUE(b->Acquire(nullptr));
+    b->Record(kSuccess);  // never two failures in a row
+    Fail(*b, 1);
+  }
+  EXPECT_EQ(b->state(), kClosed);
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->Record(kSuccess);
+  Fail(*b, 1);  // 20 of 40 = 50%
+  EXPECT_EQ(b->state(), kOpen);
+  EXPECT_EQ(log_.last().reason(),
+            "20 of 40 requests failed in the last 10s (50%)");
+}
+
+// A run ends with a success (either path) or with an error the server
+// answered; only failures that say the target is unhealthy extend it.
+TEST_F(CircuitBreakerTest, ARunOfFailuresEndsAtASuccessOrAnAnsweredError) {
+  rig::v1::CircuitBreakerPolicy p = SmallPolicy(/*threshold=*/1000,
+                                                /*min_requests=*/1000);
+  p.set_consecutive_failures(5);
+  auto b = Make(p);
+  Fail(*b, 4);
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->Record(kAnswered);
+  Fail(*b, 4);
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->RecordSuccess(clock_.NowUs());  // the lock-free path
+  Fail(*b, 4);
+  ASSERT_TRUE(b->Acquire(nullptr));
+  b->Record(kSuccess);
+  Fail(*b, 4);
+  EXPECT_EQ(b->state(), kClosed);
+  Fail(*b, 1);
+  EXPECT_EQ(b->state(), kOpen);
+  EXPECT_EQ(log_.last().reason(),
+            "5 failures in a row (17 of 20 requests in the last 10s)");
+}
+
+// The case the run trigger is for: a server that stops after a long healthy
+// window, at high throughput. The window alone would wait until the
+// failures are half of it (about 10 s at the default window); the run opens
+// the breaker within a millisecond. Time is the fake clock: 20,000
+// operations per second for 10 s, then the same rate of failures.
+TEST_F(CircuitBreakerTest, AStoppedServerOpensItWithinASecondAtHighThroughput) {
+  constexpr int64_t kStepUs = 50;  // 20,000/s
+  auto run = [this](const rig::v1::CircuitBreakerPolicy& policy) {
+    auto b = Make(policy);
+    for (int i = 0; i < 200'000; ++i) {
+      clock_.Advance(absl::Microseconds(kStepUs));
+      b->RecordSuccess(clock_.NowUs());
+    }
+    const int64_t stopped_us = clock_.NowUs();
+    for (int i = 0; i < 20'000 && b->state() == kClosed; ++i) {  // 1 s
+      clock_.Advance(absl::Microseconds(kStepUs));
+      ASSERT_TRUE(b->Acquire(nullptr));
+      b->Record(kFailure);
+    }
+    ASSERT_EQ(b->state(), kOpen) << "still closed 1 s after the stop";
+    EXPECT_LE(clock_.NowUs() - stopped_us, 10 * kStepUs);
+  };
+  run(rig::plan::PlanDefaults().resilience().circuit_breaker());
+
+  // With the trigger off (an explicit 0), the window alone is still closed
+  // after a second of failures: what the trigger fixes.
+  rig::v1::CircuitBreakerPolicy off =
+      rig::plan::PlanDefaults().resilience().circuit_breaker();
+  off.set_consecutive_failures(0);
+  auto b = Make(off);
+  for (int i = 0; i < 200'000; ++i) {
+    clock_.Advance(absl::Microseconds(kStepUs));
+    b->RecordSuccess(clock_.NowUs());
+  }
+  Fail(*b, 20'000);
+  EXPECT_EQ(b->state(), kClosed);
 }
 
 TEST_F(CircuitBreakerTest, StaysClosedBelowMinRequests) {
