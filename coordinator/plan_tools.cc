@@ -12,6 +12,7 @@
 #include "common/base/sql_identifier.h"
 #include "common/base/status_macros.h"
 #include "coordinator/results/thresholds.h"
+#include "plan/endpoints.h"
 #include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
@@ -100,6 +101,11 @@ absl::Status ValidatePlanSemantics(
           ": \"target.session_vars\" key \"", name,
           "\" is not a variable name (letters, digits and _ only)"));
     }
+  }
+  if (auto endpoints = plan::TargetEndpoints(plan.target()); !endpoints.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, yaml, "target.endpoints"),
+                     ": \"target.endpoints\": ", endpoints.status().message()));
   }
   std::set<std::string> alongside_kinds;
   for (int i = 0; i < plan.alongside_size(); ++i) {

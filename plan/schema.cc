@@ -42,6 +42,22 @@ const PlanKey kKeys[] = {
      "client read timeout (whole seconds, rounded up)", 0.001, 86400},
     {"target.write_timeout", "30s",
      "client write timeout (whole seconds, rounded up)", 0.001, 86400},
+    {"target.endpoints", "",
+     "several servers, `host:port` (or `host`, with target.port), instead of "
+     "target.host: connections are spread over them, each has its own "
+     "circuit breaker (a dead one's connections move to the others and come "
+     "back when it recovers), and the report shows each",
+     1, kNoMax, "[tidb-0:4000, tidb-1:4000, tidb-2:4000]"},
+    {"target.balance", "round_robin",
+     "how connections are spread over target.endpoints: `round_robin` "
+     "(connection i of the whole load to endpoint i mod n) or "
+     "`least_connections` (a new connection to the endpoint this agent uses "
+     "least)"},
+    {"target.connection_lifetime", "",
+     "close a connection this old and open it again (on the next endpoint); "
+     "for a load balancer or Service in front of the servers, so that "
+     "servers added during the run get load; unset = keep for the run",
+     0.1, kThirtyDays, "10m"},
     {"workload.kind", "", "(required) the workload, see Workloads"},
     {"workload.tables", "1", "sysbench's `--tables`", 1, 100000},
     {"workload.table_size", "10000",

@@ -71,6 +71,13 @@ rig::v1::Assignment WithPlanDefaults(rig::v1::Assignment a) {
   rig::plan::ApplyPlanDefaults(*a.mutable_plan());
   return a;
 }
+
+std::vector<plan::Endpoint> EndpointsOrHost(const rig::v1::Target& t) {
+  if (auto e = plan::TargetEndpoints(t); e.ok()) return *std::move(e);
+  rig::v1::Target host_only = t;
+  host_only.clear_endpoints();
+  return *plan::TargetEndpoints(host_only);  // cannot fail
+}
 }  // namespace
 
 RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
@@ -79,6 +86,7 @@ RunContext::RunContext(std::string run_id_in, rig::v1::Assignment assignment_in,
     : run_id(std::move(run_id_in)),
       assignment(WithPlanDefaults(std::move(assignment_in))),
       agent_name(assignment.agent_name()),
+      endpoints(EndpointsOrHost(assignment.plan().target())),
       driver(driver_in),
       catalogue(catalogue_in),
       events(events_in),
@@ -129,11 +137,12 @@ absl::Status RunContext::Barrier(rig::v1::State awaiting,
   return WaitForAdvance(awaiting, barrier);
 }
 
-db::ConnectOptions RunContext::ConnectOptions() const {
+db::ConnectOptions RunContext::ConnectOptions(size_t endpoint) const {
   const rig::v1::Target& t = assignment.plan().target();
   db::ConnectOptions o;
-  o.host = t.host();
-  o.port = t.port();
+  const plan::Endpoint& e = endpoints.at(endpoint);
+  o.host = e.host;
+  o.port = e.port;
   o.user = t.user();
   o.password = t.password();
   o.database = t.database();

@@ -21,6 +21,7 @@
 #include "agent/load/stats.h"
 #include "agent/workloads/workload.h"
 #include "common/base/clock.h"
+#include "plan/endpoints.h"
 #include "rig/v1/agent.pb.h"
 
 namespace rig::agent {
@@ -94,12 +95,22 @@ struct RunContext {
   absl::Status Barrier(rig::v1::State awaiting, const std::string& message,
                        const std::string& barrier = "");
 
-  // Connection options from the plan's target.
-  db::ConnectOptions ConnectOptions() const;
+  // Connection options from the plan's target, to endpoints[endpoint].
+  db::ConnectOptions ConnectOptions(size_t endpoint = 0) const;
+  // The endpoint this agent's connection `connection` (0-based) starts on:
+  // round robin over the whole fleet's connections (the assignment's
+  // connection_offset), for either balance.
+  size_t InitialEndpoint(size_t connection) const {
+    return (static_cast<size_t>(assignment.connection_offset()) + connection) %
+           endpoints.size();
+  }
 
   const std::string run_id;
   const rig::v1::Assignment assignment;
   const std::string agent_name;
+  // The plan's target.endpoints (or host:port); never empty. A list the
+  // agent cannot read leaves host:port here and fails Initializing.
+  const std::vector<plan::Endpoint> endpoints;
   db::Driver* const driver;
   const Catalogue* const catalogue;  // what the plan's kinds name
   RunEvents* const events;

@@ -36,6 +36,11 @@ class Initializing : public StateHandler {
           "assignment has no connections (load.connections must be at least "
           "the number of agents)");
     }
+    if (auto endpoints = plan::TargetEndpoints(plan.target());
+        !endpoints.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"target.endpoints\": ", endpoints.status().message()));
+    }
     if (auto classifier =
             ErrorClassifier::Create(plan.resilience().error_classes());
         !classifier.ok()) {
@@ -64,13 +69,18 @@ class Connecting : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
     auto scope = ctx.driver->AttachThread();
-    const db::ConnectOptions options = ctx.ConnectOptions();
+    // Every endpoint must answer at the start: a dead or mistyped one is
+    // named now rather than found by its breaker later.
     for (int i = 0; i < ctx.assignment.connections(); ++i) {
       if (ctx.cancel.cancelled()) return ctx.cancel.reason();
-      auto conn = ctx.driver->Connect(options);
+      const size_t endpoint = ctx.InitialEndpoint(i);
+      auto conn = ctx.driver->Connect(ctx.ConnectOptions(endpoint));
       if (!conn.ok()) {
         ErrorContext where;
-        where.operation = "connect";
+        where.operation =
+            ctx.endpoints.size() > 1
+                ? absl::StrCat("connect to ", ctx.endpoints[endpoint].name)
+                : "connect";
         where.connection = i;
         return WithContext(conn.status(), where);
       }
@@ -78,8 +88,11 @@ class Connecting : public StateHandler {
     }
     ASSIGN_OR_RETURN(auto server, db::DetectServer(*ctx.connections.front()));
     ctx.server = server;
-    RIG_LOG(Info) << ctx.connections.size() << " connections to "
-                  << options.host << ":" << options.port << " ("
+    std::string to;
+    for (const plan::Endpoint& e : ctx.endpoints) {
+      absl::StrAppend(&to, to.empty() ? "" : ", ", e.name);
+    }
+    RIG_LOG(Info) << ctx.connections.size() << " connections to " << to << " ("
                   << server.flavor << " " << server.version << ")";
     return std::string(kNext);
   }

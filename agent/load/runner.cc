@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
@@ -27,20 +28,27 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
     : ctx_(ctx),
       interval_(FromProto(ctx.assignment.plan().load().report_interval())),
       classifier_(std::move(classifier)),
-      backoff_(ctx.assignment.plan().resilience().retry()) {
-  const rig::v1::Target& t = ctx.assignment.plan().target();
-  breaker_ = std::make_unique<CircuitBreaker>(
-      ctx.assignment.plan().resilience().circuit_breaker(),
-      absl::StrCat(t.host(), ":", t.port()), &ctx.clock,
-      [this](const rig::v1::BreakerEvent& event) {
-        RIG_LOG(Warning) << "circuit breaker " << event.target() << ": "
-                         << rig::v1::BreakerState_Name(event.from()) << " -> "
-                         << rig::v1::BreakerState_Name(event.to()) << " ("
-                         << event.reason() << ")";
-        rig::v1::AgentMessage m;
-        *m.mutable_breaker_event() = event;
-        ctx_.events->Send(m);
-      });
+      backoff_(ctx.assignment.plan().resilience().retry()),
+      endpoints_(ctx.endpoints.size()),
+      balance_(ctx.assignment.plan().target().balance()),
+      lifetime_(
+          FromProto(ctx.assignment.plan().target().connection_lifetime())),
+      used_(new std::atomic<int>[ctx.endpoints.size()]) {
+  for (const plan::Endpoint& endpoint : ctx.endpoints) {
+    breakers_.push_back(std::make_unique<CircuitBreaker>(
+        ctx.assignment.plan().resilience().circuit_breaker(), endpoint.name,
+        &ctx.clock, [this](const rig::v1::BreakerEvent& event) {
+          RIG_LOG(Warning) << "circuit breaker " << event.target() << ": "
+                           << rig::v1::BreakerState_Name(event.from()) << " -> "
+                           << rig::v1::BreakerState_Name(event.to()) << " ("
+                           << event.reason() << ")";
+          rig::v1::AgentMessage m;
+          *m.mutable_breaker_event() = event;
+          ctx_.events->Send(m);
+        }));
+  }
+  for (size_t e = 0; e < endpoints_; ++e) used_[e].store(0);
+  by_endpoint_.resize(endpoints_ > 1 ? endpoints_ : 0);
 }
 
 LoadRunner::~LoadRunner() { Stop(); }
@@ -56,9 +64,23 @@ absl::Status LoadRunner::Start() {
       return WithContext(txn.status(), where);
     }
     txns.push_back(std::move(*txn));
-    stats_.push_back(std::make_unique<ThreadStats>());
+    for (size_t e = 0; e < endpoints_; ++e) {
+      stats_.push_back(std::make_unique<ThreadStats>());
+    }
+    Place& place = places_.emplace_back();
+    place.home = place.at = ctx_.InitialEndpoint(i);
+    used_[place.at].fetch_add(1);
   }
   origin_ = Clock::now();
+  if (lifetime_ > absl::ZeroDuration()) {
+    // The first connections expire spread over the first lifetime, so that
+    // they are not all replaced at once.
+    for (size_t i = 0; i < places_.size(); ++i) {
+      places_[i].expires = origin_ + absl::ToChronoNanoseconds(
+                                         lifetime_ * (i + 1) /
+                                         static_cast<double>(places_.size()));
+    }
+  }
   for (size_t i = 0; i < txns.size(); ++i) {
     workers_.emplace_back(&LoadRunner::Worker, this, i, std::move(txns[i]));
   }
@@ -71,7 +93,7 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   Rng rng(std::random_device{}() + index);
   const rig::v1::Load& load = ctx_.assignment.plan().load();
   const absl::Duration think = FromProto(load.think_time());
-  const int workers = static_cast<int>(std::max<size_t>(1, stats_.size()));
+  const int workers = static_cast<int>(std::max<size_t>(1, places_.size()));
   // Open model: this worker's share of the rate. The first arrivals are
   // staggered across one period so the workers do not fire together.
   std::vector<RateSegment> segments =
@@ -111,7 +133,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline LoadRunner::Attempt LoadRunner::TryOnce(
   // this attempt's failure. Service time then runs from after the
   // reconnect.
   if (txn == nullptr) {
-    a.status = Reconnect(index, txn);
+    a.status = Reconnect(index, txn, rng);
     a.begin = Clock::now();
   }
   if (a.status.ok()) a.status = txn->Run(rng, a.result);
@@ -119,32 +141,94 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline LoadRunner::Attempt LoadRunner::TryOnce(
   return a;
 }
 
+bool LoadRunner::Admit(size_t index, std::unique_ptr<Transaction>& txn,
+                       bool* at_once) {
+  if (endpoints_ == 1) {
+    *at_once = breakers_[0]->closed();
+    return breakers_[0]->Acquire(stopped_fn_);
+  }
+  Place& place = places_[index];
+  CircuitBreaker& home = *breakers_[place.home];
+  size_t to = place.home;
+  *at_once = home.closed();
+  if (!*at_once && !home.TryAcquire()) {
+    // Home is open (or probing with every probe out): work elsewhere, or
+    // wait at home when nothing else is closed either.
+    const int other = LeastUsedClosed(place.home);
+    if (other >= 0) to = static_cast<size_t>(other);
+    if (!breakers_[to]->Acquire(stopped_fn_)) return false;
+  }
+  if (to != place.at) MoveTo(index, txn, to);
+  return true;
+}
+
+void LoadRunner::MoveTo(size_t index, std::unique_ptr<Transaction>& txn,
+                        size_t endpoint) {
+  Place& place = places_[index];
+  txn.reset();  // statements die with the connection
+  ctx_.connections[index].reset();
+  used_[place.at].fetch_sub(1);
+  used_[endpoint].fetch_add(1);
+  place.at = endpoint;
+}
+
+void LoadRunner::Retire(size_t index, std::unique_ptr<Transaction>& txn) {
+  Place& place = places_[index];
+  txn.reset();
+  ctx_.connections[index].reset();
+  place.expires = Clock::time_point::max();  // set again by Reconnect
+  if (endpoints_ == 1) return;
+  if (balance_ == rig::v1::BALANCE_LEAST_CONNECTIONS) {
+    // Least used counting this one elsewhere: it may stay.
+    const int other = LeastUsedClosed(place.at);
+    if (other >= 0 && used_[other].load() < used_[place.at].load() - 1) {
+      place.home = static_cast<size_t>(other);
+    }
+  } else {
+    place.home = (place.home + 1) % endpoints_;
+  }
+}
+
+int LoadRunner::LeastUsedClosed(size_t except) const {
+  int best = -1;
+  for (size_t e = 0; e < endpoints_; ++e) {
+    if (e == except || !breakers_[e]->closed()) continue;
+    if (best < 0 || used_[e].load() < used_[best].load()) {
+      best = static_cast<int>(e);
+    }
+  }
+  return best;
+}
+
 bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
                               Rng& rng, const Clock::time_point* intended) {
-  ThreadStats& stats = *stats_[index];
   const Clock::time_point first_begin = Clock::now();
+  if (txn != nullptr && first_begin >= places_[index].expires) {
+    Retire(index, txn);
+  }
   for (int attempt = 1;; ++attempt) {
     // A closed breaker admits at once (the common case): then the first
     // attempt's service time starts with the operation, never including a
     // wait for the breaker.
-    const bool at_once = attempt == 1 && breaker_->closed();
-    if (!breaker_->Acquire(stopped_fn_)) return false;
+    bool closed = false;
+    if (!Admit(index, txn, &closed)) return false;
+    const bool at_once = attempt == 1 && closed;
     const Attempt a =
         TryOnce(index, txn, rng, at_once ? first_begin : Clock::now());
     if (a.status.ok()) {
-      breaker_->RecordSuccess(ctx_.clock.UsAt(a.end));  // the run's clock
+      BreakerAt(index).RecordSuccess(ctx_.clock.UsAt(a.end));  // run's clock
       // Response time runs from the intended start (open model) or the
       // first attempt, so retries and waits are part of what users see.
-      stats.RecordOp(MicrosBetween(intended ? *intended : first_begin, a.end),
-                     MicrosBetween(a.begin, a.end), a.result.queries,
-                     a.result.rows);
+      StatsAt(index).RecordOp(
+          MicrosBetween(intended ? *intended : first_begin, a.end),
+          MicrosBetween(a.begin, a.end), a.result.queries, a.result.rows);
       return true;
     }
     const ErrorClass cls = classifier_.Classify(a.status);
     const ClassPolicy& policy = PolicyFor(cls);
     NoteFailure(index, txn, policy, a.status);
     if (policy.retry && attempt < backoff_.max_attempts()) {
-      stats.RecordRetry(a.result.queries);
+      StatsAt(index).RecordRetry(a.result.queries);
       // The run ended while this operation was to be retried: abandoned,
       // not failed (its statements are counted, as for any retry).
       if (stopped_fn_()) return false;
@@ -164,7 +248,7 @@ void LoadRunner::NoteFailure(size_t index, std::unique_ptr<Transaction>& txn,
                              const ClassPolicy& policy,
                              const absl::Status& status) {
   auto server = GetServerError(status);
-  breaker_->Record(
+  BreakerAt(index).Record(
       policy.counts_for_breaker ? CircuitBreaker::Outcome::kFailure
                                 : CircuitBreaker::Outcome::kAnswered,
       absl::StrCat(policy.name, ": ",
@@ -172,8 +256,10 @@ void LoadRunner::NoteFailure(size_t index, std::unique_ptr<Transaction>& txn,
                           : std::string(status.message())));
   if (policy.reconnect) {
     txn.reset();  // statements die with the connection
+    places_[index].lost = true;
   } else if (txn != nullptr && !Healthy(index)) {
     txn.reset();  // checked before reuse: broken, so replace it
+    places_[index].lost = true;
   }
 }
 
@@ -191,6 +277,7 @@ void LoadRunner::GiveUp(size_t index, bool reconnecting, ErrorClass cls,
   c->set_connection_id(ctx_.connections[index] ? ctx_.connections[index]->id()
                                                : -1);
   c->set_attempt(attempt);
+  if (endpoints_ > 1) c->set_endpoint(ctx_.endpoints[places_[index].at].name);
   c->set_message(policy.retry ? absl::StrCat(a.status.message(),
                                              " (retries exhausted after ",
                                              attempt, " attempts)")
@@ -199,7 +286,7 @@ void LoadRunner::GiveUp(size_t index, bool reconnecting, ErrorClass cls,
     c->set_server_code(server->code);
     c->set_sqlstate(server->sqlstate);
   }
-  stats_[index]->RecordError(server ? server->code : 0, policy.name,
+  StatsAt(index).RecordError(server ? server->code : 0, policy.name,
                              a.result.queries, sample);
 }
 
@@ -228,13 +315,22 @@ bool LoadRunner::Healthy(size_t index) {
 }
 
 absl::Status LoadRunner::Reconnect(size_t index,
-                                   std::unique_ptr<Transaction>& txn) {
+                                   std::unique_ptr<Transaction>& txn,
+                                   Rng& rng) {
+  Place& place = places_[index];
   ctx_.connections[index].reset();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
-                   ctx_.driver->Connect(ctx_.ConnectOptions()));
+                   ctx_.driver->Connect(ctx_.ConnectOptions(place.at)));
   ASSIGN_OR_RETURN(txn, ctx_.workload->Bind(*conn));
   ctx_.connections[index] = std::move(conn);
-  stats_[index]->RecordReconnect();
+  if (place.lost) StatsAt(index).RecordReconnect();
+  place.lost = false;
+  if (lifetime_ > absl::ZeroDuration()) {
+    place.expires =
+        Clock::now() +
+        absl::ToChronoNanoseconds(
+            lifetime_ * std::uniform_real_distribution<double>(0.9, 1.1)(rng));
+  }
   return absl::OkStatus();
 }
 
@@ -246,7 +342,8 @@ void LoadRunner::BeginMeasuring() {
   }
   measuring_ = true;
   measuring_flag_.store(true);
-  breaker_->TakeOpenUs();  // warm-up time is not reported
+  for (auto& e : by_endpoint_) e.Reset();
+  for (auto& b : breakers_) b->TakeOpenUs();  // warm-up time is not reported
   seq_ = 0;
   measure_start_us_ = interval_start_us_ = ctx_.OffsetUs();
   reporter_cv_.notify_all();
@@ -275,10 +372,19 @@ void LoadRunner::Reporter() {
 void LoadRunner::Collect(bool final) {
   std::lock_guard<std::mutex> lock(collect_mu_);
   if (!measuring_) return;
-  for (auto& s : stats_) {
-    s->SwapInto(&scratch_);
-    current_.Merge(scratch_);
-    scratch_.Reset();
+  if (endpoints_ == 1) {
+    for (auto& s : stats_) {
+      s->SwapInto(&scratch_);
+      current_.Merge(scratch_);
+      scratch_.Reset();
+    }
+  } else {
+    for (size_t i = 0; i < stats_.size(); ++i) {
+      stats_[i]->SwapInto(&scratch_);
+      by_endpoint_[i % endpoints_].Merge(scratch_);
+      scratch_.Reset();
+    }
+    for (const StatsDelta& e : by_endpoint_) current_.Merge(e);
   }
   const int64_t now_us = ctx_.OffsetUs();
   if (final && now_us == interval_start_us_) return;
@@ -291,8 +397,31 @@ void LoadRunner::Collect(bool final) {
   current_.counters.ToProto(iv->mutable_counters());
   iv->set_latency(current_.latency.Encode());
   iv->set_service_latency(current_.service_latency.Encode());
-  iv->mutable_counters()->set_breaker_open_us(breaker_->TakeOpenUs());
-  iv->set_breaker_state(breaker_->state());
+  // With several endpoints: open time summed over their breakers, and the
+  // worst state (open, then half-open).
+  int64_t open_us = 0;
+  rig::v1::BreakerState worst = rig::v1::BREAKER_STATE_CLOSED;
+  for (size_t e = 0; e < endpoints_; ++e) {
+    const int64_t us = breakers_[e]->TakeOpenUs();
+    const rig::v1::BreakerState state = breakers_[e]->state();
+    open_us += us;
+    if (state == rig::v1::BREAKER_STATE_OPEN ||
+        (state == rig::v1::BREAKER_STATE_HALF_OPEN &&
+         worst != rig::v1::BREAKER_STATE_OPEN)) {
+      worst = state;
+    }
+    if (endpoints_ == 1) break;
+    rig::v1::EndpointStats* es = iv->add_endpoints();
+    es->set_endpoint(ctx_.endpoints[e].name);
+    by_endpoint_[e].counters.ToProto(es->mutable_counters());
+    es->mutable_counters()->set_breaker_open_us(us);
+    es->set_latency(by_endpoint_[e].latency.Encode());
+    es->set_breaker_state(state);
+    es->set_connections(used_[e].load());
+    by_endpoint_[e].Reset();
+  }
+  iv->mutable_counters()->set_breaker_open_us(open_us);
+  iv->set_breaker_state(worst);
   ctx_.events->Send(m);
   for (const auto& sample : current_.error_samples) {
     rig::v1::AgentMessage e;

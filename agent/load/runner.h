@@ -9,6 +9,21 @@
 // (circuit_breaker.h): while it is open, workers wait instead of hammering a
 // failing database; a lost connection is replaced, and counted.
 //
+// Several endpoints (target.endpoints): each worker has a home endpoint
+// (round robin over the fleet's connections, or the least used one when a
+// connection is replaced under least_connections) and each endpoint its own
+// breaker. While its home's breaker is open, a worker works on the least
+// used endpoint whose breaker is closed (only when none is closed does it
+// wait at home); when its home's breaker goes half-open, workers that find a
+// probe free go home as the probes, and once it closes every worker goes
+// home. Statistics are kept per (worker, endpoint) and reported per
+// endpoint as well as in total. target.connection_lifetime closes a
+// connection that old and opens it again (next endpoint under round robin,
+// least used under least_connections); the first ones expire spread over
+// the first lifetime, later ones after the lifetime +-10%. Moves and
+// planned closes are not counted as reconnects; replacing a lost connection
+// is.
+//
 // Closed model (rate 0): each worker runs back to back, with the plan's
 // think time between operations. Open model (rate > 0): each worker runs at
 // rate / connections with evenly spaced intended start times, and latency is
@@ -68,7 +83,36 @@ class LoadRunner {
     Clock::time_point end;
   };
 
+  // Where a worker's connection belongs and is. Touched only by its worker
+  // once the workers run.
+  struct Place {
+    size_t home = 0;    // where it belongs (balance; moved by lifetime)
+    size_t at = 0;      // where its connection is, or is to be opened
+    bool lost = false;  // lost, not moved: its replacement is a reconnect
+    Clock::time_point expires = Clock::time_point::max();  // lifetime
+  };
+
   void Worker(size_t index, std::unique_ptr<Transaction> txn);
+  // Admission of one attempt by the breaker of the endpoint it goes to
+  // (the class comment says which); moves the worker's connection there if
+  // it is elsewhere. False when the load stops first. *at_once: admitted by
+  // a closed breaker without waiting.
+  bool Admit(size_t index, std::unique_ptr<Transaction>& txn, bool* at_once);
+  // Drops the worker's connection (not lost: no reconnect is counted) and
+  // places it at `endpoint`; it is opened there by the next attempt.
+  void MoveTo(size_t index, std::unique_ptr<Transaction>& txn, size_t endpoint);
+  // Connection older than the lifetime: dropped, and the worker's home
+  // moves on (balance).
+  void Retire(size_t index, std::unique_ptr<Transaction>& txn);
+  // The endpoint, other than `except`, with the fewest of this agent's
+  // connections whose breaker is closed; -1 when there is none.
+  int LeastUsedClosed(size_t except) const;
+  ThreadStats& StatsAt(size_t index) {
+    return *stats_[index * endpoints_ + places_[index].at];
+  }
+  CircuitBreaker& BreakerAt(size_t index) {
+    return *breakers_[places_[index].at];
+  }
   // One operation with its retries; false when the load stops. `txn` is
   // null while the worker's connection is lost. The steps: admission by the
   // breaker, TryOnce, then on failure NoteFailure and either a retry (after
@@ -95,8 +139,10 @@ class LoadRunner {
   // After an error that did not say so, checks the connection before it is
   // used again (SELECT 1); false if it is gone.
   bool Healthy(size_t index);
-  // One attempt to replace the worker's connection (counted on success).
-  absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn);
+  // One attempt to open the worker's connection at its place (counted as a
+  // reconnect on success when the old one was lost).
+  absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn,
+                         Rng& rng);
   rig::v1::State StateEnumForLoad() const;
   // Sleeps until `deadline`; false if stopped or cancelled first.
   bool WaitUntil(Clock::time_point deadline);
@@ -105,7 +151,14 @@ class LoadRunner {
   const absl::Duration interval_;
   const ErrorClassifier classifier_;
   const Backoff backoff_;
-  std::unique_ptr<CircuitBreaker> breaker_;
+  const size_t endpoints_;  // ctx.endpoints.size(), at least 1
+  const rig::v1::Balance balance_;
+  const absl::Duration lifetime_;  // zero: connections kept for the run
+  std::vector<std::unique_ptr<CircuitBreaker>> breakers_;  // per endpoint
+  // This agent's connections placed at each endpoint.
+  std::unique_ptr<std::atomic<int>[]> used_;
+  std::vector<Place> places_;  // per worker
+  // Per (worker, endpoint): stats_[worker * endpoints_ + endpoint].
   std::vector<std::unique_ptr<ThreadStats>> stats_;
   std::vector<std::thread> workers_;
   std::thread reporter_;
@@ -121,14 +174,15 @@ class LoadRunner {
 
   std::mutex collect_mu_;  // one Collect at a time
   std::condition_variable reporter_cv_;
-  bool measuring_ = false;         // guarded by collect_mu_
-  bool reporter_stop_ = false;     // guarded by collect_mu_
-  int64_t seq_ = 0;                // guarded by collect_mu_
-  int64_t interval_start_us_ = 0;  // guarded by collect_mu_
-  int64_t measure_start_us_ = 0;   // guarded by collect_mu_
-  StatsDelta scratch_;             // guarded by collect_mu_
-  StatsDelta current_;             // guarded by collect_mu_
-  StatsDelta totals_;              // guarded by collect_mu_ until Stop()
+  bool measuring_ = false;               // guarded by collect_mu_
+  bool reporter_stop_ = false;           // guarded by collect_mu_
+  int64_t seq_ = 0;                      // guarded by collect_mu_
+  int64_t interval_start_us_ = 0;        // guarded by collect_mu_
+  int64_t measure_start_us_ = 0;         // guarded by collect_mu_
+  StatsDelta scratch_;                   // guarded by collect_mu_
+  StatsDelta current_;                   // guarded by collect_mu_
+  std::vector<StatsDelta> by_endpoint_;  // guarded by collect_mu_
+  StatsDelta totals_;                    // guarded by collect_mu_ until Stop()
   int64_t measured_us_ = 0;
   bool stopped_ = false;
 };

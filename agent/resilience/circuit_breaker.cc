@@ -64,10 +64,7 @@ bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
         admitted = true;
         break;
       }
-      if (state_ == rig::v1::BREAKER_STATE_HALF_OPEN &&
-          probes_admitted_ < half_open_probes_) {
-        ++probes_admitted_;
-        ++probes_in_flight_;
+      if (TakeProbeLocked()) {
         admitted = true;
         break;
       }
@@ -91,6 +88,28 @@ bool CircuitBreaker::AcquireSlow(const std::function<bool()>& cancelled) {
       clock_->WaitUntilUs(lock, cv_, deadline, kCancelPoll);
       check_cancel = true;
     }
+  }
+  if (produced) FlushEvents();
+  return admitted;
+}
+
+bool CircuitBreaker::TakeProbeLocked() {
+  if (state_ != rig::v1::BREAKER_STATE_HALF_OPEN ||
+      probes_admitted_ >= half_open_probes_) {
+    return false;
+  }
+  ++probes_admitted_;
+  ++probes_in_flight_;
+  return true;
+}
+
+bool CircuitBreaker::TryAcquireSlow() {
+  bool admitted = false;
+  bool produced = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    produced = MaybeHalfOpenLocked(clock_->NowUs());
+    admitted = state_ == rig::v1::BREAKER_STATE_CLOSED || TakeProbeLocked();
   }
   if (produced) FlushEvents();
   return admitted;

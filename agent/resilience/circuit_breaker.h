@@ -84,6 +84,14 @@ class CircuitBreaker {
     return AcquireSlow(cancelled);
   }
 
+  // Acquire without waiting: true when it admits at once (closed, or
+  // half-open with a probe free, which this takes), false when it would
+  // wait. Each true return must be followed by exactly one Record().
+  bool TryAcquire() {
+    if (closed()) return true;
+    return TryAcquireSlow();
+  }
+
   // What became of an operation Acquire admitted.
   enum class Outcome {
     kSuccess,
@@ -156,6 +164,9 @@ class CircuitBreaker {
   // Open -> half-open once open_for has passed. True if it transitioned.
   bool MaybeHalfOpenLocked(int64_t now_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool AcquireSlow(const std::function<bool()>& cancelled);
+  bool TryAcquireSlow();
+  // Half-open with a probe free: takes it.
+  bool TakeProbeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The lock-free path of a success while closed: counts it in the bucket of
   // now_us if that bucket is current (a success cannot open the breaker, so
   // nothing needs judging). False: take the lock (Record), which starts a

@@ -74,6 +74,10 @@ std::string TerminalWriter::Render(const rig::v1::Report& r) const {
     if (a.lost()) name += " (lost)";
     out += Row(name, a.summary());
   }
+  if (r.endpoints_size() > 0) {
+    out += "\nby endpoint:\n";
+    for (const auto& e : r.endpoints()) out += Row(e.endpoint(), e.summary());
+  }
   if (!r.total().counters().errors_by_code().empty()) {
     out += "\nerrors by server code:";
     for (const auto& [code, n] : r.total().counters().errors_by_code()) {

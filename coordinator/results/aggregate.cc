@@ -62,7 +62,10 @@ rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram) {
   return l;
 }
 
-RunAggregate::RunAggregate(int agents) : agents_(std::max(agents, 0)) {}
+RunAggregate::RunAggregate(int agents, std::vector<std::string> endpoints)
+    : agents_(std::max(agents, 0)) {
+  for (auto& name : endpoints) endpoints_.push_back({std::move(name), {}, {}});
+}
 
 void RunAggregate::SetAgentOrigin(int agent, int64_t coordinator_us) {
   agents_[agent].origin_us = coordinator_us;
@@ -82,6 +85,30 @@ absl::Status RunAggregate::AddInterval(int agent,
     return absl::DataLossError(
         absl::StrCat("interval ", stats.seq(),
                      ": bad service histogram: ", service.status().message()));
+  }
+  // Per endpoint: checked first, so that a bad one leaves nothing added.
+  struct Taken {
+    PerEndpoint* to;
+    const rig::v1::Counters* counters;
+    Histogram latency;
+  };
+  std::vector<Taken> by_endpoint;
+  for (const rig::v1::EndpointStats& es : stats.endpoints()) {
+    auto it = std::find_if(
+        endpoints_.begin(), endpoints_.end(),
+        [&](const PerEndpoint& e) { return e.name == es.endpoint(); });
+    if (it == endpoints_.end()) continue;  // not the plan's: not taken
+    auto h = DecodeOrEmpty(es.latency());
+    if (!h.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("interval ", stats.seq(), ": bad latency histogram of ",
+                       es.endpoint(), ": ", h.status().message()));
+    }
+    by_endpoint.push_back({&*it, &es.counters(), *std::move(h)});
+  }
+  for (const Taken& t : by_endpoint) {
+    AddCounters(t.to->counters, *t.counters);
+    t.to->latency.Merge(t.latency);
   }
   PerAgent& a = agents_[agent];
   AddCounters(a.interval_counters, stats.counters());
@@ -227,6 +254,24 @@ rig::v1::Summary RunAggregate::AgentSummary(int agent) const {
   int64_t measured = 0;
   SummaryParts(agent, &counters, &latency, &service, &measured);
   return MakeSummary(counters, latency, service, measured);
+}
+
+std::vector<rig::v1::EndpointReport> RunAggregate::Endpoints() const {
+  rig::v1::Counters counters;
+  Histogram latency, service;
+  int64_t measured = 0;
+  for (size_t i = 0; i < agents_.size(); ++i) {
+    SummaryParts(static_cast<int>(i), &counters, &latency, &service, &measured);
+  }
+  std::vector<rig::v1::EndpointReport> out;
+  for (const PerEndpoint& e : endpoints_) {
+    rig::v1::EndpointReport& r = out.emplace_back();
+    r.set_endpoint(e.name);
+    *r.mutable_summary() =
+        MakeSummary(e.counters, e.latency, Histogram(), measured);
+    r.mutable_summary()->clear_service_latency();
+  }
+  return out;
 }
 
 rig::v1::Summary RunAggregate::Total() const {

@@ -28,7 +28,9 @@ rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram);
 
 class RunAggregate {
  public:
-  explicit RunAggregate(int agents);
+  // `endpoints`: the names of target.endpoints when there are several; an
+  // interval's figures for any other name are not taken.
+  explicit RunAggregate(int agents, std::vector<std::string> endpoints = {});
 
   // Where agent `agent`'s offset 0 lies on the coordinator's timeline.
   void SetAgentOrigin(int agent, int64_t coordinator_us);
@@ -48,6 +50,9 @@ class RunAggregate {
   // and of all agents.
   rig::v1::Summary AgentSummary(int agent) const;
   rig::v1::Summary Total() const;
+  // Per endpoint, in the plan's order (empty with one endpoint). Rates are
+  // over the measured time of Total().
+  std::vector<rig::v1::EndpointReport> Endpoints() const;
   std::vector<rig::v1::IntervalReport> Intervals() const;
 
   // Bytes the merged intervals' latencies hold (histogram windows and
@@ -107,7 +112,13 @@ class RunAggregate {
 
   void Close(int64_t seq, Merged& m);
 
+  struct PerEndpoint {
+    std::string name;
+    rig::v1::Counters counters;
+    Histogram latency;
+  };
   std::vector<PerAgent> agents_;
+  std::vector<PerEndpoint> endpoints_;
   std::map<int64_t, Merged> intervals_;
   std::set<int64_t> open_;  // seqs of intervals not closed
   std::deque<int64_t>

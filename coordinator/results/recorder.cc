@@ -7,11 +7,29 @@
 #include "common/base/status_macros.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/session/untrusted.h"
+#include "plan/endpoints.h"
 
 namespace rig::coordinator {
 
+namespace {
+
+// The names of several target.endpoints; none for one.
+std::vector<std::string> EndpointNames(const rig::v1::Plan& plan) {
+  std::vector<std::string> names;
+  auto endpoints = plan::TargetEndpoints(plan.target());
+  if (!endpoints.ok() || endpoints->size() < 2) return names;
+  for (const plan::Endpoint& e : *endpoints) names.push_back(e.name);
+  return names;
+}
+
+}  // namespace
+
 Recorder::Recorder(const rig::v1::Plan& plan, int agents)
-    : plan_(plan), aggregate_(agents) {}
+    : plan_(plan), aggregate_(agents, EndpointNames(plan)) {}
+
+void Recorder::SetAgents(int agents) {
+  aggregate_ = RunAggregate(agents, EndpointNames(plan_));
+}
 
 absl::Status Recorder::OpenJournal() {
   const std::string& path = plan_.report().journal();
@@ -155,6 +173,7 @@ void Recorder::Lost(const std::string& agent_name, rig::v1::State state,
 
 void Recorder::Fill(rig::v1::Report& r) const {
   *r.mutable_total() = aggregate_.Total();
+  for (auto& e : aggregate_.Endpoints()) *r.add_endpoints() = std::move(e);
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;

@@ -31,7 +31,7 @@ class Recorder {
   Recorder(const rig::v1::Plan& plan, int agents);
   // Before any record: the agents taking part are `agents` (fewer, when
   // some were left out at the start).
-  void SetAgents(int agents) { aggregate_ = RunAggregate(agents); }
+  void SetAgents(int agents);
 
   // Opens the plan's report.journal, if it names one.
   absl::Status OpenJournal();

@@ -63,6 +63,7 @@ absl::StatusOr<std::vector<rig::v1::Assignment>> AssignWork(
   const std::vector<rig::v1::KeyRange> ranges =
       SplitRange(1, plan.workload().table_size() + 1, n);
   std::vector<rig::v1::Assignment> out(n);
+  int64_t offset = 0;
   for (int i = 0; i < n; ++i) {
     rig::v1::Assignment& a = out[i];
     a.set_agent_index(i);
@@ -70,6 +71,8 @@ absl::StatusOr<std::vector<rig::v1::Assignment>> AssignWork(
     a.set_agent_name(agents[i].name());
     *a.mutable_plan() = plan;
     a.set_connections(static_cast<int32_t>(conns[i]));
+    a.set_connection_offset(static_cast<int32_t>(offset));
+    offset += conns[i];
     a.set_rate(rates[i]);
     for (const auto& stage : load.stages()) {
       a.add_stage_rates(SplitRate(stage.rate(), conns)[i]);

@@ -151,6 +151,25 @@ std::string Agents(const rig::v1::Report& r) {
   return out + table.Html() + "</section>\n";
 }
 
+std::string Endpoints(const rig::v1::Report& r) {
+  if (r.endpoints().empty()) return "";
+  std::string out = "<section id=\"endpoints\">\n<h2>Endpoints</h2>\n";
+  Table table("endpoints",
+              {"endpoint", "ops", "ops/s", "errors", "reconnects",
+               "breaker open", "p50", "p99", "max"},
+              {false, true, true, true, true, true, true, true, true});
+  for (const auto& e : r.endpoints()) {
+    const auto& s = e.summary();
+    table.Row(
+        {H(e.endpoint()), Grouped(s.counters().ops()), Rate(s.ops_per_sec()),
+         Grouped(s.counters().errors()), Grouped(s.counters().reconnects()),
+         FormatMicros(s.counters().breaker_open_us()),
+         FormatMicros(s.latency().p50_us()), FormatMicros(s.latency().p99_us()),
+         FormatMicros(s.latency().max_us())});
+  }
+  return out + table.Html() + "</section>\n";
+}
+
 std::string Thresholds(const rig::v1::Report& r) {
   std::string out = "<section id=\"thresholds\">\n<h2>Thresholds</h2>\n";
   if (r.thresholds().empty()) {

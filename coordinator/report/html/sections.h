@@ -20,6 +20,8 @@ std::string Header(const rig::v1::Report& r);
 std::string Totals(const rig::v1::Report& r);
 std::string BreakerTable(const rig::v1::Report& r);
 std::string Agents(const rig::v1::Report& r);
+// Per endpoint (several target.endpoints); empty with one.
+std::string Endpoints(const rig::v1::Report& r);
 std::string Thresholds(const rig::v1::Report& r);
 std::string Errors(const rig::v1::Report& r);
 std::string ScenarioRounds(const rig::v1::Report& r);  // "" without rounds
