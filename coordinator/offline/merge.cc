@@ -13,7 +13,9 @@
 #include "common/stats/histogram.h"
 #include "coordinator/offline/stored.h"
 #include "coordinator/results/aggregate.h"
+#include "coordinator/results/rounds.h"
 #include "coordinator/results/verdict.h"
+#include "coordinator/session/untrusted.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -111,6 +113,7 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     }
   }
   std::map<int64_t, Slot> slots;
+  std::vector<rig::v1::ScenarioRoundRecord> rounds;
 
   for (size_t i = 0; i < in.size(); ++i) {
     const NamedReport& n = in[i];
@@ -163,13 +166,18 @@ absl::StatusOr<rig::v1::Report> MergeReports(
       *e = b;
       e->set_offset_us(b.offset_us() + sh);
     }
-    for (const auto& e : r.error_samples()) *out.add_error_samples() = e;
+    for (const auto& e : r.error_samples()) {
+      // The report's bound: the first ones tell.
+      if (out.error_samples_size() < kMaxErrorSamples) {
+        *out.add_error_samples() = e;
+      }
+    }
     for (const auto& rec : r.scenario_rounds()) {
-      auto* o = out.add_scenario_rounds();
-      *o = rec;
-      o->mutable_round()->set_start_offset_us(rec.round().start_offset_us() +
-                                              sh);
-      o->mutable_round()->set_end_offset_us(rec.round().end_offset_us() + sh);
+      rounds.push_back(rec);
+      rounds.back().mutable_round()->set_start_offset_us(
+          rec.round().start_offset_us() + sh);
+      rounds.back().mutable_round()->set_end_offset_us(
+          rec.round().end_offset_us() + sh);
     }
     out.set_scenario_rounds_omitted(out.scenario_rounds_omitted() +
                                     r.scenario_rounds_omitted());
@@ -212,6 +220,18 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     iv->set_agents_reporting(s.agents);
     iv->set_breakers_open(s.breakers_open);
   }
+  // The report's bound on rounds, over all of them in time order.
+  std::stable_sort(rounds.begin(), rounds.end(),
+                   [](const rig::v1::ScenarioRoundRecord& x,
+                      const rig::v1::ScenarioRoundRecord& y) {
+                     return x.round().start_offset_us() <
+                            y.round().start_offset_us();
+                   });
+  int64_t omitted = 0;
+  for (auto& round : RoundsForReport(rounds, kMaxReportRounds, &omitted)) {
+    *out.add_scenario_rounds() = std::move(round);
+  }
+  out.set_scenario_rounds_omitted(out.scenario_rounds_omitted() + omitted);
   if (verification.checks_size() > 0) {
     *out.mutable_verification() = verification;
   }

@@ -16,7 +16,9 @@
 //     span from the earliest start to the latest end. Needs report schema 2
 //     (intervals with histograms); schema 1 is refused.
 //   - agents, breaker events, error samples, scenario rounds and checks are
-//     listed together (offsets moved onto the same timeline); agents of
+//     listed together (offsets moved onto the same timeline), within the
+//     report's bounds (the first 100 error samples; at most 2000 rounds,
+//     as rounds.h keeps them, the rest counted as omitted); agents of
 //     different reports with one name get "RUN_ID/" in front;
 //   - the verdict is decided again: incomplete if any report was, else by
 //     the merged checks and the plan's thresholds on the merged total.

@@ -137,6 +137,31 @@ TEST(MergeTest, OneIncompleteRunMakesTheMergeIncompleteAndThresholdsApply) {
       absl::StrContains(merged->error(), "b.json (run rb): agent lost"));
 }
 
+TEST(MergeTest, ErrorSamplesAndRoundsKeepTheReportsBounds) {
+  rig::v1::Report a = MakeReport("ra", "plan", kStart, {{{100}}});
+  rig::v1::Report b = MakeReport("rb", "plan", kStart + 1000000, {{{100}}});
+  for (rig::v1::Report* r : {&a, &b}) {
+    for (int i = 0; i < 80; ++i) r->add_error_samples()->set_agent("x");
+    for (int i = 0; i < 1500; ++i) {
+      auto* rec = r->add_scenario_rounds();
+      rec->mutable_round()->set_round(i);
+      rec->mutable_round()->set_start_offset_us(i * 1000);
+      rec->mutable_round()->set_status(rig::v1::CHECK_STATUS_PASSED);
+    }
+    r->set_scenario_rounds_omitted(5);
+  }
+  auto merged = MergeReports({{"a.json", a}, {"b.json", b}});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->error_samples_size(), 100);
+  EXPECT_EQ(merged->scenario_rounds_size(), 2000);
+  EXPECT_EQ(merged->scenario_rounds_omitted(), 1000 + 10);
+  // In time order on the merged timeline (b's moved by 1 s).
+  for (int i = 1; i < merged->scenario_rounds_size(); ++i) {
+    EXPECT_LE(merged->scenario_rounds(i - 1).round().start_offset_us(),
+              merged->scenario_rounds(i).round().start_offset_us());
+  }
+}
+
 TEST(MergeTest, OneReportIsNotAMerge) {
   const rig::v1::Report a = MakeReport("ra", "plan", kStart, {{{100}}});
   EXPECT_FALSE(MergeReports({{"a.json", a}}).ok());
