@@ -93,8 +93,8 @@ TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
     }
   }
   // A histogram per interval would hold ~48 KiB each (its window); closed,
-  // an interval keeps its percentiles and its encoding (~3 KiB), which the
-  // report carries.
+  // an interval keeps its percentiles and its encoding (~1.3 KiB here), which
+  // the report carries.
   EXPECT_LT(agg.IntervalLatencyBytes(), kIntervals * 4096u + 16 * 64 * 1024u);
   const auto intervals = agg.Intervals();
   ASSERT_EQ(intervals.size(), static_cast<size_t>(kIntervals));
