@@ -20,15 +20,22 @@
 namespace rig::coordinator {
 namespace {
 
+// One directory for the suite's files, removed when the suite ends.
 std::string Dir() {
   static const std::string dir = [] {
-    std::string d =
-        absl::StrCat(::testing::TempDir(), "/report_cli_", getpid());
-    (void)system(absl::StrCat("mkdir -p ", d).c_str());
-    return d;
+    auto d = rig::testing::MakeTempDir("report_cli_");
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? *d : std::string("/tmp");
   }();
   return dir;
 }
+
+class RemoveDir : public ::testing::Environment {
+ public:
+  void TearDown() override { rig::testing::RemoveTree(Dir()); }
+};
+const auto* const kRemoveDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveDir);
 
 std::string Path(const std::string& name) {
   return absl::StrCat(Dir(), "/", name);
