@@ -48,6 +48,21 @@ const std::vector<SettingSpec>& CoordinatorFlags() {
         {"auth-token-file", "RIG_AUTH_TOKEN_FILE", "",
          "File holding the bearer token sent to agents (or set "
          "RIG_AUTH_TOKEN)."},
+        // The `report` commands (coordinator/offline/report_command.h).
+        {"html", "", "",
+         "For `report show|compare|merge`: also write this HTML page."},
+        {"csv", "", "",
+         "For `report show|merge`: also write the intervals as CSV here."},
+        {"hdr-log", "", "",
+         "For `report show|merge`: also write the HdrHistogram interval log "
+         "here."},
+        {"threshold", "", "",
+         "For `report compare`: a threshold on the change, e.g. 'p99 +10%' "
+         "or 'throughput -5%' (repeatable).",
+         false, true},
+        {"output", "", "",
+         "For `report merge` (or -o): where to write the merged JSON "
+         "report."},
     };
     for (auto& spec : CommonSettingSpecs()) s->push_back(spec);
     return s;

@@ -32,6 +32,7 @@
 #include "common/net/channel_security.h"
 #include "common/net/grpc_keepalive.h"
 #include "coordinator/flags.h"
+#include "coordinator/offline/report_command.h"
 #include "coordinator/plan_tools.h"
 #include "coordinator/report/terminal.h"
 #include "coordinator/report/writers.h"
@@ -51,7 +52,9 @@ constexpr char kUsage[] =
     "[settings]\n"
     "       rig-coordinator plan validate PLAN.yaml\n"
     "       rig-coordinator plan init [--workload NAME] [NEW.yaml]\n"
-    "       rig-coordinator plan reference   (every plan key, Markdown)\n\n"
+    "       rig-coordinator plan reference   (every plan key, Markdown)\n"
+    "       rig-coordinator report show|compare|merge ...   (see report "
+    "--help)\n\n"
     "Runs a test plan on rig-agents and prints the merged result; writes the\n"
     "JSON report to the plan's report.json. The database password is read\n"
     "from the variable named by the plan's target.password_env\n"
@@ -208,10 +211,52 @@ int main(int argc, char** argv) {
   // thousand agents (perf, bench/fanin). Off, as in release builds.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  auto settings =
-      rig::Settings::Resolve(rig::coordinator::CoordinatorFlags(), argc, argv);
+  // `report merge ... -o FILE`: -o is --output there (a one-letter alias of
+  // the settings sets a fixed value; this one takes the next word).
+  std::vector<const char*> args(argv, argv + argc);
+  if (argc > 1 && absl::string_view(argv[1]) == "report") {
+    for (auto& a : args) {
+      if (absl::string_view(a) == "-o") a = "--output";
+    }
+  }
+  auto settings = rig::Settings::Resolve(rig::coordinator::CoordinatorFlags(),
+                                         argc, args.data());
   if (!settings.ok())
     return Fail(ExitCode::kUsage, settings.status().message());
+  if (settings->help_requested() && !settings->positional().empty() &&
+      settings->positional().front() == "report") {
+    std::vector<rig::SettingSpec> report_flags;
+    for (const auto& spec : rig::coordinator::CoordinatorFlags()) {
+      for (const char* name :
+           {"html", "csv", "hdr-log", "threshold", "output"}) {
+        if (spec.name == name) report_flags.push_back(spec);
+      }
+    }
+    std::cout << rig::Settings::Help(
+        absl::StrCat(
+            "Usage:\n", rig::coordinator::ReportUsage(),
+            "\nCommands on JSON reports the coordinator wrote (report.json); "
+            "no agents or database.\n"
+            "show: the terminal summary again, percentiles from the stored "
+            "histograms.\n"
+            "compare: totals side by side with the change in percent; a "
+            "threshold on the change\n"
+            "  is '<metric> +<limit>' (fails on a rise past it) or '<metric> "
+            "-<limit>' (a fall),\n"
+            "  the limit in % of the base, or absolute (latency with a unit: "
+            "'p99 +2ms').\n"
+            "  Metrics: p50 p90 p95 p99 p99.9 min max mean error_rate errors "
+            "throughput qps.\n"
+            "merge: reports of one plan from separate coordinators, merged "
+            "exactly (histograms\n"
+            "  merged, counters summed, intervals aligned by wall-clock "
+            "time); -o is --output."),
+        report_flags,
+        "Exit codes: 0 done, 1 a threshold on the change failed, 2 usage or "
+        "input error\n(missing file, not a report, plan mismatch, bad "
+        "threshold), 4 a file could not be written.");
+    return 0;
+  }
   if (settings->help_requested()) {
     std::cout << rig::Settings::Help(
         kUsage, rig::coordinator::CoordinatorFlags(), kEpilog);
@@ -234,6 +279,16 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional = settings->positional();
   if (!positional.empty() && positional.front() == "plan") {
     return PlanCommand(*settings, positional);
+  }
+  if (!positional.empty() && positional.front() == "report") {
+    rig::coordinator::ReportCommandOptions report;
+    report.args.assign(positional.begin() + 1, positional.end());
+    report.thresholds = settings->GetList("threshold");
+    report.html = settings->Get("html");
+    report.csv = settings->Get("csv");
+    report.hdr_log = settings->Get("hdr-log");
+    report.output = settings->Get("output");
+    return rig::coordinator::RunReportCommand(report, std::cout, std::cerr);
   }
   if (plan_path.empty() && !positional.empty()) {
     plan_path = positional.front();

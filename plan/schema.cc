@@ -135,6 +135,14 @@ const PlanKey kKeys[] = {
      "where to write the run journal: JSON lines written as the run goes "
      "(see Report)",
      1, kNoMax, "journal.jsonl"},
+    {"report.csv", "",
+     "where to write the intervals as CSV, one row per interval (see "
+     "Report)",
+     1, kNoMax, "report.csv"},
+    {"report.hdr_log", "",
+     "where to write the response times as an HdrHistogram interval log "
+     "(see Report)",
+     1, kNoMax, "report.hlog"},
     {"agents.on_agent_loss", "abort",
      "`continue` keeps running without up to `max_lost_agents` lost agents; "
      "the global check (bank) and the cleanup then run on the first agent "

@@ -246,6 +246,16 @@ int64_t Histogram::ValueAtPercentile(double p) const {
   return max_;  // Unreachable while the invariants hold.
 }
 
+std::vector<std::pair<int64_t, int64_t>> Histogram::Buckets() const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (count_ == 0) return out;
+  const int hi = CountsIndex(max_);
+  for (int i = CountsIndex(min_); i <= hi; ++i) {
+    if (Slot(i) != 0) out.emplace_back(ValueFromIndex(i), Slot(i));
+  }
+  return out;
+}
+
 std::string Histogram::Encode() const {
   int lo = 0;
   int hi = -1;

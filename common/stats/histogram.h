@@ -12,6 +12,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/numeric/int128.h"
@@ -133,6 +134,11 @@ class Histogram {
   // v's bucket.
   static int64_t LowestEquivalentValue(int64_t v);
   static int64_t HighestEquivalentValue(int64_t v);
+
+  // The non-empty buckets in ascending order: (LowestEquivalentValue of the
+  // bucket, count). For exporting to other formats (an HdrHistogram log);
+  // O(number of buckets spanned).
+  std::vector<std::pair<int64_t, int64_t>> Buckets() const;
 
   // Compact wire encoding: version byte, varints count/min/max/saturated/sum,
   // number of non-zero buckets, then per non-zero bucket (index gap varint,

@@ -1,5 +1,7 @@
 #include "coordinator/report/writers.h"
 
+#include "coordinator/report/csv.h"
+#include "coordinator/report/hdr_log.h"
 #include "coordinator/report/html.h"
 #include "coordinator/report/json.h"
 
@@ -24,6 +26,14 @@ constexpr Output kOutputs[] = {
     {Make<HtmlWriter>,
      [](const rig::v1::ReportOutputs& o) -> const std::string& {
        return o.html();
+     }},
+    {Make<CsvWriter>,
+     [](const rig::v1::ReportOutputs& o) -> const std::string& {
+       return o.csv();
+     }},
+    {Make<HdrLogWriter>,
+     [](const rig::v1::ReportOutputs& o) -> const std::string& {
+       return o.hdr_log();
      }},
 };
 

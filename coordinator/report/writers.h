@@ -19,7 +19,7 @@ struct ReportFile {
 };
 
 // The files `outputs` names, in the order they are to be written (JSON,
-// then HTML); formats without a path are left out.
+// HTML, CSV, HdrHistogram log); formats without a path are left out.
 std::vector<ReportFile> ReportFiles(const rig::v1::ReportOutputs& outputs);
 
 }  // namespace rig::coordinator

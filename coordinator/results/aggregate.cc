@@ -117,23 +117,17 @@ absl::Status RunAggregate::AddInterval(int agent,
   a.interval_us += stats.end_offset_us() - stats.start_offset_us();
 
   Merged& m = intervals_[stats.seq()];
-  bool merge_latency = true;
-  if (m.closed && !m.encoded.empty()) {
+  if (m.closed) {
     // Late (after its close): back to a histogram, merged exactly. The
     // encoding is our own, so it decodes.
     auto reopened = Histogram::Decode(m.encoded);
     if (reopened.ok()) m.latency = *std::move(reopened);
     m.closed = false;
     m.encoded.clear();
-    encoded_.erase(std::find(encoded_.begin(), encoded_.end(), stats.seq()));
-  } else if (m.closed) {
-    // Too late (its encoding let go): counted, not in its percentiles.
-    merge_latency = false;
-    ++late_not_in_percentiles_;
   }
   if (!m.closed) open_.insert(stats.seq());
   AddCounters(m.counters, stats.counters());
-  if (merge_latency) m.latency.Merge(*latency);
+  m.latency.Merge(*latency);
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
   m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
   m.agents++;
@@ -143,26 +137,22 @@ absl::Status RunAggregate::AddInterval(int agent,
   const bool all_in = m.agents >= expected;
   if (complete != nullptr) *complete = all_in;
   if (all_in && !m.closed) {
-    Close(stats.seq(), m);
+    Close(m);
     open_.erase(stats.seq());
   }
   while (!open_.empty() && *open_.begin() < stats.seq() - kOpenBehind) {
-    Close(*open_.begin(), intervals_[*open_.begin()]);
+    Close(intervals_[*open_.begin()]);
     open_.erase(open_.begin());
   }
   return absl::OkStatus();
 }
 
-void RunAggregate::Close(int64_t seq, Merged& m) {
+void RunAggregate::Close(Merged& m) {
   m.summary = LatencyOf(m.latency, false);
   m.encoded = m.latency.Encode();
+  m.encoded.shrink_to_fit();
   m.latency = Histogram();
   m.closed = true;
-  encoded_.push_back(seq);
-  while (encoded_.size() > kKeepEncoded) {
-    std::string().swap(intervals_[encoded_.front()].encoded);
-    encoded_.pop_front();
-  }
 }
 
 size_t RunAggregate::IntervalLatencyBytes() const {
@@ -187,7 +177,8 @@ absl::Status RunAggregate::SetResult(int agent,
   return absl::OkStatus();
 }
 
-rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
+rig::v1::IntervalReport RunAggregate::Interval(int64_t seq,
+                                               bool with_histogram) const {
   rig::v1::IntervalReport r;
   auto it = intervals_.find(seq);
   if (it == intervals_.end()) return r;
@@ -198,6 +189,10 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
   *r.mutable_counters() = m.counters;
   r.set_ops_per_sec(m.ops_per_sec);
   *r.mutable_latency() = m.closed ? m.summary : LatencyOf(m.latency, false);
+  if (with_histogram) {
+    r.mutable_latency()->set_histogram(m.closed ? m.encoded
+                                                : m.latency.Encode());
+  }
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);
   return r;
@@ -205,7 +200,7 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq) const {
 
 std::vector<rig::v1::IntervalReport> RunAggregate::Intervals() const {
   std::vector<rig::v1::IntervalReport> out;
-  for (const auto& [seq, m] : intervals_) out.push_back(Interval(seq));
+  for (const auto& [seq, m] : intervals_) out.push_back(Interval(seq, true));
   return out;
 }
 

@@ -9,7 +9,6 @@
 // agent's start offset. Not thread-safe: the caller serialises.
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,8 +43,12 @@ class RunAggregate {
                            int expected, bool* complete);
   absl::Status SetResult(int agent, const rig::v1::RunResult& result);
 
-  // The merged interval `seq` so far.
-  rig::v1::IntervalReport Interval(int64_t seq) const;
+  // The merged interval `seq` so far; `with_histogram` also gives its
+  // encoded latency histogram (the report keeps it, so that reports can be
+  // merged again interval by interval and exported; journal lines and
+  // progress lines do without).
+  rig::v1::IntervalReport Interval(int64_t seq,
+                                   bool with_histogram = false) const;
   // Summary of one agent (from its result, or its intervals if it has none)
   // and of all agents.
   rig::v1::Summary AgentSummary(int agent) const;
@@ -53,7 +56,16 @@ class RunAggregate {
   // Per endpoint, in the plan's order (empty with one endpoint). Rates are
   // over the measured time of Total().
   std::vector<rig::v1::EndpointReport> Endpoints() const;
+  // Every merged interval, with its encoded histogram.
   std::vector<rig::v1::IntervalReport> Intervals() const;
+
+  // Counters, latency and service histograms and measured time made into
+  // a Summary (rates over measured_us, error rate, percentiles with the
+  // encoded histograms): how a total is made, also from merged reports.
+  static rig::v1::Summary MakeSummary(const rig::v1::Counters& counters,
+                                      const Histogram& latency,
+                                      const Histogram& service,
+                                      int64_t measured_us);
 
   // Bytes the merged intervals' latencies hold (histogram windows and
   // encodings): what a long run costs per interval.
@@ -62,22 +74,15 @@ class RunAggregate {
   // An interval still open this many seqs behind the newest is closed (an
   // agent that lags that far is rare; it reopens it if it sends).
   static constexpr int64_t kOpenBehind = 16;
-  // Closed intervals keep their encoded histogram (for an exact late
-  // addition) only while they are among the last kKeepEncoded closed: past
-  // that an interval is its percentiles and counters (with the rest of its
-  // record ~0.7-0.9 KiB, bench/soak), so a run's memory grows by that per
-  // interval, not by a histogram.
-  static constexpr size_t kKeepEncoded = 300;
-  // Late additions to an interval whose encoding was let go: counted in
-  // its counters, not in its percentiles.
-  int64_t late_not_in_percentiles() const { return late_not_in_percentiles_; }
 
  private:
   // A merged interval holds a histogram while agents may still add to it.
   // Once closed (every expected agent sent it, or it is kOpenBehind seqs
   // old), it keeps the percentiles the report shows and the encoded sparse
-  // histogram (a few KiB instead of the histogram's window), so that a late
-  // addition still merges exactly.
+  // histogram (a few KiB instead of the histogram's window): the report
+  // carries it, and a late addition still merges exactly. A run's memory
+  // grows by that per interval (a few bytes per non-empty bucket: 1.3 KiB for
+  // the 800 samples of 0.1-20 ms per interval of aggregate_test).
   struct Merged {
     rig::v1::Counters counters;
     Histogram latency;  // while open
@@ -103,14 +108,10 @@ class RunAggregate {
     Histogram result_latency;
     Histogram result_service;
   };
-  static rig::v1::Summary MakeSummary(const rig::v1::Counters& counters,
-                                      const Histogram& latency,
-                                      const Histogram& service,
-                                      int64_t measured_us);
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 
-  void Close(int64_t seq, Merged& m);
+  void Close(Merged& m);
 
   struct PerEndpoint {
     std::string name;
@@ -121,9 +122,6 @@ class RunAggregate {
   std::vector<PerEndpoint> endpoints_;
   std::map<int64_t, Merged> intervals_;
   std::set<int64_t> open_;  // seqs of intervals not closed
-  std::deque<int64_t>
-      encoded_;  // closed seqs holding an encoding, oldest first
-  int64_t late_not_in_percentiles_ = 0;
 };
 
 }  // namespace rig::coordinator

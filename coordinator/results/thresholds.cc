@@ -247,40 +247,9 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
     v.set_message(absl::StrCat(threshold.metric, ": unknown metric: FAILED"));
     return v;
   }
-  const rig::v1::Summary& total = report.total();
-  const rig::v1::Latency& lat = total.latency();
-  double observed = 0;
   std::string missing;  // why there is nothing to judge
-  switch (metric->kind) {
-    case Kind::kLatency: {
-      const std::string& m = threshold.metric;
-      observed = m == "p50"     ? lat.p50_us()
-                 : m == "p90"   ? lat.p90_us()
-                 : m == "p95"   ? lat.p95_us()
-                 : m == "p99"   ? lat.p99_us()
-                 : m == "p99.9" ? lat.p999_us()
-                 : m == "min"   ? lat.min_us()
-                 : m == "max"   ? lat.max_us()
-                                : lat.mean_us();
-      if (lat.count() == 0) missing = "no latency samples";
-      break;
-    }
-    case Kind::kErrorRate:
-      observed = total.error_rate();
-      if (total.counters().ops() == 0 && total.counters().errors() == 0) {
-        missing = "no operations measured";
-      }
-      break;
-    case Kind::kErrors:
-      observed = static_cast<double>(total.counters().errors());
-      break;
-    case Kind::kThroughput:
-      observed = total.ops_per_sec();
-      break;
-    case Kind::kQps:
-      observed = total.queries_per_sec();
-      break;
-  }
+  const double observed =
+      MetricValue(threshold.metric, report.total(), &missing);
   const bool passed =
       missing.empty() && Compare(observed, threshold.op, threshold.limit);
   v.set_observed(observed);
@@ -293,6 +262,66 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
                              FormatValue(metric->kind, threshold.limit), ": ",
                              passed ? "passed" : "FAILED"));
   return v;
+}
+
+absl::StatusOr<std::string> CanonicalMetric(absl::string_view name) {
+  const MetricSpec* m = FindMetric(absl::AsciiStrToLower(name));
+  if (m == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown metric \"", name, "\"; expected one of ", kMetricList));
+  }
+  return std::string(m->canonical);
+}
+
+bool IsLatencyMetric(absl::string_view canonical) {
+  const MetricSpec* m = FindCanonical(canonical);
+  return m != nullptr && m->kind == Kind::kLatency;
+}
+
+double MetricValue(absl::string_view canonical, const rig::v1::Summary& total,
+                   std::string* missing) {
+  std::string none;
+  const MetricSpec* metric = FindCanonical(canonical);
+  const rig::v1::Latency& lat = total.latency();
+  double observed = 0;
+  switch (metric == nullptr ? Kind::kErrors : metric->kind) {
+    case Kind::kLatency: {
+      const absl::string_view m = canonical;
+      observed = m == "p50"     ? lat.p50_us()
+                 : m == "p90"   ? lat.p90_us()
+                 : m == "p95"   ? lat.p95_us()
+                 : m == "p99"   ? lat.p99_us()
+                 : m == "p99.9" ? lat.p999_us()
+                 : m == "min"   ? lat.min_us()
+                 : m == "max"   ? lat.max_us()
+                                : lat.mean_us();
+      if (lat.count() == 0) none = "no latency samples";
+      break;
+    }
+    case Kind::kErrorRate:
+      observed = total.error_rate();
+      if (total.counters().ops() == 0 && total.counters().errors() == 0) {
+        none = "no operations measured";
+      }
+      break;
+    case Kind::kErrors:
+      observed = static_cast<double>(total.counters().errors());
+      break;
+    case Kind::kThroughput:
+      observed = total.ops_per_sec();
+      break;
+    case Kind::kQps:
+      observed = total.queries_per_sec();
+      break;
+  }
+  if (metric == nullptr) none = "unknown metric";
+  if (missing != nullptr) *missing = none;
+  return observed;
+}
+
+std::string FormatMetricValue(absl::string_view canonical, double v) {
+  const MetricSpec* m = FindCanonical(canonical);
+  return FormatValue(m == nullptr ? Kind::kErrors : m->kind, v);
 }
 
 bool ApplyThresholds(const std::vector<Threshold>& thresholds,

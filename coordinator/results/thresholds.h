@@ -42,6 +42,20 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text);
 absl::StatusOr<std::vector<Threshold>> ParseThresholds(
     const google::protobuf::RepeatedPtrField<std::string>& texts);
 
+// The metric names, shared with `report compare`'s thresholds on change:
+// the canonical name of `name` (any case; "p999" -> "p99.9"), or
+// InvalidArgument listing the metrics.
+absl::StatusOr<std::string> CanonicalMetric(absl::string_view name);
+// Whether a canonical metric is a latency (microseconds; limits take a unit).
+bool IsLatencyMetric(absl::string_view canonical);
+// The metric's value in `summary` (latency in microseconds). When there is
+// nothing to judge (no latency samples, no operations), `missing` (if
+// given) says so; else it is cleared.
+double MetricValue(absl::string_view canonical, const rig::v1::Summary& summary,
+                   std::string* missing);
+// The value in the metric's unit for people: "61.2ms", "1234.5 ops/s".
+std::string FormatMetricValue(absl::string_view canonical, double v);
+
 // Judges `threshold` against report.total(). The verdict's observed and
 // limit are in the metric's unit (microseconds for latency); the message
 // reads like "p99 = 61.2ms, limit < 50ms: FAILED".

@@ -178,7 +178,74 @@ Chart ChartOf(const ChartSpec& spec,
   return c;
 }
 
+// The intervals to plot: all but a partial last one.
+std::vector<const rig::v1::IntervalReport*> Plotted(const rig::v1::Report& r) {
+  std::vector<const rig::v1::IntervalReport*> plotted;
+  for (const auto& iv : r.intervals()) plotted.push_back(&iv);
+  if (plotted.size() > 1 &&
+      IsPartialInterval(plotted.back()->start_offset_us(),
+                        plotted.back()->end_offset_us(), r.plan())) {
+    plotted.pop_back();
+  }
+  return plotted;
+}
+
+// The base run's colours, apart from the spec's (the new run's).
+constexpr const char* kBaseColors[] = {"#ff7f0e", "#7f7f7f", "#bcbd22"};
+
 }  // namespace
+
+std::string ComparisonCharts(const rig::v1::Report& base,
+                             const rig::v1::Report& next) {
+  const auto base_plotted = Plotted(base);
+  const auto next_plotted = Plotted(next);
+  if (base_plotted.empty() && next_plotted.empty()) {
+    return "<p class=\"note no-intervals\">Neither run recorded intervals, "
+           "so there is nothing to chart.</p>\n";
+  }
+  auto origin = [](const std::vector<const rig::v1::IntervalReport*>& p) {
+    return p.empty() ? int64_t{0} : p.front()->start_offset_us();
+  };
+  const int64_t base0 = origin(base_plotted);
+  const int64_t next0 = origin(next_plotted);
+  Timeline tl{0, 0, {}, {}};
+  for (const auto* iv : base_plotted) {
+    tl.t1 = std::max(tl.t1, (iv->end_offset_us() - base0) / 1e6);
+  }
+  for (const auto* iv : next_plotted) {
+    tl.t1 = std::max(tl.t1, (iv->end_offset_us() - next0) / 1e6);
+  }
+  if (!(tl.t1 > tl.t0)) tl.t1 = tl.t0 + 1;
+  std::string out;
+  for (const ChartSpec& spec : ChartSpecs()) {
+    Chart c{spec.name, spec.title, spec.unit, spec.format, {}};
+    size_t color = 0;
+    for (const SeriesSpec& s : spec.series) {
+      Series b{absl::StrCat("base_", s.name),
+               absl::StrCat("base ", s.label),
+               kBaseColors[color++ % 3],
+               {}};
+      for (const auto* iv : base_plotted) {
+        b.points.emplace_back((iv->end_offset_us() - base0) / 1e6,
+                              s.value(*iv));
+      }
+      Series n{absl::StrCat("new_", s.name),
+               absl::StrCat("new ", s.label),
+               s.color,
+               {}};
+      for (const auto* iv : next_plotted) {
+        n.points.emplace_back((iv->end_offset_us() - next0) / 1e6,
+                              s.value(*iv));
+      }
+      b.points = Thinned(std::move(b.points));
+      n.points = Thinned(std::move(n.points));
+      c.series.push_back(std::move(b));
+      c.series.push_back(std::move(n));
+    }
+    out += RenderChart(c, tl);
+  }
+  return out;
+}
 
 std::string Charts(const rig::v1::Report& r) {
   if (r.intervals().empty()) {

@@ -18,4 +18,11 @@ namespace rig::coordinator::html {
 // last interval (partial_interval.h) is left off.
 std::string Charts(const rig::v1::Report& r);
 
+// The same charts with two runs overlaid: each series of `base` (labelled
+// "base ...", in its own colour) and of `next` ("new ...") on one time axis,
+// seconds since each run's first interval started; partial last intervals
+// left off; no breaker or round marks (they belong to one run).
+std::string ComparisonCharts(const rig::v1::Report& base,
+                             const rig::v1::Report& next);
+
 }  // namespace rig::coordinator::html

@@ -58,6 +58,10 @@ footer { margin-top: 32px; color: #7a8796; font-size: 12px; }
 
 }  // namespace
 
+namespace html {
+const char* PageStyle() { return kStyle; }
+}  // namespace html
+
 std::string HtmlWriter::Render(const rig::v1::Report& r) const {
   using html::H;
   std::string out = absl::StrCat(

@@ -13,6 +13,10 @@
 
 namespace rig::coordinator::html {
 
+// The page's style sheet (page.cc), for other pages made of these parts
+// (the comparison of two runs).
+const char* PageStyle();
+
 // The plan's name, or "(unnamed plan)"; not escaped.
 std::string PlanName(const rig::v1::Report& r);
 

@@ -93,10 +93,9 @@ TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
     }
   }
   // A histogram per interval would hold ~48 KiB each (its window); closed,
-  // an interval keeps its percentiles, and only the last kKeepEncoded their
-  // encoding (~3 KiB each).
-  EXPECT_LT(agg.IntervalLatencyBytes(),
-            RunAggregate::kKeepEncoded * 4096u + 16 * 64 * 1024u);
+  // an interval keeps its percentiles and its encoding (~1.3 KiB here), which
+  // the report carries.
+  EXPECT_LT(agg.IntervalLatencyBytes(), kIntervals * 4096u + 16 * 64 * 1024u);
   const auto intervals = agg.Intervals();
   ASSERT_EQ(intervals.size(), static_cast<size_t>(kIntervals));
   for (int seq : {0, 1799, kIntervals - 1}) {
@@ -105,7 +104,10 @@ TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
     EXPECT_EQ(l.p50_us(), pooled[seq].ValueAtPercentile(50));
     EXPECT_EQ(l.p99_us(), pooled[seq].ValueAtPercentile(99));
     EXPECT_EQ(l.max_us(), pooled[seq].max());
+    EXPECT_EQ(l.histogram(), pooled[seq].Encode());
   }
+  // Progress and journal lines go without the histogram.
+  EXPECT_TRUE(agg.Interval(0).latency().histogram().empty());
 }
 
 TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
@@ -141,26 +143,23 @@ TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
   EXPECT_LT(agg.IntervalLatencyBytes(), closed_bytes + 4096);
 }
 
-TEST(AggregateTest, AnAdditionPastTheKeptEncodingsCountsButLeavesPercentiles) {
+TEST(AggregateTest, AnAdditionLongAfterItsIntervalClosedStillMergesExactly) {
   RunAggregate agg(2);
   Histogram h;
   h.RecordN(1000, 10);
-  const int64_t last =
-      RunAggregate::kKeepEncoded + 2 * RunAggregate::kOpenBehind;
+  const int64_t last = 300 + 2 * RunAggregate::kOpenBehind;
   for (int64_t seq = 0; seq <= last; ++seq) {
     ASSERT_TRUE(agg.AddInterval(0, IntervalOf(seq, h), 1, nullptr).ok());
   }
   Histogram slow;
   slow.RecordN(900000, 10);
   ASSERT_TRUE(agg.AddInterval(1, IntervalOf(0, slow), 1, nullptr).ok());
-  EXPECT_EQ(agg.late_not_in_percentiles(), 1);
-  const rig::v1::IntervalReport iv = agg.Interval(0);
+  const rig::v1::IntervalReport iv = agg.Interval(0, true);
   EXPECT_EQ(iv.counters().ops(), 20);
-  EXPECT_EQ(iv.latency().max_us(), 1000);
-  // A recent one still merges exactly.
-  ASSERT_TRUE(agg.AddInterval(1, IntervalOf(last, slow), 1, nullptr).ok());
-  EXPECT_EQ(agg.Interval(last).latency().max_us(), 900000);
-  EXPECT_EQ(agg.late_not_in_percentiles(), 1);
+  EXPECT_EQ(iv.latency().max_us(), 900000);
+  Histogram pooled = h;
+  pooled.Merge(slow);
+  EXPECT_EQ(iv.latency().histogram(), pooled.Encode());
 }
 
 TEST(AggregateTest, ResultTakesPrecedenceOverIntervals) {

@@ -1,0 +1,44 @@
+#include "coordinator/report/csv.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "coordinator/report/partial_interval.h"
+
+namespace rig::coordinator {
+namespace {
+
+std::string Ms(double us) { return absl::StrFormat("%.3f", us / 1e3); }
+
+}  // namespace
+
+std::string CsvWriter::Render(const rig::v1::Report& r) const {
+  std::string out =
+      "seq,start_s,end_s,duration_s,partial,ops,ops_per_sec,errors,"
+      "error_rate,queries,retries,reconnects,rows,p50_ms,p90_ms,p95_ms,"
+      "p99_ms,p999_ms,max_ms,mean_ms,agents_reporting,breakers_open\r\n";
+  for (const auto& iv : r.intervals()) {
+    const auto& c = iv.counters();
+    const auto& l = iv.latency();
+    const double attempts =
+        static_cast<double>(c.ops()) + static_cast<double>(c.errors());
+    const double error_rate =
+        attempts > 0 ? static_cast<double>(c.errors()) / attempts : 0.0;
+    const bool partial =
+        IsPartialInterval(iv.start_offset_us(), iv.end_offset_us(), r.plan());
+    absl::StrAppend(
+        &out, iv.seq(), ",",
+        absl::StrFormat("%.6f,%.6f,%.6f", iv.start_offset_us() / 1e6,
+                        iv.end_offset_us() / 1e6,
+                        (iv.end_offset_us() - iv.start_offset_us()) / 1e6),
+        ",", partial ? 1 : 0, ",", c.ops(), ",",
+        absl::StrFormat("%.3f", iv.ops_per_sec()), ",", c.errors(), ",",
+        absl::StrFormat("%.6g", error_rate), ",", c.queries(), ",", c.retries(),
+        ",", c.reconnects(), ",", c.rows(), ",", Ms(l.p50_us()), ",",
+        Ms(l.p90_us()), ",", Ms(l.p95_us()), ",", Ms(l.p99_us()), ",",
+        Ms(l.p999_us()), ",", Ms(l.max_us()), ",", Ms(l.mean_us()), ",",
+        iv.agents_reporting(), ",", iv.breakers_open(), "\r\n");
+  }
+  return out;
+}
+
+}  // namespace rig::coordinator
