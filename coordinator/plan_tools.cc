@@ -15,6 +15,7 @@
 #include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
+#include "plan/target.h"
 
 namespace rig::coordinator {
 
@@ -100,6 +101,12 @@ absl::Status ValidatePlanSemantics(
           ": \"target.session_vars\" key \"", name,
           "\" is not a variable name (letters, digits and _ only)"));
     }
+  }
+  std::string tls_key;
+  if (absl::Status s = rig::plan::CheckTargetTls(plan.target(), &tls_key);
+      !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, yaml, tls_key), ": ", s.message()));
   }
   std::set<std::string> alongside_kinds;
   for (int i = 0; i < plan.alongside_size(); ++i) {

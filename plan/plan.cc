@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/base/duration.h"
@@ -234,7 +235,9 @@ class Converter {
 
   absl::Status Enum(const YAML::Node& node, const EnumDescriptor* e,
                     const std::string& path, std::string& out) {
-    const std::string want = absl::AsciiStrToUpper(node.Scalar());
+    // verify-ca and verify_ca are TLS_MODE_VERIFY_CA.
+    const std::string want =
+        absl::StrReplaceAll(absl::AsciiStrToUpper(node.Scalar()), {{"-", "_"}});
     std::vector<std::string> names;
     for (int i = 0; i < e->value_count(); ++i) {
       const std::string& name = e->value(i)->name();
@@ -250,7 +253,8 @@ class Converter {
           }
         }
       }
-      names.push_back(absl::AsciiStrToLower(short_name));
+      names.push_back(
+          absl::StrReplaceAll(absl::AsciiStrToLower(short_name), {{"_", "-"}}));
       if (want == name || want == short_name) {
         AppendJsonString(out, name);
         return absl::OkStatus();
@@ -667,6 +671,11 @@ int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
 }
 
 void ApplyPlanDefaults(rig::v1::Plan& plan) {
+  // The older key: `tls: true` is `tls_mode: required` when no mode is given.
+  rig::v1::Target& target = *plan.mutable_target();
+  if (target.tls() && target.tls_mode() == rig::v1::TLS_MODE_UNSPECIFIED) {
+    target.set_tls_mode(rig::v1::TLS_MODE_REQUIRED);
+  }
   const rig::v1::Plan& defaults = PlanDefaultsWithListModels();
   for (const PlanKey& key : PlanKeys()) {
     if (*key.value != '\0') {
