@@ -676,6 +676,9 @@ void ApplyPlanDefaults(rig::v1::Plan& plan) {
   if (target.tls() && target.tls_mode() == rig::v1::TLS_MODE_UNSPECIFIED) {
     target.set_tls_mode(rig::v1::TLS_MODE_REQUIRED);
   }
+  // And back: an agent of an older release knows only `tls`; it must not
+  // connect in plaintext where the plan requires TLS.
+  if (target.tls_mode() >= rig::v1::TLS_MODE_REQUIRED) target.set_tls(true);
   const rig::v1::Plan& defaults = PlanDefaultsWithListModels();
   for (const PlanKey& key : PlanKeys()) {
     if (*key.value != '\0') {

@@ -140,10 +140,12 @@ TEST(PlanTest, TlsModesAreWrittenAsMySqlClientsNameThem) {
   EXPECT_EQ(plan->target().tls_mode(), rig::v1::TLS_MODE_VERIFY_IDENTITY);
   EXPECT_EQ(plan->target().tls_ca(), "/ca.pem");
   EXPECT_EQ(plan->target().protocol(), rig::v1::STATEMENT_PROTOCOL_TEXT);
+  EXPECT_TRUE(plan->target().tls()) << "for agents that know only tls";
   // Defaults: no TLS, prepared statements, no clear-text password.
   plan = rig::plan::ParsePlan("workload: {kind: x}\n", "p.yaml");
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->target().tls_mode(), rig::v1::TLS_MODE_DISABLED);
+  EXPECT_FALSE(plan->target().tls());
   EXPECT_EQ(plan->target().protocol(), rig::v1::STATEMENT_PROTOCOL_PREPARED);
   EXPECT_FALSE(plan->target().allow_clear_password());
   // The older key: tls: true is required.
