@@ -376,12 +376,19 @@ class MariaDbDriver : public Driver {
     mysql_options(m, MYSQL_OPT_RECONNECT, &off);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     ConfigureTls(m, options);
-    if (!options.allow_clear_password) {
-      // Should the server offer no TLS, the login goes in plaintext before
-      // the check below can refuse (see there): allow only authentication
-      // that never sends the password itself (no mysql_clear_password, no
-      // PAM dialog).
-      mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH, kChallengeResponseAuth);
+    // Unless the plan allows it, only authentication that never sends the
+    // password itself (no mysql_clear_password, no PAM dialog): without TLS
+    // (disabled, preferred, or the login that goes before the check below)
+    // it would cross the network in the clear.
+    if (!options.allow_clear_password &&
+        mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH,
+                       kChallengeResponseAuth) != 0) {
+      mysql_close(m);
+      return absl::InternalError(absl::StrCat(
+          where,
+          ": this Connector/C cannot restrict authentication plugins "
+          "(MARIADB_OPT_RESTRICTED_AUTH); set "
+          "target.allow_clear_password to connect anyway"));
     }
     if (mysql_real_connect(
             m, options.host.c_str(), options.user.c_str(),
@@ -394,12 +401,13 @@ class MariaDbDriver : public Driver {
       return Prefix(ExplainTlsError(s, options), where);
     }
     // Connector/C 3.3 refuses a server without TLS before the login only
-    // when it verifies the server's certificate (verify-identity). Otherwise
+    // when it verifies the server's host name (verify-identity). Otherwise
     // (required, verify-ca; seen with Debian 12's 3.3.20 against
-    // have_ssl=DISABLED, strace in tests/integration/db_tls_test.cc) it logs
-    // in in plaintext: the user, the database and a challenge response, not
-    // the password (see MARIADB_OPT_RESTRICTED_AUTH above). It is refused
-    // here, before any statement.
+    // have_ssl=DISABLED: strace, and the server's Aborted_connects_preauth
+    // in tests/integration/db_tls_test.cc) it logs in in plaintext: the
+    // user, the database and a challenge response, not the password (see
+    // MARIADB_OPT_RESTRICTED_AUTH above). It is refused here, before any
+    // statement.
     if (RequiresTls(options.tls_mode) && mysql_get_ssl_cipher(m) == nullptr) {
       mysql_close(m);
       return NoTlsError(options, where,
