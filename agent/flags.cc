@@ -47,7 +47,7 @@ const std::vector<SettingSpec>& AgentFlags() {
          "this, so silent peers hold no server thread."},
         {"db-driver", "RIG_DB_DRIVER", db::kDefaultDriver,
          "Database client library: mariadb (MariaDB Connector/C, the "
-         "default; needed for target.tls) or cppconn (mysqlcppconn)."},
+         "default) or cppconn (mysqlcppconn)."},
     };
     for (auto& spec : CommonSettingSpecs()) s->push_back(spec);
     return s;

@@ -16,6 +16,7 @@
 #include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
+#include "plan/target.h"
 
 namespace rig::coordinator {
 
@@ -106,6 +107,12 @@ absl::Status ValidatePlanSemantics(
     return absl::InvalidArgumentError(
         absl::StrCat(Where(path, yaml, "target.endpoints"),
                      ": \"target.endpoints\": ", endpoints.status().message()));
+  }
+  std::string tls_key;
+  if (absl::Status s = rig::plan::CheckTargetTls(plan.target(), &tls_key);
+      !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, yaml, tls_key), ": ", s.message()));
   }
   std::set<std::string> alongside_kinds;
   for (int i = 0; i < plan.alongside_size(); ++i) {

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/base/duration.h"
@@ -29,6 +30,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
+#include "plan/dsn.h"
 #include "plan/schema.h"
 #include "yaml-cpp/yaml.h"
 
@@ -234,7 +236,9 @@ class Converter {
 
   absl::Status Enum(const YAML::Node& node, const EnumDescriptor* e,
                     const std::string& path, std::string& out) {
-    const std::string want = absl::AsciiStrToUpper(node.Scalar());
+    // verify-ca and verify_ca are TLS_MODE_VERIFY_CA.
+    const std::string want =
+        absl::StrReplaceAll(absl::AsciiStrToUpper(node.Scalar()), {{"-", "_"}});
     std::vector<std::string> names;
     for (int i = 0; i < e->value_count(); ++i) {
       const std::string& name = e->value(i)->name();
@@ -250,7 +254,8 @@ class Converter {
           }
         }
       }
-      names.push_back(absl::AsciiStrToLower(short_name));
+      names.push_back(
+          absl::StrReplaceAll(absl::AsciiStrToLower(short_name), {{"_", "-"}}));
       if (want == name || want == short_name) {
         AppendJsonString(out, name);
         return absl::OkStatus();
@@ -570,6 +575,18 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
       if (!root.IsMap()) break;  // named below: the plan must be a mapping
       RETURN_IF_ERROR(ApplyOverride(root, o));
     }
+    for (const auto& o : overrides) {
+      // --set target.dsn=... replaces the plan's own connection keys (in a
+      // file, giving both is an error: plan/dsn.h).
+      if (absl::StartsWith(o, "target.dsn=") && root.IsMap() &&
+          root["target"].IsMap()) {
+        YAML::Node target = root["target"];
+        for (const char* key :
+             {"host", "port", "user", "database", "endpoints"}) {
+          target.remove(key);
+        }
+      }
+    }
     if (!overrides.empty()) {
       // Whatever the key path (--set 'target={password: x}'), no override
       // may bring a password; and what they brought obeys the same bounds.
@@ -607,6 +624,12 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": ", status.ToString()));
+  }
+  if (absl::Status s = ExpandDsn(*plan.mutable_target()); !s.ok()) {
+    const int line = KeyLine(yaml, "target.dsn");
+    return absl::InvalidArgumentError(
+        line > 0 ? absl::StrCat(source, ":", line, ": ", s.message())
+                 : absl::StrCat(source, ": ", s.message()));
   }
   return plan;
 }
@@ -667,6 +690,14 @@ int KeyLine(absl::string_view yaml, const std::string& dotted_path) {
 }
 
 void ApplyPlanDefaults(rig::v1::Plan& plan) {
+  // The older key: `tls: true` is `tls_mode: required` when no mode is given.
+  rig::v1::Target& target = *plan.mutable_target();
+  if (target.tls() && target.tls_mode() == rig::v1::TLS_MODE_UNSPECIFIED) {
+    target.set_tls_mode(rig::v1::TLS_MODE_REQUIRED);
+  }
+  // And back: an agent of an older release knows only `tls`; it must not
+  // connect in plaintext where the plan requires TLS.
+  if (target.tls_mode() >= rig::v1::TLS_MODE_REQUIRED) target.set_tls(true);
   const rig::v1::Plan& defaults = PlanDefaultsWithListModels();
   for (const PlanKey& key : PlanKeys()) {
     if (*key.value != '\0') {

@@ -32,9 +32,11 @@ const PlanKey kKeys[] = {
      "taken from the command line)"},
     {"target.database", "rig", "the schema the workload's tables live in"},
     {"target.tls", "false",
-     "require TLS to the database (the connection fails if the server does "
-     "not offer it); the server certificate is not verified"},
-    {"target.session_vars", "", "`SET SESSION k = v` on every new connection",
+     "`true` is `tls_mode: required` (kept for older plans)"},
+    {"target.session_vars", "",
+     "`SET SESSION name = value` on every new connection; names are plain "
+     "identifiers, values SQL expressions written as given (a bare word is "
+     "read as a name; quote other strings: `\"'a b'\"`)",
      1, kNoMax, "{tidb_txn_mode: pessimistic}"},
     {"target.connect_timeout", "5s",
      "client connect timeout (whole seconds, rounded up)", 0.001, 3600},
@@ -42,6 +44,29 @@ const PlanKey kKeys[] = {
      "client read timeout (whole seconds, rounded up)", 0.001, 86400},
     {"target.write_timeout", "30s",
      "client write timeout (whole seconds, rounded up)", 0.001, 86400},
+    {"target.tls_mode", "disabled",
+     "TLS to the database, as MySQL clients' `--ssl-mode`: `disabled`; "
+     "`preferred` (TLS if the server offers it); `required` (TLS or no "
+     "connection, certificate not checked); `verify-ca` (and signed by "
+     "`tls_ca`); `verify-identity` (and issued for `target.host`; without "
+     "`tls_ca`, the system's CAs)"},
+    {"target.tls_ca", "",
+     "PEM file on the agents: the CA that signed the server's certificate "
+     "(verify-ca, verify-identity)",
+     1, kNoMax, "/etc/rig/db-ca.pem"},
+    {"target.tls_cert", "",
+     "PEM file on the agents: a client certificate, with `tls_key`", 1, kNoMax,
+     "/etc/rig/db-client.pem"},
+    {"target.tls_key", "", "PEM file on the agents: the key of `tls_cert`", 1,
+     kNoMax, "/etc/rig/db-client.key"},
+    {"target.allow_clear_password", "false",
+     "let the server ask for the password itself (`mysql_clear_password`, "
+     "PAM `dialog`), as PAM and LDAP logins do; off, only logins that never "
+     "send the password are allowed"},
+    {"target.protocol", "prepared",
+     "`prepared`: prepared statements (binary protocol); `text`: parameters "
+     "written into the SQL text, escaped by the client (sysbench's "
+     "`--db-ps-mode=disable`)"},
     {"target.endpoints", "",
      "several servers, `host:port` (or `host`, with target.port), instead of "
      "target.host: connections are spread over them, each has its own "
@@ -58,6 +83,13 @@ const PlanKey kKeys[] = {
      "for a load balancer or Service in front of the servers, so that "
      "servers added during the run get load; unset = keep for the run",
      0.1, kThirtyDays, "10m"},
+    {"target.dsn", "",
+     "the target as one URL instead of host, port, user, database and "
+     "endpoints: `mysql://user@host:port[,host:port...]/database?key=value` "
+     "with keys balance, connection_lifetime, connect_timeout, read_timeout, "
+     "write_timeout, tls (a tls_mode), tls_ca, protocol; never a password",
+     1, kNoMax,
+     "\"mysql://root@tidb-0:4000,tidb-1:4000/rig?tls=verify-identity\""},
     {"workload.kind", "", "(required) the workload, see Workloads"},
     {"workload.tables", "1", "sysbench's `--tables`", 1, 100000},
     {"workload.table_size", "10000",

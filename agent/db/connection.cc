@@ -21,6 +21,73 @@ bool Contains(absl::string_view text, absl::string_view lower_word) {
 
 }  // namespace
 
+const char* TlsModeName(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::kDisabled:
+      return "disabled";
+    case TlsMode::kPreferred:
+      return "preferred";
+    case TlsMode::kRequired:
+      return "required";
+    case TlsMode::kVerifyCa:
+      return "verify-ca";
+    case TlsMode::kVerifyIdentity:
+      return "verify-identity";
+  }
+  return "unknown";
+}
+
+bool RequiresTls(TlsMode mode) {
+  return mode != TlsMode::kDisabled && mode != TlsMode::kPreferred;
+}
+
+absl::Status NoTlsError(const ConnectOptions& options, absl::string_view where,
+                        absl::string_view when) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      where, where.empty() ? "" : ": ", "target.tls_mode is ",
+      TlsModeName(options.tls_mode),
+      " but the server does not offer TLS (MariaDB/MySQL: have_ssl is not "
+      "YES); ",
+      when));
+}
+
+absl::Status ExplainTlsError(const absl::Status& s,
+                             const ConnectOptions& options) {
+  const auto error = GetServerError(s);
+  if (!error || error->code != 2026) return s;  // CR_SSL_CONNECTION_ERROR
+  if (absl::StrContains(s.message(), "server does not support")) {
+    return WithServerError(NoTlsError(options, "", "refused before the login"),
+                           *error);
+  }
+  std::string expected;
+  switch (options.tls_mode) {
+    case TlsMode::kVerifyCa:
+      expected = absl::StrCat(
+          "the server's certificate must be signed by "
+          "the CA in target.tls_ca (",
+          options.tls_ca, ")");
+      break;
+    case TlsMode::kVerifyIdentity:
+      expected = absl::StrCat(
+          "the server's certificate must be signed by ",
+          options.tls_ca.empty()
+              ? std::string("a CA this system trusts")
+              : absl::StrCat("the CA in target.tls_ca (", options.tls_ca, ")"),
+          " and be issued for ", options.host);
+      break;
+    default:
+      expected = "the TLS handshake failed";
+      break;
+  }
+  absl::Status out(s.code(), absl::StrCat(s.message(), " (target.tls_mode ",
+                                          TlsModeName(options.tls_mode), ": ",
+                                          expected, ")"));
+  s.ForEachPayload([&out](absl::string_view url, const absl::Cord& p) {
+    out.SetPayload(url, p);
+  });
+  return out;
+}
+
 absl::StatusCode StatusCodeFor(int code) {
   return rig::agent::StatusCodeForServerCode(code);
 }

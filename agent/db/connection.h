@@ -27,6 +27,23 @@
 
 namespace rig::db {
 
+// TLS to the server, as MySQL clients' --ssl-mode names it.
+enum class TlsMode {
+  kDisabled,        // plaintext
+  kPreferred,       // TLS if the server offers it, else plaintext
+  kRequired,        // TLS or no connection; the certificate is not checked
+  kVerifyCa,        // and it is signed by tls_ca
+  kVerifyIdentity,  // and it is issued for `host` (tls_ca, or system CAs)
+};
+// "verify-identity", as a plan writes it.
+const char* TlsModeName(TlsMode mode);
+
+// How Statement parameters reach the server (sysbench's --db-ps-mode).
+enum class StatementProtocol {
+  kPrepared,  // prepared statements, binary protocol
+  kText,      // the SQL text with the parameters written in, escaped
+};
+
 struct ConnectOptions {
   std::string host = "127.0.0.1";
   int port = 4000;
@@ -37,9 +54,17 @@ struct ConnectOptions {
   absl::Duration read_timeout = absl::Seconds(30);
   absl::Duration write_timeout = absl::Seconds(30);
   std::map<std::string, std::string> session_vars;  // SET SESSION k = v
-  // Require TLS to the server (target.tls). The server's certificate is not
-  // verified: this protects the traffic, not against impersonation.
-  bool tls = false;
+  // TLS (target.tls_mode). Without TLS where a mode requires it, Connect
+  // fails and no statement is sent.
+  TlsMode tls_mode = TlsMode::kDisabled;
+  std::string tls_ca;    // PEM file: CA of the server's certificate
+  std::string tls_cert;  // PEM file: client certificate (with tls_key)
+  std::string tls_key;
+  // Allow authentication that sends the password itself
+  // (mysql_clear_password, dialog). Off: only challenge-response logins.
+  bool allow_clear_password = false;
+  // What Connection::Prepare makes (target.protocol).
+  StatementProtocol protocol = StatementProtocol::kPrepared;
 };
 
 // A parameter value: integer or string.
@@ -63,6 +88,9 @@ class Connection {
   virtual absl::StatusOr<int64_t> Execute(absl::string_view sql) = 0;
   // Runs a query and returns its rows (for small results: metadata, checks).
   virtual absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) = 0;
+  // A statement with `?` parameters. With StatementProtocol::kText nothing
+  // is sent yet: each Execute sends the text with its parameters written in
+  // (so an unknown table shows at Execute, not here).
   virtual absl::StatusOr<std::unique_ptr<Statement>> Prepare(
       absl::string_view sql) = 0;
   // The server's connection id (CONNECTION_ID()).
@@ -100,6 +128,27 @@ int TimeoutSeconds(absl::Duration d);
 absl::StatusOr<int64_t> SetUpSession(
     Connection& connection,
     const std::map<std::string, std::string>& session_vars);
+
+// For adapters: whether `mode` refuses a connection without TLS.
+bool RequiresTls(TlsMode mode);
+// For adapters: the error for a server that did not give TLS although
+// `options.tls_mode` requires it. `where` is "cannot connect to H:P as U";
+// `when` says how far the connection went ("refused before the login").
+absl::Status NoTlsError(const ConnectOptions& options, absl::string_view where,
+                        absl::string_view when);
+
+// For adapters: a connect error of the TLS layer (client code 2026) in the
+// plan's words: a server without TLS becomes NoTlsError (refused before the
+// login); a certificate that fails verification says what tls_mode
+// expected of it. Other errors are returned as they are.
+absl::Status ExplainTlsError(const absl::Status& s,
+                             const ConnectOptions& options);
+
+// Authentication plugins that never send the password itself, for
+// ConnectOptions::allow_clear_password false.
+inline constexpr char kChallengeResponseAuth[] =
+    "mysql_native_password,client_ed25519,caching_sha2_password,"
+    "sha256_password";
 
 struct ServerInfo {
   std::string flavor;   // "tidb", "mariadb" or "mysql"

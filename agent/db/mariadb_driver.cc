@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "agent/db/text_statement.h"
 #include "common/base/error_context.h"
 
 namespace rig::db {
@@ -216,8 +217,8 @@ class MariaDbStatement : public Statement {
 
 class MariaDbConnection : public Connection {
  public:
-  MariaDbConnection(MYSQL* m, bool blocking_reads)
-      : m_(m), blocking_reads_(blocking_reads) {}
+  MariaDbConnection(MYSQL* m, bool blocking_reads, StatementProtocol protocol)
+      : m_(m), blocking_reads_(blocking_reads), protocol_(protocol) {}
   ~MariaDbConnection() override { mysql_close(m_); }
   void set_id(int64_t id) { id_ = id; }
 
@@ -289,6 +290,18 @@ class MariaDbConnection : public Connection {
 
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(
       absl::string_view sql) override {
+    if (protocol_ == StatementProtocol::kText) {
+      MYSQL* m = m_;
+      return NewTextStatement(
+          *this, sql, [m](absl::string_view value, std::string* out) {
+            // Escaping at most doubles the length, plus a NUL.
+            const size_t at = out->size();
+            out->resize(at + 2 * value.size() + 1);
+            const unsigned long n = mysql_real_escape_string(
+                m, out->data() + at, value.data(), value.size());
+            out->resize(at + n);
+          });
+    }
     MYSQL_STMT* stmt = mysql_stmt_init(m_);
     if (stmt == nullptr) return ConnectionError(m_);
     if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
@@ -305,8 +318,31 @@ class MariaDbConnection : public Connection {
  private:
   MYSQL* const m_;
   const bool blocking_reads_;
+  const StatementProtocol protocol_;
   int64_t id_ = -1;
 };
+
+// The TLS options of `options.tls_mode` (Connector/C 3.3.20 semantics,
+// measured: tests/integration/db_tls_test.cc). MYSQL_OPT_SSL_ENFORCE asks
+// for TLS, falling back to plaintext when the server has none (hence the
+// check after the login); a CA makes it verify the certificate chain;
+// MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the host name and refuses a server
+// without TLS before the login.
+void ConfigureTls(MYSQL* m, const ConnectOptions& options) {
+  if (options.tls_mode == TlsMode::kDisabled) return;
+  const my_bool on = 1;
+  const my_bool verify_identity =
+      options.tls_mode == TlsMode::kVerifyIdentity ? 1 : 0;
+  mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
+  mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_identity);
+  if (!options.tls_ca.empty()) {
+    mysql_options(m, MYSQL_OPT_SSL_CA, options.tls_ca.c_str());
+  }
+  if (!options.tls_cert.empty()) {
+    mysql_options(m, MYSQL_OPT_SSL_CERT, options.tls_cert.c_str());
+    mysql_options(m, MYSQL_OPT_SSL_KEY, options.tls_key.c_str());
+  }
+}
 
 class MariaDbThreadScope : public ThreadScope {
  public:
@@ -333,22 +369,26 @@ class MariaDbDriver : public Driver {
     const unsigned connect_timeout = TimeoutSeconds(options.connect_timeout);
     const unsigned read_timeout = TimeoutSeconds(options.read_timeout);
     const unsigned write_timeout = TimeoutSeconds(options.write_timeout);
-    const my_bool off = 0, on = 1;
+    const my_bool off = 0;
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
     mysql_options(m, MYSQL_OPT_RECONNECT, &off);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (options.tls) {
-      mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
-      mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
-      // Should the server offer no TLS, the login below goes in plaintext
-      // before the check after it can refuse: allow only authentication
-      // that never sends the password itself (no mysql_clear_password, no
-      // PAM dialog).
-      mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH,
-                     "mysql_native_password,client_ed25519,"
-                     "caching_sha2_password,sha256_password");
+    ConfigureTls(m, options);
+    // Unless the plan allows it, only authentication that never sends the
+    // password itself (no mysql_clear_password, no PAM dialog): without TLS
+    // (disabled, preferred, or the login that goes before the check below)
+    // it would cross the network in the clear.
+    if (!options.allow_clear_password &&
+        mysql_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH,
+                       kChallengeResponseAuth) != 0) {
+      mysql_close(m);
+      return absl::InternalError(absl::StrCat(
+          where,
+          ": this Connector/C cannot restrict authentication plugins "
+          "(MARIADB_OPT_RESTRICTED_AUTH); set "
+          "target.allow_clear_password to connect anyway"));
     }
     if (mysql_real_connect(
             m, options.host.c_str(), options.user.c_str(),
@@ -358,23 +398,24 @@ class MariaDbDriver : public Driver {
             CLIENT_MULTI_RESULTS) == nullptr) {
       absl::Status s = ConnectionError(m);
       mysql_close(m);
-      return Prefix(s, where);
+      return Prefix(ExplainTlsError(s, options), where);
     }
-    // MYSQL_OPT_SSL_ENFORCE does not refuse a server that offers no TLS
-    // when the server's certificate is not verified (seen with Debian 12's
-    // Connector/C against have_ssl=DISABLED): the login has gone in
-    // plaintext (user, database, a password hash; see above), but no
-    // statement is sent on a session that is not encrypted.
-    if (options.tls && mysql_get_ssl_cipher(m) == nullptr) {
+    // Connector/C 3.3 refuses a server without TLS before the login only
+    // when it verifies the server's host name (verify-identity). Otherwise
+    // (required, verify-ca; seen with Debian 12's 3.3.20 against
+    // have_ssl=DISABLED: strace, and the server's Aborted_connects_preauth
+    // in tests/integration/db_tls_test.cc) it logs in in plaintext: the
+    // user, the database and a challenge response, not the password (see
+    // MARIADB_OPT_RESTRICTED_AUTH above). It is refused here, before any
+    // statement.
+    if (RequiresTls(options.tls_mode) && mysql_get_ssl_cipher(m) == nullptr) {
       mysql_close(m);
-      return absl::FailedPreconditionError(absl::StrCat(
-          where,
-          ": target.tls is set but the server does not offer TLS (its "
-          "have_ssl is not YES); the connection was closed after the login, "
-          "before any statement"));
+      return NoTlsError(options, where,
+                        "closed after the login, before any statement");
     }
     const bool blocking_reads = UseBlockingReads(m, read_timeout);
-    auto connection = std::make_unique<MariaDbConnection>(m, blocking_reads);
+    auto connection = std::make_unique<MariaDbConnection>(m, blocking_reads,
+                                                          options.protocol);
     auto id = SetUpSession(*connection, options.session_vars);
     if (!id.ok()) return Prefix(id.status(), where);
     connection->set_id(*id);

@@ -7,12 +7,15 @@
 #include <cppconn/statement.h>
 #include <mysql_connection.h>
 #include <mysql_driver.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "agent/db/text_statement.h"
 #include "common/base/error_context.h"
 
 namespace rig::db {
@@ -80,8 +83,9 @@ class MySqlStatement : public Statement {
 
 class MySqlConnection : public Connection {
  public:
-  explicit MySqlConnection(std::unique_ptr<sql::Connection> conn)
-      : conn_(std::move(conn)) {}
+  MySqlConnection(std::unique_ptr<sql::Connection> conn,
+                  StatementProtocol protocol)
+      : conn_(std::move(conn)), protocol_(protocol) {}
   void set_id(int64_t id) { id_ = id; }
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql) override {
@@ -135,6 +139,20 @@ class MySqlConnection : public Connection {
 
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(
       absl::string_view sql) override {
+    if (protocol_ == StatementProtocol::kText) {
+      // MySQL_Connection::escapeString is mysql_real_escape_string on this
+      // connection's handle.
+      auto* native = dynamic_cast<sql::mysql::MySQL_Connection*>(conn_.get());
+      if (native == nullptr) {
+        return absl::InternalError("not a mysqlcppconn MySQL connection");
+      }
+      return NewTextStatement(
+          *this, sql, [native](absl::string_view value, std::string* out) {
+            const sql::SQLString escaped = native->escapeString(
+                sql::SQLString(value.data(), value.size()));
+            out->append(escaped.c_str(), escaped.length());
+          });
+    }
     try {
       std::unique_ptr<sql::PreparedStatement> stmt(
           conn_->prepareStatement(std::string(sql)));
@@ -150,8 +168,46 @@ class MySqlConnection : public Connection {
 
  private:
   std::unique_ptr<sql::Connection> conn_;
+  const StatementProtocol protocol_;
   int64_t id_ = -1;
 };
+
+// mysqlcppconn 1.1.12 on libmariadb maps sslEnforce, sslVerify, sslCA,
+// sslCert and sslKey onto Connector/C's options, so the modes behave as in
+// the mariadb driver (ConfigureTls there; measured in
+// tests/integration/db_tls_test.cc). Its OPT_SSL_MODE is not used: it
+// names a libmysqlclient option that libmariadb lacks.
+void SetTlsProperties(const ConnectOptions& options,
+                      sql::ConnectOptionsMap& props) {
+  if (options.tls_mode == TlsMode::kDisabled) return;
+  props["sslEnforce"] = true;
+  props["sslVerify"] = options.tls_mode == TlsMode::kVerifyIdentity;
+  if (!options.tls_ca.empty()) props["sslCA"] = options.tls_ca;
+  if (!options.tls_cert.empty()) {
+    props["sslCert"] = options.tls_cert;
+    props["sslKey"] = options.tls_key;
+  }
+}
+
+// mysqlcppconn has no property for Connector/C's
+// MARIADB_OPT_RESTRICTED_AUTH, but libmariadb reads `restricted-auth` from
+// an option file (the readDefaultFile property): one in memory (memfd),
+// made once, so nothing is left on disk. "" if it cannot be made.
+const std::string& RestrictedAuthOptionFile() {
+  static const std::string* const path = [] {
+    const int fd = memfd_create("rig-cppconn-auth", 0);
+    if (fd < 0) return new std::string();
+    const std::string text = absl::StrCat(
+        "[client]\nrestricted-auth=", kChallengeResponseAuth, "\n");
+    if (write(fd, text.data(), text.size()) !=
+        static_cast<ssize_t>(text.size())) {
+      close(fd);
+      return new std::string();
+    }
+    return new std::string(absl::StrCat("/proc/self/fd/", fd));  // kept open
+  }();
+  return *path;
+}
 
 class MySqlThreadScope : public ThreadScope {
  public:
@@ -178,17 +234,26 @@ class MySqlDriver : public Driver {
 
   absl::StatusOr<std::unique_ptr<Connection>> Connect(
       const ConnectOptions& options) override {
-    if (options.tls) {
-      return absl::FailedPreconditionError(
-          "target.tls is not supported by the cppconn driver; use "
-          "--db-driver mariadb");
-    }
+    const std::string where =
+        absl::StrCat("cannot connect to ", options.host, ":", options.port,
+                     " as ", options.user);
     sql::ConnectOptionsMap props;
     props["hostName"] = options.host;
     props["port"] = options.port;
     props["userName"] = options.user;
     props["password"] = options.password;
     if (!options.database.empty()) props["schema"] = options.database;
+    SetTlsProperties(options, props);
+    if (!options.allow_clear_password) {
+      const std::string& file = RestrictedAuthOptionFile();
+      if (file.empty()) {
+        return absl::InternalError(absl::StrCat(
+            where,
+            ": cannot make the option file that keeps the password "
+            "from being sent (memfd_create)"));
+      }
+      props["readDefaultFile"] = file;
+    }
     props["OPT_CONNECT_TIMEOUT"] = TimeoutSeconds(options.connect_timeout);
     props["OPT_READ_TIMEOUT"] = TimeoutSeconds(options.read_timeout);
     props["OPT_WRITE_TIMEOUT"] = TimeoutSeconds(options.write_timeout);
@@ -197,17 +262,26 @@ class MySqlDriver : public Driver {
     try {
       conn.reset(driver_->connect(props));
     } catch (const sql::SQLException& e) {
-      return Prefix(FromException(e),
-                    absl::StrCat("cannot connect to ", options.host, ":",
-                                 options.port, " as ", options.user));
+      return Prefix(ExplainTlsError(FromException(e), options), where);
     }
-    auto connection = std::make_unique<MySqlConnection>(std::move(conn));
+    auto connection =
+        std::make_unique<MySqlConnection>(std::move(conn), options.protocol);
+    if (RequiresTls(options.tls_mode)) {
+      // mysqlcppconn hides the handle mysql_get_ssl_cipher() would read, so
+      // the server is asked: this status query is the one statement that
+      // goes in plaintext before a connection without TLS is refused (the
+      // mariadb driver sends none).
+      auto cipher = connection->Query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+      if (!cipher.ok()) return Prefix(cipher.status(), where);
+      if (cipher->empty() || (*cipher)[0].size() < 2 ||
+          (*cipher)[0][1].value_or("").empty()) {
+        return NoTlsError(options, where,
+                          "closed after the login and a status query, "
+                          "before any statement of the run");
+      }
+    }
     auto id = SetUpSession(*connection, options.session_vars);
-    if (!id.ok()) {
-      return Prefix(id.status(),
-                    absl::StrCat("cannot connect to ", options.host, ":",
-                                 options.port, " as ", options.user));
-    }
+    if (!id.ok()) return Prefix(id.status(), where);
     connection->set_id(*id);
     return std::unique_ptr<Connection>(std::move(connection));
   }

@@ -150,7 +150,30 @@ db::ConnectOptions RunContext::ConnectOptions(size_t endpoint) const {
   o.read_timeout = FromProto(t.read_timeout());
   o.write_timeout = FromProto(t.write_timeout());
   for (const auto& [k, v] : t.session_vars()) o.session_vars[k] = v;
-  o.tls = t.tls();
+  switch (t.tls_mode()) {
+    case rig::v1::TLS_MODE_PREFERRED:
+      o.tls_mode = db::TlsMode::kPreferred;
+      break;
+    case rig::v1::TLS_MODE_REQUIRED:
+      o.tls_mode = db::TlsMode::kRequired;
+      break;
+    case rig::v1::TLS_MODE_VERIFY_CA:
+      o.tls_mode = db::TlsMode::kVerifyCa;
+      break;
+    case rig::v1::TLS_MODE_VERIFY_IDENTITY:
+      o.tls_mode = db::TlsMode::kVerifyIdentity;
+      break;
+    default:  // ApplyPlanDefaults has turned tls: true into required
+      o.tls_mode = db::TlsMode::kDisabled;
+      break;
+  }
+  o.tls_ca = t.tls_ca();
+  o.tls_cert = t.tls_cert();
+  o.tls_key = t.tls_key();
+  o.allow_clear_password = t.allow_clear_password();
+  o.protocol = t.protocol() == rig::v1::STATEMENT_PROTOCOL_TEXT
+                   ? db::StatementProtocol::kText
+                   : db::StatementProtocol::kPrepared;
   return o;
 }
 

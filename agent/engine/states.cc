@@ -23,6 +23,7 @@
 #include "common/base/proto_duration.h"
 #include "common/base/status_macros.h"
 #include "plan/barriers.h"
+#include "plan/target.h"
 
 namespace rig::agent {
 namespace {
@@ -46,6 +47,10 @@ class Initializing : public StateHandler {
         !classifier.ok()) {
       return classifier.status();
     }
+    // Before any connection: TLS keys that disagree, or a CA, certificate
+    // or key file this agent cannot read, fail the run here, by name.
+    RETURN_IF_ERROR(rig::plan::CheckTargetTls(plan.target(), nullptr));
+    RETURN_IF_ERROR(rig::plan::CheckTargetTlsFiles(plan.target()));
     ASSIGN_OR_RETURN(auto built, ctx.catalogue->Make(plan.workload()));
     RETURN_IF_ERROR(Alongside::Check(plan, *ctx.catalogue));
     ctx.workload = std::move(built.workload);

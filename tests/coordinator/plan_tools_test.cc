@@ -152,6 +152,40 @@ TEST(PlanToolsTest, SessionVariableNamesArePlainIdentifiers) {
             "and _ only)");
 }
 
+TEST(PlanToolsTest, TlsKeysThatDisagreeNameTheKeyAndLine) {
+  for (const char* good :
+       {"target: {tls_mode: preferred}\n", "target: {tls: true}\n",
+        "target: {tls: true, tls_mode: verify-identity}\n",
+        "target: {tls_mode: verify-ca, tls_ca: /ca.pem}\n",
+        "target: {tls_mode: verify-identity}\n",
+        "target: {tls_mode: required, tls_cert: /c.pem, tls_key: /c.key}\n"}) {
+    EXPECT_EQ(Check(std::string(kLoad) + good), "") << good;
+  }
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target:\n  tls: true\n  tls_mode: preferred\n"),
+            "plan.yaml:4: \"target.tls\" is true (TLS required) but "
+            "\"target.tls_mode\" is preferred: keep one of them");
+  EXPECT_EQ(Check(std::string(kLoad) + "target:\n  tls_mode: verify-ca\n"),
+            "plan.yaml:4: \"target.tls_mode\" verify-ca needs "
+            "\"target.tls_ca\" (the CA that signed the server's certificate)");
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target:\n  tls_mode: required\n  tls_ca: /ca.pem\n"),
+            "plan.yaml:5: \"target.tls_ca\" is set but \"target.tls_mode\" "
+            "is required, which does not check the server's certificate: use "
+            "verify-ca or verify-identity");
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target:\n  tls_mode: required\n  tls_key: /c.key\n"),
+            "plan.yaml:5: \"target.tls_cert\" and \"target.tls_key\" go "
+            "together (a client certificate and its key)");
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "target:\n  tls_cert: /c.pem\n  tls_key: /c.key\n"),
+            "plan.yaml:4: \"target.tls_cert\" is set but \"target.tls_mode\" "
+            "is disabled: a client certificate needs TLS");
+  EXPECT_EQ(Check(std::string(kLoad) + "target: {tls_mode: verify}\n"),
+            "plan.yaml:3: \"target.tls_mode\" must be one of disabled, "
+            "preferred, required, verify-ca, verify-identity, not \"verify\"");
+}
+
 TEST(PlanToolsTest, KeyLineStepsIntoLists) {
   const std::string yaml =
       "alongside:\n"

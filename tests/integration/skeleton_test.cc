@@ -685,6 +685,95 @@ TEST_F(SkeletonTest, AWrongExpectationAlongsideTheLoadFailsWithExitCode3) {
       << run->stdout_text;
 }
 
+// Lines of `text` that contain `what`.
+std::vector<std::string> LinesWith(const std::string& text,
+                                   const std::string& what) {
+  std::vector<std::string> out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::StrContains(line, what)) out.emplace_back(line);
+  }
+  return out;
+}
+
+// Issue 13's defect through the real binaries: TLS required (here with
+// --set) against the suite's MariaDB, which has none, fails the run in
+// Connecting with a line naming the target and the mode; nothing ran in
+// plaintext. A TLS file the agent cannot read is named before it connects.
+TEST_F(SkeletonTest, TlsRequiredAgainstAServerWithoutTlsFailsTheRun) {
+  ASSERT_EQ(*server_->Sql("SELECT @@have_ssl"), "DISABLED\n");
+  int port = 0;
+  auto agent = StartAgent("tls-agent", &port);
+  ASSERT_NE(agent, nullptr);
+  const std::string plan = WritePlan(
+      "tls-required.yaml",
+      absl::StrCat(TargetYaml(),
+                   "workload: {kind: oltp_point_select, table_size: 100}\n"
+                   "load: {connections: 1, duration: 1s}\n"));
+  const std::string agents = absl::StrCat("127.0.0.1:", port);
+  auto run = Coordinator(
+      {plan, "--agents", agents, "--set", "target.tls_mode=required"},
+      server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 4);
+  const std::string out = run->stdout_text + run->stderr_text;
+  const std::vector<std::string> lines = LinesWith(out, "does not offer TLS");
+  ASSERT_FALSE(lines.empty()) << out;
+  EXPECT_NE(lines[0].find(absl::StrCat(
+                "cannot connect to 127.0.0.1:", server_->port(),
+                " as rig: target.tls_mode is required but the server does "
+                "not offer TLS")),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("Connecting"), std::string::npos) << lines[0];
+  EXPECT_NE(out.find(", 0.0s measured"), std::string::npos)
+      << "it ran: " << out;
+
+  run =
+      Coordinator({plan, "--agents", agents, "--set",
+                   "target={tls_mode: verify-ca, tls_ca: /nonexistent/ca.pem}"},
+                  server_->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 4);
+  const std::string missing = run->stdout_text + run->stderr_text;
+  EXPECT_NE(missing.find("\"target.tls_ca\": cannot read "
+                         "\"/nonexistent/ca.pem\": No such file or directory"),
+            std::string::npos)
+      << missing;
+  EXPECT_NE(missing.find("Initializing"), std::string::npos) << missing;
+}
+
+// A TLS database verified by name, through the real binaries, with the
+// statements sent as text: the run passes and the server counted TLS
+// sessions and no prepared statement.
+TEST_F(SkeletonTest, VerifyIdentityAndTextProtocolRunPasses) {
+  MariaDbServer::Options options;
+  options.tls_certificate = "server";
+  auto db = MariaDbServer::Start(options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  int port = 0;
+  auto agent = StartAgent("tls-text-agent", &port);
+  ASSERT_NE(agent, nullptr);
+  const std::string plan = WritePlan(
+      "tls-verify.yaml",
+      absl::StrCat("target: {host: 127.0.0.1, port: ", (*db)->port(),
+                   ", user: rig, database: rig, tls_mode: verify-identity, "
+                   "tls_ca: ",
+                   (*db)->cert_dir(), "/ca.pem, protocol: text}\n",
+                   "workload: {kind: oltp_point_select, table_size: 100}\n"
+                   "load: {connections: 2, duration: 1s}\n"));
+  auto run = Coordinator({plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+                         (*db)->password());
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0) << run->stdout_text << run->stderr_text;
+  auto status = (*db)->Sql(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Ssl_accepts', "
+      "'Com_stmt_execute')");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_NE(status->find("Com_stmt_execute\t0\n"), std::string::npos)
+      << *status;
+  EXPECT_EQ(status->find("Ssl_accepts\t0\n"), std::string::npos) << *status;
+}
+
 TEST_F(SkeletonTest, UnknownPlanKeyIsOneLineNamingKeyAndLine) {
   const std::string plan = WritePlan(
       "bad.yaml",

@@ -251,6 +251,63 @@ TEST_F(WorkloadsTest, BankVerificationPasses) {
   EXPECT_EQ(r.verification().checks(1).expected(), "20000");
 }
 
+// target.protocol: text sends each statement as SQL text with its
+// parameters written in (sysbench's --db-ps-mode=disable): the server counts
+// the same statements per operation, none of them a prepared statement's
+// execution, and the results are the same (bank's invariant holds).
+TEST_F(WorkloadsTest, TextProtocolSendsTheSameStatementsAsText) {
+  const std::string workload =
+      "workload: {kind: oltp_read_write, table_size: 2000";
+  Run(workload + ", prepare: recreate}\nload: {duration: 100ms}\n", 1);
+  auto stmt_executes = [] {
+    const std::string out = Sql("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'");
+    return std::stoll(out.substr(out.find('\t') + 1));
+  };
+  for (const char* protocol : {"prepared", "text"}) {
+    SCOPED_TRACE(protocol);
+    const auto before = testing::SettledComCounters(*server_, server_->user());
+    ASSERT_TRUE(before.ok()) << before.status();
+    const int64_t executes_before = stmt_executes();
+    std::string samples;
+    CollectEvents events;
+    const rig::v1::RunResult r =
+        RunInProcess(workload + ", prepare: skip}\nload: {duration: 2s}\n", 1,
+                     absl::StrCat(", protocol: ", protocol), &events);
+    const auto after = testing::SettledComCounters(*server_, server_->user());
+    ASSERT_TRUE(after.ok()) << after.status();
+    ASSERT_EQ(r.final_state(), rig::v1::STATE_COMPLETED) << r.error().message();
+    EXPECT_EQ(r.counters().errors(), 0) << events.Samples();
+    const int64_t ops = r.counters().ops();
+    ASSERT_GT(ops, 50);
+    // oltp_read_write's shape: 14 selects, 2 updates, a delete and an
+    // insert per transaction (see kOltpShapes), in either protocol.
+    const std::map<std::string, int> per_op = {
+        {"select", 14}, {"update", 2}, {"delete", 1}, {"insert", 1}};
+    for (const auto& [name, count] : per_op) {
+      const double delta =
+          static_cast<double>(after->at(name) - before->at(name));
+      EXPECT_NEAR(delta, static_cast<double>(count) * ops,
+                  40 + 0.01 * count * ops)
+          << "Com_" << name << " for " << ops << " ops";
+    }
+    const int64_t executes = stmt_executes() - executes_before;
+    if (std::string(protocol) == "text") {
+      EXPECT_EQ(executes, 0) << "a prepared statement ran in text mode";
+    } else {
+      EXPECT_GE(executes, 18 * ops);
+    }
+  }
+  const rig::v1::RunResult bank = RunInProcess(
+      "workload: {kind: bank, table_size: 20, prepare: recreate}\n"
+      "load: {duration: 2s}\n",
+      4, ", protocol: text");
+  ASSERT_EQ(bank.final_state(), rig::v1::STATE_COMPLETED)
+      << bank.error().message();
+  EXPECT_GT(bank.counters().ops(), 50);
+  EXPECT_EQ(bank.verification().status(), rig::v1::CHECK_STATUS_PASSED)
+      << bank.verification().DebugString();
+}
+
 TEST_F(WorkloadsTest, BankWithoutLockingReadsLosesUpdatesAndFailsVerification) {
   const rig::v1::RunResult r =
       Run("workload: {kind: bank, table_size: 10, prepare: recreate,\n"

@@ -131,6 +131,30 @@ TEST(PlanTest, AppliesDefaults) {
   EXPECT_EQ(FromProto(plan->load().report_interval()), absl::Seconds(1));
 }
 
+TEST(PlanTest, TlsModesAreWrittenAsMySqlClientsNameThem) {
+  auto plan = rig::plan::ParsePlan(
+      "workload: {kind: x}\n"
+      "target: {tls_mode: verify-identity, tls_ca: /ca.pem, protocol: text}\n",
+      "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->target().tls_mode(), rig::v1::TLS_MODE_VERIFY_IDENTITY);
+  EXPECT_EQ(plan->target().tls_ca(), "/ca.pem");
+  EXPECT_EQ(plan->target().protocol(), rig::v1::STATEMENT_PROTOCOL_TEXT);
+  EXPECT_TRUE(plan->target().tls()) << "for agents that know only tls";
+  // Defaults: no TLS, prepared statements, no clear-text password.
+  plan = rig::plan::ParsePlan("workload: {kind: x}\n", "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->target().tls_mode(), rig::v1::TLS_MODE_DISABLED);
+  EXPECT_FALSE(plan->target().tls());
+  EXPECT_EQ(plan->target().protocol(), rig::v1::STATEMENT_PROTOCOL_PREPARED);
+  EXPECT_FALSE(plan->target().allow_clear_password());
+  // The older key: tls: true is required.
+  plan = rig::plan::ParsePlan("workload: {kind: x}\ntarget: {tls: true}\n",
+                              "p.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->target().tls_mode(), rig::v1::TLS_MODE_REQUIRED);
+}
+
 TEST(PlanTest, AnExplicitZeroJitterMeansNoneAndAbsentMeansTheDefault) {
   auto zero = rig::plan::ParsePlan(
       "workload: {kind: oltp_point_select}\n"

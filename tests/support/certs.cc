@@ -24,6 +24,11 @@ basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1
+[elsewhere]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:db.elsewhere.invalid
 [client]
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature
@@ -44,6 +49,7 @@ leaf() {  # name, CN, profile, issuer, serial
 ca ca "rig test CA"
 ca other_ca "rig untrusted CA"
 leaf server localhost server ca 2
+leaf elsewhere db.elsewhere.invalid elsewhere ca 5
 leaf client coordinator client ca 3
 leaf other_client intruder client other_ca 4
 echo "this is not a certificate" > junk.pem

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "tests/support/certs.h"
 
 namespace rig::testing {
 namespace {
@@ -175,6 +176,15 @@ absl::Status MariaDbServer::Init(const Options& options) {
   pid_file_ = dir_ + "/mariadbd.pid";
   error_log_path_ = dir_ + "/mariadbd.err";
   password_ = RandomHex(16);
+  if (!options_.tls_certificate.empty()) {
+    cert_dir_ = dir_ + "/certs";
+    if (mkdir(cert_dir_.c_str(), 0700) != 0) {
+      return absl::InternalError(absl::StrCat("cannot create ", cert_dir_));
+    }
+    if (std::string e = GenerateCertificates(cert_dir_); !e.empty()) {
+      return absl::InternalError(e);
+    }
+  }
 
   for (int attempt = 1;; ++attempt) {
     port_ = PickFreePort();
@@ -217,6 +227,12 @@ absl::Status MariaDbServer::WriteConfig() {
       "innodb_buffer_pool_size=256M\n"
       "innodb_flush_log_at_trx_commit=2\n"
       "max_connections=1000\n");
+  if (!cert_dir_.empty()) {
+    const std::string& name = options_.tls_certificate;
+    absl::StrAppend(&cnf, "ssl-ca=", cert_dir_, "/ca.pem\nssl-cert=", cert_dir_,
+                    "/", name, ".pem\nssl-key=", cert_dir_, "/", name,
+                    ".key\n");
+  }
   for (const std::string& line : options_.extra_mysqld_options) {
     absl::StrAppend(&cnf, line, "\n");
   }

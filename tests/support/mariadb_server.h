@@ -28,6 +28,11 @@ class MariaDbServer {
     std::vector<std::string> extra_mysqld_options;
     // How long mariadbd may take to answer a ping, per start.
     absl::Duration startup_timeout = absl::Seconds(60);
+    // Serve TLS with this certificate of the set GenerateCertificates()
+    // (certs.h) makes in cert_dir(): "server" (for localhost and
+    // 127.0.0.1) or "elsewhere" (for another host name, same CA). Empty:
+    // no TLS (have_ssl DISABLED, as Debian's mariadbd starts).
+    std::string tls_certificate;
   };
 
   // Creates a temp dir (under $TMPDIR, or /tmp if $TMPDIR is unusable for a
@@ -54,6 +59,9 @@ class MariaDbServer {
   const std::string& database() const { return database_; }  // "rig"
   const std::string& socket_path() const { return socket_path_; }
   const std::string& dir() const { return dir_; }  // Everything lives here.
+  // DIR/certs with tls_certificate (ca.pem, other_ca.pem, client.pem, ...);
+  // "" without.
+  const std::string& cert_dir() const { return cert_dir_; }
   const std::string& datadir() const { return datadir_; }
   const std::string& defaults_file() const { return cnf_path_; }
   const std::string& error_log_path() const { return error_log_path_; }
@@ -107,6 +115,7 @@ class MariaDbServer {
   std::string database_ = "rig";
   std::string admin_user_;
   std::string dir_;
+  std::string cert_dir_;
   std::string datadir_;
   std::string socket_path_;
   std::string cnf_path_;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/db/connection.h"
+#include "agent/db/text_statement.h"
 #include "agent/resilience/error_class.h"
 #include "common/base/error_context.h"
 #include "common/base/sql_identifier.h"
@@ -35,6 +36,28 @@ TEST(ParseTidbVersionTest, ReadsReleaseEditionAndStore) {
   EXPECT_EQ(db::ParseTidbVersion(answer), "v7.5.1 (Community, tikv)");
   EXPECT_EQ(db::ParseTidbVersion("Release Version: v6.5.0"), "v6.5.0");
   EXPECT_EQ(db::ParseTidbVersion("10.11.6-MariaDB"), "");
+}
+
+// A `?` is a parameter only where the server's parser would see one.
+TEST(SplitAtParametersTest, SkipsLiteralsQuotedNamesAndComments) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(db::SplitAtParameters("SELECT c FROM t WHERE id=?"),
+            (V{"SELECT c FROM t WHERE id=", ""}));
+  EXPECT_EQ(db::SplitAtParameters("SELECT 1"), (V{"SELECT 1"}));
+  EXPECT_EQ(db::SplitAtParameters("BETWEEN ? AND ?"),
+            (V{"BETWEEN ", " AND ", ""}));
+  EXPECT_EQ(db::SplitAtParameters("SELECT '?', \"?\", `?` , ?"),
+            (V{"SELECT '?', \"?\", `?` , ", ""}));
+  // Escaped and doubled quotes stay inside their literal.
+  EXPECT_EQ(db::SplitAtParameters(R"(SELECT 'it''s ?', 'a\'?', ?)"),
+            (V{R"(SELECT 'it''s ?', 'a\'?', )", ""}));
+  EXPECT_EQ(db::SplitAtParameters("SELECT ? -- why?\n, ? # what?\n"),
+            (V{"SELECT ", " -- why?\n, ", " # what?\n"}));
+  EXPECT_EQ(db::SplitAtParameters("SELECT ? /* ? */, 5--?"),
+            (V{"SELECT ", " /* ? */, 5--", ""}));  // "--?" is no comment
+  // An executable comment is SQL.
+  EXPECT_EQ(db::SplitAtParameters("SELECT /*! ? */ 1"),
+            (V{"SELECT /*! ", " */ 1"}));
 }
 
 TEST(ErrorClassTest, ClassifiesByServerCode) {
