@@ -282,6 +282,13 @@ notes "target.tls=true" absent "target: {tls: true}"
 notes "the plan's tls: true" absent "$(plan_with '{host: db.example.com, tls: true}')"
 notes "the plan's tls: yes (the rig reads YAML 1.1 booleans)" absent "$(plan_with '{host: db.example.com, tls: yes}')"
 notes "coordinator.set target.tls=true" absent "coordinator: {set: [target.tls=true]}"
+notes "the plan's tls_mode: verify-identity" absent "$(plan_with '{host: db.example.com, tls_mode: verify-identity}')"
+notes "the plan's tls_mode: required" absent "$(plan_with '{host: db.example.com, tls_mode: required}')"
+notes "the plan's tls_mode: preferred (may fall back to plaintext)" present "$(plan_with '{host: db.example.com, tls_mode: preferred}')"
+notes "coordinator.set target.tls_mode=verify-ca" absent "coordinator: {set: [target.tls_mode=verify-ca]}"
+notes "coordinator.set target.tls_mode=disabled over a plan with tls_mode: required" present \
+  "$(plan_with '{host: db.example.com, tls_mode: required}')
+  set: [target.tls_mode=disabled]"
 notes "target.host 127.0.0.1" absent "target: {host: 127.0.0.1}"
 notes "target.host localhost" absent "target: {host: localhost}"
 notes "target.host ::1" absent "target: {host: '::1'}"

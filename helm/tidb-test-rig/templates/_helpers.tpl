@@ -232,6 +232,8 @@ existingPlanConfigMap is not read: what only it says is unknown.
 {{- $hostKnown := $known -}}
 {{- $tlsKnown := $known -}}
 {{- $truthy := list "true" "yes" "on" "y" -}}
+{{- /* tls_mode values that require TLS (preferred may fall back to plaintext) */ -}}
+{{- $secure := list "required" "verify-ca" "verify-identity" "verify_ca" "verify_identity" -}}
 {{- if $known -}}
 {{- $plan := fromYaml (toString .Values.coordinator.plan) -}}
 {{- $target := get $plan "target" -}}
@@ -241,6 +243,9 @@ existingPlanConfigMap is not read: what only it says is unknown.
 {{- end -}}
 {{- if hasKey $target "tls" -}}
 {{- $tls = has (lower (toString (get $target "tls"))) $truthy -}}
+{{- end -}}
+{{- if hasKey $target "tls_mode" -}}
+{{- $tls = or $tls (has (lower (toString (get $target "tls_mode"))) $secure) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -259,6 +264,9 @@ existingPlanConfigMap is not read: what only it says is unknown.
 {{- $hostKnown = true -}}
 {{- else if hasPrefix "target.tls=" $s -}}
 {{- $tls = has (lower (trimPrefix "target.tls=" $s | trimAll "\"'")) $truthy -}}
+{{- $tlsKnown = true -}}
+{{- else if hasPrefix "target.tls_mode=" $s -}}
+{{- $tls = has (lower (trimPrefix "target.tls_mode=" $s | trimAll "\"'")) $secure -}}
 {{- $tlsKnown = true -}}
 {{- end -}}
 {{- end -}}
