@@ -157,7 +157,9 @@ const PlanKey kKeys[] = {
      kNoMax, "{1062: other, 1105: retry_txn}"},
     {"thresholds", "",
      "`p50`..`p99.9`, `max`, `mean` with `< <= > >= ==` and a duration; "
-     "`error_rate`, `errors`, `throughput` (ops/s), `qps` with a number",
+     "`error_rate`, `errors`, `throughput` (ops/s), `qps`, `lost_agents` "
+     "(agents lost in the run: `lost_agents < 1` fails a degraded run) with a "
+     "number",
      1, kNoMax, "[\"p99 < 100ms\", \"error_rate < 0.01\"]", true},
     {"report.json", "", "where to write the JSON report", 1, kNoMax,
      "report.json", true},

@@ -1,5 +1,7 @@
 #include "coordinator/report/terminal.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -21,13 +23,17 @@ const char* StatusWord(rig::v1::RunStatus s) {
   }
 }
 
+// Latency in milliseconds with three decimals, one unit per column (as
+// sysbench, go-tpc and k6 print it).
+std::string Ms(int64_t us) { return absl::StrFormat("%.3f", us / 1e3); }
+
 std::string Row(const std::string& name, const rig::v1::Summary& s) {
   const auto& l = s.latency();
-  return absl::StrFormat("%-24s %10d %11.1f %8d %9s %9s %9s %9s\n", name,
+  return absl::StrFormat("%-24s %10d %11.1f %11.1f %8d %9s %9s %9s %9s\n", name,
                          s.counters().ops(), s.ops_per_sec(),
-                         s.counters().errors(), FormatMicros(l.p50_us()),
-                         FormatMicros(l.p95_us()), FormatMicros(l.p99_us()),
-                         FormatMicros(l.max_us()));
+                         s.queries_per_sec(), s.counters().errors(),
+                         Ms(l.p50_us()), Ms(l.p95_us()), Ms(l.p99_us()),
+                         Ms(l.max_us()));
 }
 
 }  // namespace
@@ -41,12 +47,15 @@ std::string FormatMicros(int64_t us) {
 std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
                                int agents_total, int64_t elapsed_us,
                                int64_t total_us) {
+  const double span_s =
+      std::max<int64_t>(1, iv.end_offset_us() - iv.start_offset_us()) / 1e6;
   return absl::StrFormat(
-      "[%5.1fs/%.0fs] ops/s %10.1f  p50 %8s  p99 %8s  errors %d  agents %d/%d  "
-      "breakers open %d",
+      "[%5.1fs/%.0fs] ops/s %10.1f  qps %10.1f  p50 %8.3fms  p99 %8.3fms  "
+      "err/s %.1f  reconn/s %.1f  agents %d/%d  breakers open %d",
       elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(),
-      FormatMicros(iv.latency().p50_us()), FormatMicros(iv.latency().p99_us()),
-      iv.counters().errors(), iv.agents_reporting(), agents_total,
+      iv.counters().queries() / span_s, iv.latency().p50_us() / 1e3,
+      iv.latency().p99_us() / 1e3, iv.counters().errors() / span_s,
+      iv.counters().reconnects() / span_s, iv.agents_reporting(), agents_total,
       iv.breakers_open());
 }
 
@@ -66,8 +75,9 @@ std::string TerminalWriter::Render(const rig::v1::Report& r) const {
   }
   out += "\n\n";
   absl::StrAppend(
-      &out, absl::StrFormat("%-24s %10s %11s %8s %9s %9s %9s %9s\n", "", "ops",
-                            "ops/s", "errors", "p50", "p95", "p99", "max"));
+      &out, absl::StrFormat("%-24s %10s %11s %11s %8s %9s %9s %9s %9s\n", "",
+                            "ops", "ops/s", "qps", "errors", "p50 ms", "p95 ms",
+                            "p99 ms", "max ms"));
   out += Row("total", r.total());
   for (const auto& a : r.agents()) {
     std::string name = a.name().empty() ? a.address() : a.name();

@@ -17,7 +17,14 @@
 namespace rig::coordinator {
 namespace {
 
-enum class Kind { kLatency, kErrorRate, kErrors, kThroughput, kQps };
+enum class Kind {
+  kLatency,
+  kErrorRate,
+  kErrors,
+  kThroughput,
+  kQps,
+  kLostAgents
+};
 
 struct MetricSpec {
   const char* name;       // as the user may write it
@@ -41,12 +48,15 @@ constexpr MetricSpec kMetrics[] = {
     {"ops_per_sec", "throughput", Kind::kThroughput},
     {"qps", "qps", Kind::kQps},
     {"queries_per_sec", "qps", Kind::kQps},
+    // Of the run, not of a summary: agents lost (a degraded run), so that
+    // `lost_agents < 1` fails a run that lost one.
+    {"lost_agents", "lost_agents", Kind::kLostAgents},
 };
 
 constexpr char kMetricList[] =
     "p50, p90, p95, p99, p99.9, min, max, mean (latency, with a unit), "
     "error_rate, errors, throughput (ops/s, alias ops_per_sec), "
-    "qps (queries/s, alias queries_per_sec)";
+    "qps (queries/s, alias queries_per_sec), lost_agents";
 constexpr char kForm[] = "\"<metric> <op> <limit>\", e.g. \"p99 < 50ms\"";
 constexpr char kOps[] = "<, <=, >, >=, ==";
 
@@ -101,6 +111,7 @@ std::string FormatValue(Kind kind, double v) {
     case Kind::kErrorRate:
       return absl::StrFormat("%.6g", v);
     case Kind::kErrors:
+    case Kind::kLostAgents:
       return Trimmed(absl::StrFormat("%.3f", v));
     case Kind::kThroughput:
       return Trimmed(absl::StrFormat("%.2f", v)) + " ops/s";
@@ -203,10 +214,12 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
     scale = 0.01;
   }
   if (!ParseNumber(digits, &number)) {
-    const char* example = metric->kind == Kind::kErrorRate    ? "0.01"
-                          : metric->kind == Kind::kErrors     ? "0"
-                          : metric->kind == Kind::kThroughput ? "1000"
-                                                              : "5000";
+    const char* example =
+        metric->kind == Kind::kErrorRate ? "0.01"
+        : metric->kind == Kind::kErrors || metric->kind == Kind::kLostAgents
+            ? "0"
+        : metric->kind == Kind::kThroughput ? "1000"
+                                            : "5000";
     return Bad(expr, absl::StrCat("bad limit \"", value, "\"; ", t.metric,
                                   " takes a plain number, e.g. ", t.metric, " ",
                                   op, " ", example));
@@ -248,8 +261,12 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
     return v;
   }
   std::string missing;  // why there is nothing to judge
-  const double observed =
-      MetricValue(threshold.metric, report.total(), &missing);
+  double observed = 0;
+  if (metric->kind == Kind::kLostAgents) {
+    for (const auto& a : report.agents()) observed += a.lost() ? 1 : 0;
+  } else {
+    observed = MetricValue(threshold.metric, report.total(), &missing);
+  }
   const bool passed =
       missing.empty() && Compare(observed, threshold.op, threshold.limit);
   v.set_observed(observed);
@@ -312,6 +329,9 @@ double MetricValue(absl::string_view canonical, const rig::v1::Summary& total,
       break;
     case Kind::kQps:
       observed = total.queries_per_sec();
+      break;
+    case Kind::kLostAgents:
+      none = "not in a summary (a run's threshold)";
       break;
   }
   if (metric == nullptr) none = "unknown metric";

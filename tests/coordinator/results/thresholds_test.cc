@@ -201,6 +201,17 @@ bool Passes(absl::string_view text, const rig::v1::Report& r) {
   return Evaluate(MustParse(text), r).passed();
 }
 
+TEST(ThresholdEvaluateTest, LostAgentsCountsTheRunsLostAgents) {
+  rig::v1::Report r = SampleReport();
+  r.add_agents()->set_name("a1");
+  EXPECT_TRUE(Passes("lost_agents < 1", r));
+  r.add_agents()->set_lost(true);
+  const rig::v1::ThresholdVerdict v = Evaluate(MustParse("lost_agents < 1"), r);
+  EXPECT_FALSE(v.passed());
+  EXPECT_EQ(v.message(), "lost_agents = 1, limit < 1: FAILED");
+  EXPECT_TRUE(Passes("lost_agents <= 1", r));
+}
+
 TEST(ThresholdEvaluateTest, LatencyAtAndAroundTheLimit) {
   const rig::v1::Report r = SampleReport();  // p99 = 50ms
   EXPECT_FALSE(Passes("p99 < 50ms", r));
