@@ -203,6 +203,13 @@ TEST_F(GaleraTest, AStoppedNodeOpensItsBreakerAndRejoinsAndServesAgain) {
   EXPECT_EQ(*code, 4) << out;  // interrupted: INCOMPLETE
 
   const rig::v1::Report r = ReadReport();
+  for (const auto& [code, n] : r.total().counters().errors_by_code()) {
+    fprintf(stderr, "errors after retries with code %d: %lld\n", code,
+            static_cast<long long>(n));
+  }
+  fprintf(stderr, "retries %lld, reconnects %lld\n",
+          static_cast<long long>(r.total().counters().retries()),
+          static_cast<long long>(r.total().counters().reconnects()));
   bool opened = false, closed_after = false;
   for (const auto& rec : r.breaker_events()) {
     const auto& e = rec.event();
