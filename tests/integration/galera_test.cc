@@ -297,6 +297,14 @@ TEST_F(GaleraTest, ANodeOutOfThePrimaryComponentAnswersNotReady) {
          "-urig", "rig", "-N", "-B", "-e", sql},
         absl::Seconds(20), {{"MYSQL_PWD", server_->password()}});
   };
+  // sysbench's table, made before the isolation so that node 3 has it.
+  ASSERT_TRUE(cluster_->node(0)
+                  .Sql("CREATE TABLE IF NOT EXISTS rig.sbtest1 (id INTEGER NOT "
+                       "NULL AUTO_INCREMENT, k INTEGER DEFAULT '0' NOT NULL, c "
+                       "CHAR(120) DEFAULT '' NOT NULL, pad CHAR(60) DEFAULT '' "
+                       "NOT NULL, PRIMARY KEY (id), KEY k_1 (k))")
+                  .ok());
+  ASSERT_TRUE(cluster_->WaitSynced(absl::Seconds(60)).ok());
   ASSERT_TRUE(cluster_->node(2)
                   .Sql("SET GLOBAL wsrep_provider_options='gmcast.isolate=1'")
                   .ok());
@@ -317,6 +325,35 @@ TEST_F(GaleraTest, ANodeOutOfThePrimaryComponentAnswersNotReady) {
     fprintf(stderr, "isolated node, %s: exit %d %s", sql, r->exit_code,
             r->stderr_text.c_str());
   }
+  // The rig over all three meanwhile: node 3's 1047s open its breaker
+  // (backoff counts), its connections work on the other nodes.
+  int port = 0;
+  auto agent = StartAgent("g-isolated", &port);
+  ASSERT_NE(agent, nullptr);
+  const std::string plan = Plan(
+      "g-isolated", "workload: {kind: oltp_point_select, table_size: 1000}\n",
+      "load: {connections: 3, duration: 3s, report_interval: 500ms}\n",
+      "resilience: {circuit_breaker: {open_for: 10s}}\n");
+  auto result =
+      Coordinator({plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+                  server_->password());
+  ASSERT_TRUE(result.ok()) << result.status();
+  const std::string out = result->stdout_text + result->stderr_text;
+  const rig::v1::Report r = ReadReport();
+  bool opened = false;
+  for (const auto& rec : r.breaker_events()) {
+    EXPECT_EQ(rec.event().target(), cluster_->Endpoints()[2]);
+    if (rec.event().to() == rig::v1::BREAKER_STATE_OPEN) opened = true;
+  }
+  for (const auto& [code, n] : r.total().counters().errors_by_code()) {
+    fprintf(stderr, "rig on the isolated node: %lld errors with code %d\n",
+            static_cast<long long>(n), code);
+  }
+  fprintf(stderr, "rig on the isolated node: exit %d, %lld ops, %lld retries\n",
+          result->exit_code, static_cast<long long>(r.total().counters().ops()),
+          static_cast<long long>(r.total().counters().retries()));
+  EXPECT_TRUE(opened) << out;
+  EXPECT_GT(r.total().counters().ops(), 1000) << out;
   ASSERT_TRUE(cluster_->node(2)
                   .Sql("SET GLOBAL wsrep_provider_options='gmcast.isolate=0'")
                   .ok());
