@@ -129,6 +129,11 @@ constexpr CodeRow kCodes[] = {
     {1040, kBackoff,
      S::kUnavailable},  // ER_CON_COUNT_ERROR: too many connections
     {1041, kBackoff},   // ER_OUT_OF_RESOURCES
+    {1047, kBackoff},   // ER_UNKNOWN_COM_ERROR: on MariaDB Galera, "WSREP has
+                        // not yet prepared node for application use": the node
+                        // is not in the Primary component, or still joining
+                        // (seen in tests/integration/galera_test.cc); the
+                        // breaker moves its connections to other nodes
     {1053, kBackoff,
      S::kUnavailable},  // ER_SERVER_SHUTDOWN: shutdown in progress; a restart
                         // or a replacement follows, and a lost connection then

@@ -175,7 +175,15 @@ absl::Status MariaDbServer::Init(const Options& options) {
   cnf_path_ = dir_ + "/my.cnf";
   pid_file_ = dir_ + "/mariadbd.pid";
   error_log_path_ = dir_ + "/mariadbd.err";
-  password_ = RandomHex(16);
+  password_ = options_.password.empty() ? RandomHex(16) : options_.password;
+  if (!options_.os_user_if_root.empty() && geteuid() == 0) {
+    passwd* pw = getpwnam(options_.os_user_if_root.c_str());
+    if (pw == nullptr || chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot give ", dir_, " to OS user \"",
+                       options_.os_user_if_root, "\""));
+    }
+  }
   if (!options_.tls_certificate.empty()) {
     cert_dir_ = dir_ + "/certs";
     if (mkdir(cert_dir_.c_str(), 0700) != 0) {
@@ -187,7 +195,7 @@ absl::Status MariaDbServer::Init(const Options& options) {
   }
 
   for (int attempt = 1;; ++attempt) {
-    port_ = PickFreePort();
+    port_ = options_.port > 0 ? options_.port : PickFreePort();
     if (port_ <= 0) {
       return absl::UnavailableError("cannot get a free TCP port on 127.0.0.1");
     }
@@ -198,11 +206,14 @@ absl::Status MariaDbServer::Init(const Options& options) {
       if (!status.ok()) return status;
     }
     bool bind_failed = false;
-    status = Launch(&bind_failed);
+    status = Launch(&bind_failed, options_.first_launch_args);
     if (status.ok()) break;
     // Someone took the port between PickFreePort() and mariadbd's bind().
-    if (!bind_failed || attempt >= kMaxPortAttempts) return status;
+    if (!bind_failed || options_.port > 0 || attempt >= kMaxPortAttempts) {
+      return status;
+    }
   }
+  if (!options_.create_user_and_database) return absl::OkStatus();
   return CreateUserAndDatabase();
 }
 
@@ -222,7 +233,11 @@ absl::Status MariaDbServer::WriteConfig() {
       socket_path_, "\npid-file=", pid_file_, "\nlog-error=", error_log_path_,
       // A tmpdir of its own: servers (and mariadb-install-db runs) started
       // side by side collide on temporary table names in a shared /tmp.
-      "\ntmpdir=", dir_, "\n", geteuid() == 0 ? "user=root\n" : "",
+      "\ntmpdir=", dir_, "\n",
+      geteuid() != 0 ? ""
+      : options_.os_user_if_root.empty()
+          ? "user=root\n"
+          : "user=" + options_.os_user_if_root + "\n",
       "skip-name-resolve\n"
       "innodb_buffer_pool_size=256M\n"
       "innodb_flush_log_at_trx_commit=2\n"
@@ -270,11 +285,14 @@ absl::Status MariaDbServer::InstallDb() {
   return absl::OkStatus();
 }
 
-absl::Status MariaDbServer::Launch(bool* bind_failed) {
+absl::Status MariaDbServer::Launch(bool* bind_failed,
+                                   const std::vector<std::string>& extra_args) {
   *bind_failed = false;
   const int64_t log_offset = FileSize(error_log_path_);
-  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(
-      {mariadbd_, "--defaults-file=" + cnf_path_}, {}, dir_ + "/mariadbd.out");
+  std::vector<std::string> argv = {mariadbd_, "--defaults-file=" + cnf_path_};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(argv, {}, dir_ + "/mariadbd.out");
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
 

@@ -33,6 +33,21 @@ class MariaDbServer {
     // 127.0.0.1) or "elsewhere" (for another host name, same CA). Empty:
     // no TLS (have_ssl DISABLED, as Debian's mariadbd starts).
     std::string tls_certificate;
+    // The SQL port on 127.0.0.1. 0: a free one (picked again if taken
+    // before mariadbd binds it); otherwise this one or fail.
+    int port = 0;
+    // The rig user's password. Empty: 32 random hex chars.
+    std::string password;
+    // Create database `rig` and user `rig` after the first start. False for
+    // a server that gets them otherwise (a Galera joiner, by replication).
+    bool create_user_and_database = true;
+    // The OS user mariadbd runs as when the tests run as root ("user=" in
+    // my.cnf; the temp dir is given to it). Empty: root. Galera's rsync
+    // state transfer needs a non-root user (GaleraCluster uses "mysql").
+    std::string os_user_if_root;
+    // mariadbd arguments for the first start only (not Restart()), e.g.
+    // --wsrep-new-cluster to bootstrap a Galera cluster.
+    std::vector<std::string> first_launch_args;
   };
 
   // Creates a temp dir (under $TMPDIR, or /tmp if $TMPDIR is unusable for a
@@ -104,7 +119,8 @@ class MariaDbServer {
   absl::Status InstallDb();
   // Starts mariadbd and waits for it. *bind_failed is set if it exited
   // because the port was taken.
-  absl::Status Launch(bool* bind_failed);
+  absl::Status Launch(bool* bind_failed,
+                      const std::vector<std::string>& extra_args = {});
   absl::Status CreateUserAndDatabase();
   std::vector<std::string> AdminArgs(const std::string& tool) const;
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -445,6 +446,33 @@ TEST(MariaDbServerTest, TwoServersSideBySideWithExtraOptions) {
   EXPECT_NE((*a)->password(), (*b)->password());
   EXPECT_EQ(*(*a)->Sql("SELECT @@max_connections"), "77\n");
   EXPECT_EQ(*(*b)->Sql("SELECT @@max_connections"), "1000\n");
+}
+
+// The options GaleraCluster starts its nodes with: a chosen port, a given
+// password, no rig user (a joiner gets it by replication), another OS user
+// when run as root, and arguments for the first start only.
+TEST(MariaDbServerTest, ChosenPortPasswordOsUserAndNoUser) {
+  MariaDbServer::Options options;
+  options.port = PickFreePort();
+  options.password = "given";
+  options.create_user_and_database = false;
+  options.os_user_if_root = "mysql";
+  options.first_launch_args = {"--max-connections=55"};
+  absl::StatusOr<std::unique_ptr<MariaDbServer>> db =
+      MariaDbServer::Start(options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_EQ((*db)->port(), options.port);
+  EXPECT_EQ((*db)->password(), "given");
+  EXPECT_EQ(*(*db)->Sql("SELECT COUNT(*) FROM mysql.user WHERE User='rig'"),
+            "0\n");
+  EXPECT_EQ(*(*db)->Sql("SELECT @@max_connections"), "55\n");
+  if (geteuid() == 0 && getpwnam("mysql") != nullptr) {
+    struct stat st;  // mariadbd (as mysql) made its files
+    ASSERT_EQ(stat(absl::StrCat((*db)->datadir(), "/ibdata1").c_str(), &st), 0);
+    EXPECT_EQ(st.st_uid, getpwnam("mysql")->pw_uid);
+  }
+  ASSERT_TRUE((*db)->Restart().ok()) << (*db)->ErrorLogTail();
+  EXPECT_EQ(*(*db)->Sql("SELECT @@max_connections"), "1000\n");
 }
 
 TEST(MariaDbServerTest, BadOptionFailsWithErrorLogInStatus) {

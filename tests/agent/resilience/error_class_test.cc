@@ -32,9 +32,10 @@ TEST(ErrorClassTest, ClassifiesEveryListedCode) {
        {1043, 1152, 1154, 1156, 1157, 1158, 1159, 1160,
         1161, 1184, 1243, 1927, 2002, 2003, 2005, 2006,
         2012, 2013, 2014, 2026, 2027, 2048, 2055, 4031}},
-      {ErrorClass::kBackoff, {1037, 1038, 1040, 1041, 1053, 1105, 1135, 1203,
-                              1637, 1969, 3024, 8027, 8176, 8252, 9001, 9002,
-                              9003, 9004, 9005, 9008, 9010, 9011, 9012, 9013}},
+      {ErrorClass::kBackoff,
+       {1037, 1038, 1040, 1041, 1047, 1053, 1105, 1135, 1203,
+        1637, 1969, 3024, 8027, 8176, 8252, 9001, 9002, 9003,
+        9004, 9005, 9008, 9010, 9011, 9012, 9013}},
       {ErrorClass::kFailFast,
        {1044, 1045, 1046, 1049, 1054, 1064, 1129, 1130, 1142, 1143, 1146, 1153,
         1227, 1251, 1461, 1698, 1792, 1820, 2059, 2061, 8004, 8025, 8175}},
@@ -57,6 +58,14 @@ TEST(ErrorClassTest, ClassifyUsesServerCodeThenStatusCode) {
   EXPECT_EQ(Classify(absl::UnavailableError("no code")),
             ErrorClass::kReconnect);
   EXPECT_EQ(Classify(absl::InternalError("no code")), ErrorClass::kOther);
+}
+
+// Galera: a certification conflict (1213 at COMMIT) is run again; a node
+// that is not ready (1047, not Primary or still joining) is backed off from.
+TEST(ErrorClassTest, ClassifiesGaleraCodes) {
+  EXPECT_EQ(ClassifyCode(1213), ErrorClass::kRetryTxn);
+  EXPECT_EQ(ClassifyCode(1047), ErrorClass::kBackoff);
+  EXPECT_TRUE(PolicyFor(ClassifyCode(1047)).counts_for_breaker);
 }
 
 TEST(ErrorClassTest, ParsesNamesAndTheIgnoreAlias) {
