@@ -10,6 +10,7 @@
 #include "common/base/duration.h"
 #include "common/base/proto_duration.h"
 #include "plan/endpoints.h"
+#include "plan/schema.h"
 
 namespace rig::plan {
 namespace {
@@ -43,7 +44,7 @@ absl::Status ExpandDsn(rig::v1::Target& target) {
         "\"target.dsn\" ", why,
         " (write mysql://user@host:port[,host:port...]/database?key=value)"));
   };
-  for (const char* key : {"host", "port", "user", "database", "endpoints"}) {
+  for (const char* key : kDsnKeys) {
     const auto* f = rig::v1::Target::descriptor()->FindFieldByName(key);
     const auto* r = target.GetReflection();
     if (f->is_repeated() ? r->FieldSize(target, f) > 0
@@ -83,7 +84,8 @@ absl::Status ExpandDsn(rig::v1::Target& target) {
     out.set_user(decoded);
   }
   if (rest.empty()) return bad("has no host");
-  const int default_port = target.port() > 0 ? target.port() : 4000;
+  const int default_port =
+      target.port() > 0 ? target.port() : PlanDefaults().target().port();
   std::vector<std::string> hosts = absl::StrSplit(rest, ',');
   std::vector<Endpoint> endpoints;
   for (const std::string& h : hosts) {

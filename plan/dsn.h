@@ -19,6 +19,11 @@
 
 namespace rig::plan {
 
+// The target keys a DSN stands for (given beside it in a file: an error;
+// under --set target.dsn: removed from the plan first).
+inline constexpr const char* kDsnKeys[] = {"host", "port", "user", "database",
+                                           "endpoints"};
+
 // Replaces target.dsn (if set) by the keys it stands for. The error names
 // the DSN's faulty part; `target` is unchanged then.
 absl::Status ExpandDsn(rig::v1::Target& target);

@@ -1,9 +1,9 @@
 // Loading a plan: the bounds and duplicate-key check over the YAML tree,
 // --set overrides, the walk of the tree against the Plan descriptor (with
 // numeric ranges from plan/schema.h), and applying the defaults from that
-// table. One job, the plan as text becoming a rig.v1.Plan; ~680 lines
-// because the YAML-to-descriptor walk names the key and line of every error
-// it can meet.
+// table (and expanding target.dsn, plan/dsn.h). One job, the plan as text
+// becoming a rig.v1.Plan; ~710 lines because the YAML-to-descriptor walk
+// names the key and line of every error it can meet.
 
 #include "plan/plan.h"
 
@@ -581,10 +581,7 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
       if (absl::StartsWith(o, "target.dsn=") && root.IsMap() &&
           root["target"].IsMap()) {
         YAML::Node target = root["target"];
-        for (const char* key :
-             {"host", "port", "user", "database", "endpoints"}) {
-          target.remove(key);
-        }
+        for (const char* key : kDsnKeys) target.remove(key);
       }
     }
     if (!overrides.empty()) {

@@ -1,8 +1,10 @@
 // The walking skeleton end to end with real parts: a private MariaDB started
 // here, two rig-agent processes and rig-coordinator, as a user runs them.
-// Still several themes (~840 lines: runs, losses, signals, TLS, scenarios,
-// CLI errors); new themes go to a file of their own on real_rig.h, as
-// liveness_test.cc and verdict_test.cc did.
+// Still several themes (~930 lines: runs, losses, signals, TLS to agents and
+// to the database, scenarios, CLI errors); new themes go to a file of their
+// own on real_rig.h, as liveness_test.cc, verdict_test.cc and
+// endpoints_test.cc did. The next split: the database-TLS and protocol
+// runs, beside db_tls_test.cc.
 
 #include <gtest/gtest.h>
 #include <signal.h>
