@@ -229,6 +229,60 @@ TEST_F(EndpointsTest, ConnectionsOlderThanTheLifetimeAreOpenedAgain) {
   EXPECT_GT(r.total().counters().ops(), 1000);
 }
 
+// balance: least_connections: a connection past its lifetime opens again
+// on the endpoint this agent uses least, counting itself as gone; round
+// robin moves it to the next endpoint. With 3 connections on 2 endpoints
+// (A B A), each reopen under least_connections stays where it was (moving
+// would leave 1 and 2), so A opens about twice as many connections as B;
+// under round robin every connection alternates and both open about as
+// many.
+TEST_F(EndpointsTest,
+       LeastConnectionsKeepsABalancedSpreadWhereRoundRobinRotates) {
+  int port = 0;
+  auto agent = StartAgent("least", &port);
+  ASSERT_NE(agent, nullptr);
+  auto connections = [](MariaDbServer& db) -> int64_t {
+    auto out = db.Sql("SHOW GLOBAL STATUS LIKE 'Connections'");
+    if (!out.ok()) return -1;
+    return std::atoll(out->substr(out->find('\t') + 1).c_str());
+  };
+  struct Opened {
+    int64_t a, b;
+  };
+  auto run = [&](const std::string& balance) -> Opened {
+    const int64_t a_before = connections(*server_);
+    const int64_t b_before = connections(*b_);
+    const std::string plan = Plan(
+        balance,
+        "load: {connections: 3, duration: 3s, report_interval: 500ms}\n", "",
+        absl::StrCat("connection_lifetime: 300ms, balance: ", balance));
+    auto result =
+        Coordinator({plan, "--agents", absl::StrCat("127.0.0.1:", port)},
+                    server_->password());
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return {0, 0};
+    EXPECT_EQ(result->exit_code, 0)
+        << result->stdout_text << result->stderr_text;
+    const rig::v1::Report r = ReadReport();
+    EXPECT_EQ(r.total().counters().errors(), 0);
+    EXPECT_EQ(r.total().counters().reconnects(), 0);
+    // Less the one connection each Sql() call above makes.
+    return {connections(*server_) - a_before - 1,
+            connections(*b_) - b_before - 1};
+  };
+  const Opened least = run("least_connections");
+  const Opened robin = run("round_robin");
+  // About 10 reopens per connection in 3 s: 20 on A and 10 on B under
+  // least_connections; about 15 and 15 under round robin.
+  ASSERT_GE(least.b, 5) << "least_connections: A " << least.a << ", B "
+                        << least.b;
+  EXPECT_GE(static_cast<double>(least.a) / least.b, 1.6)
+      << "least_connections: A " << least.a << ", B " << least.b;
+  ASSERT_GE(robin.b, 5) << "round_robin: A " << robin.a << ", B " << robin.b;
+  EXPECT_LE(static_cast<double>(robin.a) / robin.b, 1.3)
+      << "round_robin: A " << robin.a << ", B " << robin.b;
+}
+
 TEST_F(EndpointsTest, ABadEndpointIsNamedBeforeAnyAgentIsContacted) {
   const std::string plan = WritePlan(
       "bad-endpoint.yaml",
