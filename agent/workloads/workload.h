@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "agent/db/connection.h"
@@ -29,6 +30,14 @@ namespace rig::agent {
 struct OpResult {
   int64_t queries = 0;
   int64_t rows = 0;
+  // Which of the workload's OperationTypes() this operation is (an index).
+  // Set it first thing in Run(), so that a failed operation counts against
+  // its type too.
+  int type = 0;
+  // The operation ended in a rollback the workload asked for (TPC-C's 1% of
+  // New-Order with an unused item): it succeeded, and is counted as a
+  // rollback of its type.
+  bool rolled_back = false;
 };
 
 class Transaction {
@@ -75,6 +84,11 @@ class Workload {
   }
   // Drops what CreateSchema made.
   virtual absl::Status Cleanup(db::Connection& connection) = 0;
+  // The names of the operation types this workload runs (TPC-C:
+  // new_order, payment, ...), indexed by OpResult::type. With two or more,
+  // counters and latency are kept and reported per type as well as in
+  // total; with none or one, only in total.
+  virtual std::vector<std::string> OperationTypes() const { return {}; }
 };
 
 using WorkloadRegistry = Registry<Workload>;
