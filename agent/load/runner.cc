@@ -30,6 +30,8 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
       classifier_(std::move(classifier)),
       backoff_(ctx.assignment.plan().resilience().retry()),
       endpoints_(ctx.endpoints.size()),
+      types_(ctx.workload ? ctx.workload->OperationTypes()
+                          : std::vector<std::string>()),
       balance_(ctx.assignment.plan().target().balance()),
       lifetime_(
           FromProto(ctx.assignment.plan().target().connection_lifetime())),
@@ -65,7 +67,8 @@ absl::Status LoadRunner::Start() {
     }
     txns.push_back(std::move(*txn));
     for (size_t e = 0; e < endpoints_; ++e) {
-      stats_.push_back(std::make_unique<ThreadStats>());
+      stats_.push_back(
+          std::make_unique<ThreadStats>(types_.size() > 1 ? types_.size() : 0));
     }
     Place& place = places_.emplace_back();
     place.home = place.at = ctx_.InitialEndpoint(i);
@@ -221,14 +224,15 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
       // first attempt, so retries and waits are part of what users see.
       StatsAt(index).RecordOp(
           MicrosBetween(intended ? *intended : first_begin, a.end),
-          MicrosBetween(a.begin, a.end), a.result.queries, a.result.rows);
+          MicrosBetween(a.begin, a.end), a.result.queries, a.result.rows,
+          a.result.type, a.result.rolled_back);
       return true;
     }
     const ErrorClass cls = classifier_.Classify(a.status);
     const ClassPolicy& policy = PolicyFor(cls);
     NoteFailure(index, txn, policy, a.status);
     if (policy.retry && attempt < backoff_.max_attempts()) {
-      StatsAt(index).RecordRetry(a.result.queries);
+      StatsAt(index).RecordRetry(a.result.queries, a.result.type);
       // The run ended while this operation was to be retried: abandoned,
       // not failed (its statements are counted, as for any retry).
       if (stopped_fn_()) return false;
@@ -287,7 +291,7 @@ void LoadRunner::GiveUp(size_t index, bool reconnecting, ErrorClass cls,
     c->set_sqlstate(server->sqlstate);
   }
   StatsAt(index).RecordError(server ? server->code : 0, policy.name,
-                             a.result.queries, sample);
+                             a.result.queries, sample, a.result.type);
 }
 
 bool LoadRunner::Pause(int attempt, Rng& rng) {
@@ -422,6 +426,12 @@ void LoadRunner::Collect(bool final) {
   }
   iv->mutable_counters()->set_breaker_open_us(open_us);
   iv->set_breaker_state(worst);
+  for (size_t t = 0; t < current_.types.size() && t < types_.size(); ++t) {
+    rig::v1::OperationStats* os = iv->add_operations();
+    os->set_type(types_[t]);
+    current_.types[t].counters.ToProto(os->mutable_counters());
+    os->set_latency(current_.types[t].latency.Encode());
+  }
   ctx_.events->Send(m);
   for (const auto& sample : current_.error_samples) {
     rig::v1::AgentMessage e;

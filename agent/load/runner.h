@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -152,6 +153,9 @@ class LoadRunner {
   const ErrorClassifier classifier_;
   const Backoff backoff_;
   const size_t endpoints_;  // ctx.endpoints.size(), at least 1
+  // The workload's operation types; statistics are kept per type when
+  // there are two or more.
+  const std::vector<std::string> types_;
   const rig::v1::Balance balance_;
   const absl::Duration lifetime_;  // zero: connections kept for the run
   std::vector<std::unique_ptr<CircuitBreaker>> breakers_;  // per endpoint

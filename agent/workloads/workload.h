@@ -97,10 +97,11 @@ using WorkloadDef = WorkloadRegistry::Def;
 template <>
 void WorkloadRegistry::AddBuiltIns(WorkloadRegistry& registry);
 
-// Built-in workloads (oltp.cc, bank.cc, sql.cc).
+// Built-in workloads (oltp.cc, bank.cc, sql.cc, ycsb.cc).
 void RegisterOltpWorkloads(WorkloadRegistry& registry);
 void RegisterBankWorkload(WorkloadRegistry& registry);
 void RegisterSqlWorkload(WorkloadRegistry& registry);
+void RegisterYcsbWorkload(WorkloadRegistry& registry);
 
 // Records a check in `result`, expected and seen in words (a workload's
 // Verify; scenarios record theirs the same way, scenarios/scenario.h).

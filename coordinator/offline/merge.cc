@@ -49,9 +49,28 @@ int64_t MicrosOf(const google::protobuf::Timestamp& t) {
   return TimeUtil::TimestampToMicroseconds(t);
 }
 
+// One operation type's (or endpoint's) share of a slot or of the total.
+struct Part {
+  rig::v1::Counters counters;
+  Histogram latency;
+  double ops_per_sec = 0;
+};
+
+// Parts by name, in the order names were first seen.
+struct Parts {
+  std::vector<std::string> order;
+  std::map<std::string, Part> by_name;
+  Part& operator[](const std::string& name) {
+    auto [it, added] = by_name.try_emplace(name);
+    if (added) order.push_back(name);
+    return it->second;
+  }
+};
+
 struct Slot {
   rig::v1::Counters counters;
   Histogram latency;
+  Parts types;
   int64_t start_us = INT64_MAX;
   int64_t end_us = INT64_MIN;
   double ops_per_sec = 0;
@@ -113,6 +132,7 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     }
   }
   std::map<int64_t, Slot> slots;
+  Parts types, endpoints;
   std::vector<rig::v1::ScenarioRoundRecord> rounds;
 
   for (size_t i = 0; i < in.size(); ++i) {
@@ -133,6 +153,24 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     latency.Merge(*lat);
     service.Merge(*svc);
     measured_us = std::max(measured_us, r.total().measured_us());
+    for (const auto& o : r.operations()) {
+      auto h =
+          StoredHistogram(o.summary().latency(),
+                          absl::StrCat(n.name, ": ", o.type(), " latency"));
+      if (!h.ok()) return h.status();
+      Part& p = types[o.type()];
+      AddCounters(p.counters, o.summary().counters());
+      p.latency.Merge(*h);
+    }
+    for (const auto& e : r.endpoints()) {
+      auto h = StoredHistogram(
+          e.summary().latency(),
+          absl::StrCat(n.name, ": endpoint ", e.endpoint(), " latency"));
+      if (!h.ok()) return h.status();
+      Part& p = endpoints[e.endpoint()];
+      AddCounters(p.counters, e.summary().counters());
+      p.latency.Merge(*h);
+    }
 
     // Intervals.
     for (const auto& iv : r.intervals()) {
@@ -150,6 +188,16 @@ absl::StatusOr<rig::v1::Report> MergeReports(
       s.ops_per_sec += iv.ops_per_sec();
       s.agents += iv.agents_reporting();
       s.breakers_open += iv.breakers_open();
+      for (const auto& o : iv.operations()) {
+        auto oh = StoredHistogram(
+            o.latency(),
+            absl::StrCat(n.name, ": interval ", iv.seq(), " ", o.type()));
+        if (!oh.ok()) return oh.status();
+        Part& p = s.types[o.type()];
+        AddCounters(p.counters, o.counters());
+        p.latency.Merge(*oh);
+        p.ops_per_sec += o.ops_per_sec();
+      }
     }
 
     // Agents and what happened on the timeline.
@@ -219,6 +267,31 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     *iv->mutable_latency() = LatencyOf(s.latency, /*with_histogram=*/true);
     iv->set_agents_reporting(s.agents);
     iv->set_breakers_open(s.breakers_open);
+    for (const std::string& type : types.order) {
+      auto it = s.types.by_name.find(type);
+      if (it == s.types.by_name.end()) continue;
+      rig::v1::OperationInterval* o = iv->add_operations();
+      o->set_type(type);
+      *o->mutable_counters() = it->second.counters;
+      o->set_ops_per_sec(it->second.ops_per_sec);
+      *o->mutable_latency() = LatencyOf(it->second.latency, true);
+    }
+  }
+  for (const std::string& type : types.order) {
+    const Part& p = types.by_name.at(type);
+    rig::v1::OperationReport* o = out.add_operations();
+    o->set_type(type);
+    *o->mutable_summary() = RunAggregate::MakeSummary(p.counters, p.latency,
+                                                      Histogram(), measured_us);
+    o->mutable_summary()->clear_service_latency();
+  }
+  for (const std::string& name : endpoints.order) {
+    const Part& p = endpoints.by_name.at(name);
+    rig::v1::EndpointReport* e = out.add_endpoints();
+    e->set_endpoint(name);
+    *e->mutable_summary() = RunAggregate::MakeSummary(p.counters, p.latency,
+                                                      Histogram(), measured_us);
+    e->mutable_summary()->clear_service_latency();
   }
   // The report's bound on rounds, over all of them in time order.
   std::stable_sort(rounds.begin(), rounds.end(),

@@ -15,6 +15,8 @@
 //     summed, histograms merged, ops/s summed (each report's own rate), the
 //     span from the earliest start to the latest end. Needs report schema 2
 //     (intervals with histograms); schema 1 is refused.
+//   - per operation type (per interval and in total) and per endpoint (in
+//     total) the same way, by name, in the order first seen;
 //   - agents, breaker events, error samples, scenario rounds and checks are
 //     listed together (offsets moved onto the same timeline), within the
 //     report's bounds (the first 100 error samples; at most 2000 rounds,

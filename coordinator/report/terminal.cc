@@ -38,6 +38,30 @@ std::string Row(const std::string& name, const rig::v1::Summary& s) {
 
 }  // namespace
 
+std::string TpccLine(const rig::v1::Report& r) {
+  if (r.plan().workload().kind() != "tpcc") return "";
+  const double minutes = r.total().measured_us() / 60e6;
+  if (minutes <= 0) return "";
+  int64_t new_orders = -1;
+  for (const auto& o : r.operations()) {
+    if (o.type() == "new_order") new_orders = o.summary().counters().ops();
+  }
+  if (new_orders < 0) return "";
+  const double tpmc = new_orders / minutes;
+  std::string line = absl::StrFormat("tpmC %.1f, tpmTotal %.1f", tpmc,
+                                     r.total().counters().ops() / minutes);
+  const auto& fields = r.plan().workload().options().fields();
+  if (auto it = fields.find("warehouses");
+      it != fields.end() && it->second.number_value() > 0) {
+    // The specification's most per warehouse: 12.86 New-Orders a minute.
+    absl::StrAppend(
+        &line, absl::StrFormat(", efficiency %.1f%% of %g warehouse(s)",
+                               100 * tpmc / (12.86 * it->second.number_value()),
+                               it->second.number_value()));
+  }
+  return line;
+}
+
 std::string FormatMicros(int64_t us) {
   if (us < 1000) return absl::StrCat(us, "us");
   if (us < 1000000) return absl::StrFormat("%.2fms", us / 1e3);
@@ -87,6 +111,27 @@ std::string TerminalWriter::Render(const rig::v1::Report& r) const {
   if (r.endpoints_size() > 0) {
     out += "\nby endpoint:\n";
     for (const auto& e : r.endpoints()) out += Row(e.endpoint(), e.summary());
+  }
+  if (r.operations_size() > 0) {
+    out += "\nby operation:\n";
+    std::string rollbacks;
+    for (const auto& o : r.operations()) {
+      const auto& c = o.summary().counters();
+      // Types the mix never ran (YCSB's scan in workload a) are left out.
+      if (c.ops() == 0 && c.errors() == 0) continue;
+      out += Row(o.type(), o.summary());
+      if (c.rollbacks() > 0) {
+        absl::StrAppend(
+            &rollbacks, " ", o.type(), "=", c.rollbacks(),
+            absl::StrFormat(" (%.2f%%)", 100.0 * c.rollbacks() /
+                                             std::max<int64_t>(1, c.ops())));
+      }
+    }
+    if (!rollbacks.empty())
+      absl::StrAppend(&out, "rollbacks:", rollbacks, "\n");
+  }
+  if (const std::string tpcc = TpccLine(r); !tpcc.empty()) {
+    absl::StrAppend(&out, "\n", tpcc, "\n");
   }
   if (!r.total().counters().errors_by_code().empty()) {
     out += "\nerrors by server code:";

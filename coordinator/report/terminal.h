@@ -26,6 +26,12 @@ std::string FormatSummary(const rig::v1::Report& report);
 // "850us", "1.25ms", "2.5s".
 std::string FormatMicros(int64_t us);
 
+// For workload tpcc: "tpmC 1234.5, tpmTotal 2743.3, efficiency 48.0% of 2
+// warehouse(s)" (New-Orders per measured minute, all transactions per
+// minute, tpmC against the specification's 12.86 per warehouse), as go-tpc
+// prints them; empty for other workloads or without a new_order type.
+std::string TpccLine(const rig::v1::Report& r);
+
 // One progress line for a merged interval: measured time so far of the
 // total, rate, latency, errors, agents reporting, breakers open.
 std::string FormatIntervalLine(const rig::v1::IntervalReport& interval,

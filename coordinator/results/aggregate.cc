@@ -37,6 +37,7 @@ void AddCounters(rig::v1::Counters& a, const rig::v1::Counters& b) {
   a.set_rows(SaturatingAdd(a.rows(), b.rows()));
   a.set_breaker_open_us(
       SaturatingAdd(a.breaker_open_us(), b.breaker_open_us()));
+  a.set_rollbacks(SaturatingAdd(a.rollbacks(), b.rollbacks()));
   for (const auto& [k, v] : b.errors_by_class()) {
     int64_t& sum = (*a.mutable_errors_by_class())[k];
     sum = SaturatingAdd(sum, v);
@@ -106,9 +107,41 @@ absl::Status RunAggregate::AddInterval(int agent,
     }
     by_endpoint.push_back({&*it, &es.counters(), *std::move(h)});
   }
+  // Per operation type, likewise checked first.
+  struct TakenType {
+    size_t index;
+    const rig::v1::OperationStats* stats;
+    Histogram latency;
+  };
+  std::vector<TakenType> by_type;
+  for (const rig::v1::OperationStats& os : stats.operations()) {
+    auto h = DecodeOrEmpty(os.latency());
+    if (!h.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "interval ", stats.seq(), ": bad latency histogram of operation ",
+          os.type(), ": ", h.status().message()));
+    }
+    by_type.push_back({0, &os, *std::move(h)});
+  }
   for (const Taken& t : by_endpoint) {
     AddCounters(t.to->counters, *t.counters);
     t.to->latency.Merge(t.latency);
+  }
+  for (TakenType& t : by_type) {
+    auto it = std::find_if(types_.begin(), types_.end(), [&](const PerType& p) {
+      return p.name == t.stats->type();
+    });
+    if (it == types_.end()) {
+      if (types_.size() >= kMaxTypes) {
+        t.index = kMaxTypes;  // not taken
+        continue;
+      }
+      types_.push_back({t.stats->type(), {}, {}});
+      it = types_.end() - 1;
+    }
+    t.index = static_cast<size_t>(it - types_.begin());
+    AddCounters(it->counters, t.stats->counters());
+    it->latency.Merge(t.latency);
   }
   PerAgent& a = agents_[agent];
   AddCounters(a.interval_counters, stats.counters());
@@ -124,6 +157,11 @@ absl::Status RunAggregate::AddInterval(int agent,
     if (reopened.ok()) m.latency = *std::move(reopened);
     m.closed = false;
     m.encoded.clear();
+    for (TypeMerged& t : m.types) {
+      auto h = Histogram::Decode(t.encoded);
+      if (h.ok()) t.latency = *std::move(h);
+      t.encoded.clear();
+    }
   }
   if (!m.closed) open_.insert(stats.seq());
   AddCounters(m.counters, stats.counters());
@@ -133,6 +171,14 @@ absl::Status RunAggregate::AddInterval(int agent,
   m.agents++;
   const int64_t span = stats.end_offset_us() - stats.start_offset_us();
   if (span > 0) m.ops_per_sec += stats.counters().ops() * 1e6 / span;
+  for (const TakenType& t : by_type) {
+    if (t.index >= types_.size()) continue;
+    if (m.types.size() <= t.index) m.types.resize(t.index + 1);
+    TypeMerged& tm = m.types[t.index];
+    AddCounters(tm.counters, t.stats->counters());
+    tm.latency.Merge(t.latency);
+    if (span > 0) tm.ops_per_sec += t.stats->counters().ops() * 1e6 / span;
+  }
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
   const bool all_in = m.agents >= expected;
   if (complete != nullptr) *complete = all_in;
@@ -152,6 +198,12 @@ void RunAggregate::Close(Merged& m) {
   m.encoded = m.latency.Encode();
   m.encoded.shrink_to_fit();
   m.latency = Histogram();
+  for (TypeMerged& t : m.types) {
+    t.summary = LatencyOf(t.latency, false);
+    t.encoded = t.latency.Encode();
+    t.encoded.shrink_to_fit();
+    t.latency = Histogram();
+  }
   m.closed = true;
 }
 
@@ -159,6 +211,10 @@ size_t RunAggregate::IntervalLatencyBytes() const {
   size_t bytes = 0;
   for (const auto& [seq, m] : intervals_) {
     bytes += m.latency.window_slots() * sizeof(int64_t) + m.encoded.capacity();
+    for (const TypeMerged& t : m.types) {
+      bytes +=
+          t.latency.window_slots() * sizeof(int64_t) + t.encoded.capacity();
+    }
   }
   return bytes;
 }
@@ -195,6 +251,18 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq,
   }
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);
+  for (size_t i = 0; i < m.types.size(); ++i) {
+    const TypeMerged& t = m.types[i];
+    rig::v1::OperationInterval* o = r.add_operations();
+    o->set_type(types_[i].name);
+    *o->mutable_counters() = t.counters;
+    o->set_ops_per_sec(t.ops_per_sec);
+    *o->mutable_latency() = m.closed ? t.summary : LatencyOf(t.latency, false);
+    if (with_histogram) {
+      o->mutable_latency()->set_histogram(m.closed ? t.encoded
+                                                   : t.latency.Encode());
+    }
+  }
   return r;
 }
 
@@ -264,6 +332,19 @@ std::vector<rig::v1::EndpointReport> RunAggregate::Endpoints() const {
     r.set_endpoint(e.name);
     *r.mutable_summary() =
         MakeSummary(e.counters, e.latency, Histogram(), measured);
+    r.mutable_summary()->clear_service_latency();
+  }
+  return out;
+}
+
+std::vector<rig::v1::OperationReport> RunAggregate::Operations() const {
+  const int64_t measured = Total().measured_us();
+  std::vector<rig::v1::OperationReport> out;
+  for (const PerType& t : types_) {
+    rig::v1::OperationReport& r = out.emplace_back();
+    r.set_type(t.name);
+    *r.mutable_summary() =
+        MakeSummary(t.counters, t.latency, Histogram(), measured);
     r.mutable_summary()->clear_service_latency();
   }
   return out;

@@ -56,6 +56,10 @@ class RunAggregate {
   // Per endpoint, in the plan's order (empty with one endpoint). Rates are
   // over the measured time of Total().
   std::vector<rig::v1::EndpointReport> Endpoints() const;
+  // Per operation type (workloads of several), in the order agents first
+  // sent them (the workload's). Rates are over the measured time of
+  // Total().
+  std::vector<rig::v1::OperationReport> Operations() const;
   // Every merged interval, with its encoded histogram.
   std::vector<rig::v1::IntervalReport> Intervals() const;
 
@@ -74,6 +78,10 @@ class RunAggregate {
   // An interval still open this many seqs behind the newest is closed (an
   // agent that lags that far is rare; it reopens it if it sends).
   static constexpr int64_t kOpenBehind = 16;
+  // Operation types taken at most (TPC-C has 5, YCSB 5); an agent's further
+  // names are not taken, so a broken or hostile one cannot grow the report
+  // without bound.
+  static constexpr size_t kMaxTypes = 32;
 
  private:
   // A merged interval holds a histogram while agents may still add to it.
@@ -83,9 +91,19 @@ class RunAggregate {
   // carries it, and a late addition still merges exactly. A run's memory
   // grows by that per interval (a few bytes per non-empty bucket: 1.3 KiB for
   // the 800 samples of 0.1-20 ms per interval of aggregate_test).
-  struct Merged {
+  // One operation type's share of a merged interval, kept as the interval
+  // is (a histogram while open; percentiles and encoding once closed).
+  struct TypeMerged {
     rig::v1::Counters counters;
     Histogram latency;  // while open
+    std::string encoded;
+    rig::v1::Latency summary;
+    double ops_per_sec = 0;
+  };
+  struct Merged {
+    rig::v1::Counters counters;
+    std::vector<TypeMerged> types;  // indexed like types_
+    Histogram latency;              // while open
     bool closed = false;
     std::string encoded;       // once closed: latency.Encode()
     rig::v1::Latency summary;  // once closed: LatencyOf(latency, false)
@@ -120,6 +138,12 @@ class RunAggregate {
   };
   std::vector<PerAgent> agents_;
   std::vector<PerEndpoint> endpoints_;
+  struct PerType {
+    std::string name;
+    rig::v1::Counters counters;
+    Histogram latency;
+  };
+  std::vector<PerType> types_;
   std::map<int64_t, Merged> intervals_;
   std::set<int64_t> open_;  // seqs of intervals not closed
 };

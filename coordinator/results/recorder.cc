@@ -174,6 +174,7 @@ void Recorder::Lost(const std::string& agent_name, rig::v1::State state,
 void Recorder::Fill(rig::v1::Report& r) const {
   *r.mutable_total() = aggregate_.Total();
   for (auto& e : aggregate_.Endpoints()) *r.add_endpoints() = std::move(e);
+  for (auto& o : aggregate_.Operations()) *r.add_operations() = std::move(o);
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;

@@ -146,8 +146,22 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
     return Bad(expr, absl::StrCat("expected a metric first, ", kForm,
                                   "; metrics: ", kMetricList));
   }
-  const std::string name = absl::AsciiStrToLower(expr.substr(0, i));
+  std::string name = absl::AsciiStrToLower(expr.substr(0, i));
   const MetricSpec* metric = FindMetric(name);
+  std::string type;
+  // "new_order.p99": the metric of one operation type (workloads of
+  // several); the type is what precedes the first dot.
+  if (const size_t dot = name.find('.');
+      metric == nullptr && dot != std::string::npos && dot > 0) {
+    metric = FindMetric(name.substr(dot + 1));
+    if (metric != nullptr) {
+      type = std::string(expr.substr(0, dot));
+      if (metric->kind == Kind::kLostAgents) {
+        return Bad(expr, absl::StrCat("lost_agents is of the run, not of an "
+                                      "operation type; write lost_agents"));
+      }
+    }
+  }
   if (metric == nullptr) {
     return Bad(expr, absl::StrCat("unknown metric \"", expr.substr(0, i),
                                   "\"; expected one of ", kMetricList));
@@ -180,6 +194,7 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
   Threshold t;
   t.expression = std::string(expr);
   t.metric = metric->canonical;
+  t.type = type;
   t.op = std::string(op);
 
   double number = 0;
@@ -264,6 +279,23 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
   double observed = 0;
   if (metric->kind == Kind::kLostAgents) {
     for (const auto& a : report.agents()) observed += a.lost() ? 1 : 0;
+  } else if (!threshold.type.empty()) {
+    const rig::v1::Summary* of = nullptr;
+    std::vector<std::string> types;
+    for (const auto& o : report.operations()) {
+      if (o.type() == threshold.type) of = &o.summary();
+      types.push_back(o.type());
+    }
+    if (of != nullptr) {
+      observed = MetricValue(threshold.metric, *of, &missing);
+    } else {
+      missing = types.empty()
+                    ? absl::StrCat("no operation type \"", threshold.type,
+                                   "\": the workload reports none")
+                    : absl::StrCat("no operation type \"", threshold.type,
+                                   "\" (the report has ",
+                                   absl::StrJoin(types, ", "), ")");
+    }
   } else {
     observed = MetricValue(threshold.metric, report.total(), &missing);
   }
@@ -271,10 +303,14 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
       missing.empty() && Compare(observed, threshold.op, threshold.limit);
   v.set_observed(observed);
   v.set_passed(passed);
+  const std::string name =
+      threshold.type.empty()
+          ? threshold.metric
+          : absl::StrCat(threshold.type, ".", threshold.metric);
   const std::string seen =
-      missing.empty() ? absl::StrCat(threshold.metric, " = ",
-                                     FormatValue(metric->kind, observed))
-                      : absl::StrCat(threshold.metric, ": ", missing);
+      missing.empty()
+          ? absl::StrCat(name, " = ", FormatValue(metric->kind, observed))
+          : absl::StrCat(name, ": ", missing);
   v.set_message(absl::StrCat(seen, ", limit ", threshold.op, " ",
                              FormatValue(metric->kind, threshold.limit), ": ",
                              passed ? "passed" : "FAILED"));

@@ -13,6 +13,9 @@
 //     throughput   successful ops/s (alias ops_per_sec)
 //     qps          statements/s (alias queries_per_sec)
 //   Operators: < <= > >= ==
+// A metric may name an operation type of the workload, as in
+// "new_order.p99 < 50ms": it is judged against that type's figures
+// (Report.operations); a type the report lacks fails the threshold.
 //
 // A latency or error-rate threshold fails when the run measured nothing
 // (no latency samples, no operations): a condition that cannot be checked
@@ -31,8 +34,11 @@ namespace rig::coordinator {
 struct Threshold {
   std::string expression;  // as written, trimmed
   std::string metric;      // canonical: "p99.9", "throughput", "qps", ...
-  std::string op;          // "<", "<=", ">", ">=", "=="
-  double limit = 0;        // latency limits in microseconds
+  // An operation type ("new_order" of "new_order.p99 < 50ms"): judged
+  // against that type's summary in Report.operations; empty: the total.
+  std::string type;
+  std::string op;    // "<", "<=", ">", ">=", "=="
+  double limit = 0;  // latency limits in microseconds
 };
 
 // InvalidArgument naming the expression and what was expected, e.g.

@@ -190,6 +190,51 @@ std::vector<const rig::v1::IntervalReport*> Plotted(const rig::v1::Report& r) {
   return plotted;
 }
 
+// Charts by operation type (workloads of several types): throughput and
+// p99 with one series per type, in the report's order.
+std::vector<Chart> OperationCharts(
+    const rig::v1::Report& r,
+    const std::vector<const rig::v1::IntervalReport*>& plotted) {
+  static constexpr const char* kColors[] = {
+      "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  std::vector<Chart> out;
+  if (r.operations().empty()) return out;
+  Chart ops{"operations-throughput",
+            "Throughput by operation",
+            "ops/s",
+            AxisFormat::kCompact,
+            {}};
+  Chart p99{"operations-p99",
+            "p99 by operation (response time)",
+            "ms",
+            AxisFormat::kPlain,
+            {}};
+  for (int t = 0; t < r.operations_size(); ++t) {
+    const std::string& type = r.operations(t).type();
+    Series o{type, type, kColors[t % 10], {}};
+    Series l{type, type, kColors[t % 10], {}};
+    for (const rig::v1::IntervalReport* iv : plotted) {
+      const double at = iv->end_offset_us() / 1e6;
+      double rate = 0, p = 0;
+      for (const auto& oi : iv->operations()) {
+        if (oi.type() != type) continue;
+        rate = oi.ops_per_sec();
+        p = oi.latency().p99_us() / 1e3;
+      }
+      o.points.emplace_back(at, rate);
+      l.points.emplace_back(at, p);
+    }
+    o.points = Thinned(std::move(o.points));
+    l.points = Thinned(std::move(l.points));
+    ops.series.push_back(std::move(o));
+    p99.series.push_back(std::move(l));
+  }
+  out.push_back(std::move(ops));
+  out.push_back(std::move(p99));
+  return out;
+}
+
 // The base run's colours, apart from the spec's (the new run's).
 constexpr const char* kBaseColors[] = {"#ff7f0e", "#7f7f7f", "#bcbd22"};
 
@@ -265,6 +310,7 @@ std::string Charts(const rig::v1::Report& r) {
   for (const ChartSpec& spec : ChartSpecs()) {
     out += RenderChart(ChartOf(spec, plotted), tl);
   }
+  for (const Chart& c : OperationCharts(r, plotted)) out += RenderChart(c, tl);
   if (plotted.size() > 2 * kChartBuckets) {
     absl::StrAppend(
         &out, "<p class=\"note thinned\">", plotted.size(),

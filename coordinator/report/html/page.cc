@@ -77,6 +77,7 @@ std::string HtmlWriter::Render(const rig::v1::Report& r) const {
                   html::Charts(r), "</section>\n");
   out += html::BreakerTable(r);
   out += html::Agents(r);
+  out += html::Operations(r);
   out += html::Endpoints(r);
   out += html::Thresholds(r);
   out += html::Errors(r);

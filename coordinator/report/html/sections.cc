@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "coordinator/report/html/escape.h"
 #include "coordinator/report/html/format.h"
@@ -165,6 +166,30 @@ std::string Endpoints(const rig::v1::Report& r) {
          Grouped(s.counters().errors()), Grouped(s.counters().reconnects()),
          FormatMicros(s.counters().breaker_open_us()),
          FormatMicros(s.latency().p50_us()), FormatMicros(s.latency().p99_us()),
+         FormatMicros(s.latency().max_us())});
+  }
+  return out + table.Html() + "</section>\n";
+}
+
+std::string Operations(const rig::v1::Report& r) {
+  if (r.operations().empty()) return "";
+  std::string out = "<section id=\"operations\">\n<h2>Operations</h2>\n";
+  Table table(
+      "operations",
+      {"operation", "ops", "share", "ops/s", "errors", "rollbacks", "retries",
+       "p50", "p95", "p99", "max"},
+      {false, true, true, true, true, true, true, true, true, true, true});
+  const double total =
+      static_cast<double>(std::max<int64_t>(1, r.total().counters().ops()));
+  for (const auto& o : r.operations()) {
+    const auto& s = o.summary();
+    table.Row(
+        {H(o.type()), Grouped(s.counters().ops()),
+         absl::StrFormat("%.1f%%", 100.0 * s.counters().ops() / total),
+         Rate(s.ops_per_sec()), Grouped(s.counters().errors()),
+         Grouped(s.counters().rollbacks()), Grouped(s.counters().retries()),
+         FormatMicros(s.latency().p50_us()), FormatMicros(s.latency().p95_us()),
+         FormatMicros(s.latency().p99_us()),
          FormatMicros(s.latency().max_us())});
   }
   return out + table.Html() + "</section>\n";

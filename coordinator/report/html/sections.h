@@ -26,6 +26,8 @@ std::string BreakerTable(const rig::v1::Report& r);
 std::string Agents(const rig::v1::Report& r);
 // Per endpoint (several target.endpoints); empty with one.
 std::string Endpoints(const rig::v1::Report& r);
+// Per operation type (workloads of several); empty with one.
+std::string Operations(const rig::v1::Report& r);
 std::string Thresholds(const rig::v1::Report& r);
 std::string Errors(const rig::v1::Report& r);
 std::string ScenarioRounds(const rig::v1::Report& r);  // "" without rounds

@@ -55,5 +55,40 @@ TEST(TerminalTest, TheSummaryHasAQpsColumnAndLatencyInMs) {
       << out;
 }
 
+// Workloads of several operation types: a "by operation:" table of the
+// types that ran, the rollbacks' share, and for tpcc go-tpc's tpmC line.
+TEST(TerminalTest, TheSummaryBreaksTheRunDownByOperationType) {
+  rig::v1::Report r;
+  r.mutable_plan()->mutable_workload()->set_kind("tpcc");
+  (*r.mutable_plan()
+        ->mutable_workload()
+        ->mutable_options()
+        ->mutable_fields())["warehouses"]
+      .set_number_value(2);
+  r.mutable_total()->set_measured_us(120'000'000);  // 2 minutes
+  r.mutable_total()->mutable_counters()->set_ops(1000);
+  for (const auto& [type, ops] :
+       {std::pair<const char*, int64_t>{"new_order", 450},
+        {"payment", 550},
+        {"stock_level", 0}}) {
+    rig::v1::OperationReport* o = r.add_operations();
+    o->set_type(type);
+    o->mutable_summary()->mutable_counters()->set_ops(ops);
+    o->mutable_summary()->mutable_latency()->set_p99_us(25'000);
+    if (ops == 450) o->mutable_summary()->mutable_counters()->set_rollbacks(5);
+  }
+  const std::string out = FormatSummary(r);
+  EXPECT_TRUE(absl::StrContains(out, "\nby operation:\nnew_order ")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\npayment ")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "stock_level")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "rollbacks: new_order=5 (1.11%)")) << out;
+  // 450 New-Orders in 2 minutes: 225 a minute, of 2 x 12.86 at most.
+  EXPECT_TRUE(absl::StrContains(
+      out, "tpmC 225.0, tpmTotal 500.0, efficiency 874.8% of 2 warehouse(s)"))
+      << out;
+  r.mutable_plan()->mutable_workload()->set_kind("ycsb");
+  EXPECT_FALSE(absl::StrContains(FormatSummary(r), "tpmC")) << out;
+}
+
 }  // namespace
 }  // namespace rig::coordinator

@@ -200,6 +200,99 @@ TEST(AggregateTest, ResultTakesPrecedenceOverIntervals) {
   EXPECT_EQ(agg.Intervals()[0].counters().ops(), 10);
 }
 
+// Per operation type: each type's counters and histogram, per interval and
+// over the run, equal those of its samples pooled across agents; types keep
+// the order agents send them in; a bad type histogram leaves nothing added;
+// past kMaxTypes names are not taken.
+TEST(AggregateTest, OperationTypesMergeExactlyPerIntervalAndInTotal) {
+  constexpr int kAgents = 3;
+  const std::vector<std::string> kTypes = {"new_order", "payment", "delivery"};
+  RunAggregate agg(kAgents);
+  std::vector<Histogram> pooled(kTypes.size());
+  std::vector<std::vector<Histogram>> per_interval(
+      2, std::vector<Histogram>(kTypes.size()));
+  std::vector<int64_t> ops(kTypes.size()), rollbacks(kTypes.size());
+  std::mt19937_64 rng(7);
+  for (int seq = 0; seq < 2; ++seq) {
+    for (int a = 0; a < kAgents; ++a) {
+      rig::v1::IntervalStats s;
+      s.set_seq(seq);
+      s.set_start_offset_us(seq * 1000000);
+      s.set_end_offset_us((seq + 1) * 1000000);
+      Histogram all;
+      for (size_t t = 0; t < kTypes.size(); ++t) {
+        Histogram h;
+        // Each type its own range, so a mix-up of types shows.
+        std::uniform_int_distribution<int64_t> d(1000 * (t + 1),
+                                                 3000 * (t + 1));
+        const int n = 50 + 10 * a + 5 * static_cast<int>(t);
+        for (int i = 0; i < n; ++i) {
+          const int64_t v = d(rng);
+          h.Record(v);
+          all.Record(v);
+          pooled[t].Record(v);
+          per_interval[seq][t].Record(v);
+        }
+        rig::v1::OperationStats* os = s.add_operations();
+        os->set_type(kTypes[t]);
+        os->mutable_counters()->set_ops(n);
+        os->mutable_counters()->set_rollbacks(t == 0 ? a : 0);
+        os->set_latency(h.Encode());
+        ops[t] += n;
+        rollbacks[t] += t == 0 ? a : 0;
+      }
+      s.mutable_counters()->set_ops(all.count());
+      s.set_latency(all.Encode());
+      s.set_service_latency(all.Encode());
+      ASSERT_TRUE(agg.AddInterval(a, s, kAgents, nullptr).ok());
+    }
+  }
+  const auto types = agg.Operations();
+  ASSERT_EQ(types.size(), kTypes.size());
+  for (size_t t = 0; t < kTypes.size(); ++t) {
+    EXPECT_EQ(types[t].type(), kTypes[t]);
+    EXPECT_EQ(types[t].summary().counters().ops(), ops[t]);
+    EXPECT_EQ(types[t].summary().counters().rollbacks(), rollbacks[t]);
+    EXPECT_EQ(types[t].summary().latency().histogram(), pooled[t].Encode());
+    EXPECT_EQ(types[t].summary().latency().p99_us(),
+              pooled[t].ValueAtPercentile(99));
+    EXPECT_NEAR(types[t].summary().ops_per_sec(), ops[t] / 2.0, 1e-9);
+  }
+  const auto intervals = agg.Intervals();
+  ASSERT_EQ(intervals.size(), 2u);
+  for (int seq = 0; seq < 2; ++seq) {
+    ASSERT_EQ(intervals[seq].operations_size(), 3);
+    for (size_t t = 0; t < kTypes.size(); ++t) {
+      const auto& o = intervals[seq].operations(t);
+      EXPECT_EQ(o.type(), kTypes[t]);
+      EXPECT_EQ(o.counters().ops(), per_interval[seq][t].count());
+      EXPECT_EQ(o.latency().histogram(), per_interval[seq][t].Encode());
+      EXPECT_EQ(o.latency().p50_us(),
+                per_interval[seq][t].ValueAtPercentile(50));
+    }
+  }
+  EXPECT_EQ(agg.Total().counters().rollbacks(), 0)
+      << "the interval counters carry no rollbacks here";
+
+  // A bad histogram of one type: the interval is refused whole.
+  rig::v1::IntervalStats bad;
+  bad.set_seq(2);
+  bad.mutable_counters()->set_ops(1);
+  bad.add_operations()->set_type("payment");
+  bad.mutable_operations(0)->set_latency("garbage");
+  EXPECT_FALSE(agg.AddInterval(0, bad, kAgents, nullptr).ok());
+  EXPECT_EQ(agg.Operations()[1].summary().counters().ops(), ops[1]);
+
+  // At most kMaxTypes names.
+  rig::v1::IntervalStats many;
+  many.set_seq(3);
+  for (size_t i = 0; i < RunAggregate::kMaxTypes + 10; ++i) {
+    many.add_operations()->set_type("t" + std::to_string(i));
+  }
+  ASSERT_TRUE(agg.AddInterval(0, many, kAgents, nullptr).ok());
+  EXPECT_EQ(agg.Operations().size(), RunAggregate::kMaxTypes);
+}
+
 TEST(AggregateTest, CorruptHistogramIsRejected) {
   RunAggregate agg(1);
   rig::v1::IntervalStats s;

@@ -201,6 +201,42 @@ bool Passes(absl::string_view text, const rig::v1::Report& r) {
   return Evaluate(MustParse(text), r).passed();
 }
 
+// "new_order.p99 < 50ms": the figure of that operation type, not the
+// total's; a type the report lacks fails, naming the types it has.
+TEST(ThresholdEvaluateTest, AMetricOfAnOperationTypeIsJudgedOnThatType) {
+  const Threshold t = MustParse("New_Order.p99.9 < 50ms");
+  EXPECT_EQ(t.type, "New_Order");
+  EXPECT_EQ(t.metric, "p99.9");
+  EXPECT_EQ(MustParse("payment.throughput > 10").type, "payment");
+  EXPECT_EQ(MustParse("p99 < 1ms").type, "");
+  EXPECT_TRUE(HasSubstr(ParseError("new_order.lost_agents < 1"),
+                        "not of an operation type"));
+  EXPECT_TRUE(HasSubstr(ParseError("new_order.p98 < 1ms"),
+                        "unknown metric \"new_order.p98\""));
+
+  rig::v1::Report r = SampleReport();  // total p99.9 80ms
+  for (const auto& [type, p999] :
+       {std::pair<std::string, int64_t>{"New_Order", 40000},
+        {"payment", 90000}}) {
+    rig::v1::OperationReport* o = r.add_operations();
+    o->set_type(type);
+    o->mutable_summary()->mutable_latency()->set_count(100);
+    o->mutable_summary()->mutable_latency()->set_p999_us(p999);
+    o->mutable_summary()->set_ops_per_sec(5);
+  }
+  rig::v1::ThresholdVerdict v = Evaluate(t, r);
+  EXPECT_TRUE(v.passed()) << v.message();
+  EXPECT_EQ(v.observed(), 40000);
+  EXPECT_TRUE(HasSubstr(v.message(), "New_Order.p99.9 = 40"));
+  EXPECT_FALSE(Evaluate(MustParse("payment.p99.9 < 50ms"), r).passed());
+  EXPECT_FALSE(Evaluate(MustParse("payment.throughput > 10"), r).passed());
+  v = Evaluate(MustParse("stock_level.p99 < 50ms"), r);
+  EXPECT_FALSE(v.passed());
+  EXPECT_TRUE(HasSubstr(v.message(),
+                        "no operation type \"stock_level\" (the report has "
+                        "New_Order, payment)"));
+}
+
 TEST(ThresholdEvaluateTest, LostAgentsCountsTheRunsLostAgents) {
   rig::v1::Report r = SampleReport();
   r.add_agents()->set_name("a1");
