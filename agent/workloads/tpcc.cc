@@ -754,7 +754,11 @@ class Tpcc : public Workload {
                        conn.Query(absl::StrCat("SELECT COUNT(*), MIN(what) "
                                                "FROM (",
                                                c.violations, ") v")));
-      const int64_t bad = rows.empty() ? -1 : Int(rows[0][0]);
+      if (rows.size() != 1 || rows[0].size() != 2) {
+        return absl::DataLossError(
+            absl::StrCat("tpcc verify: ", c.name, ": no count came back"));
+      }
+      const int64_t bad = Int(rows[0][0]);
       const int64_t total = totals.at(c.unit);
       const std::string expected =
           absl::StrCat("holds for all ", total, " ", c.unit);
@@ -808,20 +812,20 @@ class Tpcc : public Workload {
 
   absl::Status LoadItems(db::Connection& conn, const LoadTask& task, Rng& rng,
                          int64_t begin, int64_t end, Progress& p) {
+    const int batch = std::max(1, task.batch_size);
     BatchInsert items(conn,
                       "INSERT IGNORE INTO item (i_id, i_im_id, i_name, "
                       "i_price, i_data) VALUES ",
-                      task.batch_size);
+                      batch);
     for (int64_t i = begin; i < end; ++i) {
       RETURN_IF_ERROR(items.Add(absl::StrCat(
           i, ",", Uniform(rng, 1, 10000), ",'", tpcc::AString(rng, 14, 24),
           "',", Money(Uniform(rng, 100, 10000)), ",'", DataWithOriginal(rng),
           "'")));
-      if ((i - begin + 1) % task.batch_size == 0)
-        RETURN_IF_ERROR(p.Add(task.batch_size));
+      if ((i - begin + 1) % batch == 0) RETURN_IF_ERROR(p.Add(batch));
     }
     RETURN_IF_ERROR(items.Flush());
-    return p.Add((end - begin) % std::max(1, task.batch_size));
+    return p.Add((end - begin) % batch);
   }
 
   absl::Status LoadWarehouse(db::Connection& conn, const LoadTask& task,
