@@ -58,7 +58,8 @@ LoadRunner::~LoadRunner() { Stop(); }
 absl::Status LoadRunner::Start() {
   std::vector<std::unique_ptr<Transaction>> txns;
   for (size_t i = 0; i < ctx_.connections.size(); ++i) {
-    auto txn = ctx_.workload->Bind(*ctx_.connections[i]);
+    auto txn =
+        ctx_.workload->BindWorker(*ctx_.connections[i], static_cast<int>(i));
     if (!txn.ok()) {
       ErrorContext where;
       where.operation = "prepare statements";
@@ -325,7 +326,8 @@ absl::Status LoadRunner::Reconnect(size_t index,
   ctx_.connections[index].reset();
   ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
                    ctx_.driver->Connect(ctx_.ConnectOptions(place.at)));
-  ASSIGN_OR_RETURN(txn, ctx_.workload->Bind(*conn));
+  ASSIGN_OR_RETURN(txn,
+                   ctx_.workload->BindWorker(*conn, static_cast<int>(index)));
   ctx_.connections[index] = std::move(conn);
   if (place.lost) StatsAt(index).RecordReconnect();
   place.lost = false;

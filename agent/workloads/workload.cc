@@ -11,6 +11,7 @@ void WorkloadRegistry::AddBuiltIns(WorkloadRegistry& registry) {
   RegisterOltpWorkloads(registry);
   RegisterBankWorkload(registry);
   RegisterSqlWorkload(registry);
+  RegisterTpccWorkload(registry);
   RegisterYcsbWorkload(registry);
 }
 

@@ -69,6 +69,15 @@ class Workload {
                             const LoadTask& task) = 0;
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Bind(
       db::Connection& connection) const = 0;
+  // Bind for this agent's connection `worker` (0-based, as the load runner
+  // numbers its workers; the same number again after a reconnect). For
+  // workloads that tie a connection to its data (TPC-C's home warehouse);
+  // the others need not override it.
+  virtual absl::StatusOr<std::unique_ptr<Transaction>> BindWorker(
+      db::Connection& connection, int worker) const {
+    (void)worker;
+    return Bind(connection);
+  }
   // Global checks after all agents ran (one agent). Workloads without a
   // check return an empty result (status unspecified).
   virtual absl::StatusOr<rig::v1::VerificationResult> Verify(
@@ -97,11 +106,12 @@ using WorkloadDef = WorkloadRegistry::Def;
 template <>
 void WorkloadRegistry::AddBuiltIns(WorkloadRegistry& registry);
 
-// Built-in workloads (oltp.cc, bank.cc, sql.cc, ycsb.cc).
+// Built-in workloads (oltp.cc, bank.cc, sql.cc, tpcc.cc, ycsb.cc).
 void RegisterOltpWorkloads(WorkloadRegistry& registry);
 void RegisterBankWorkload(WorkloadRegistry& registry);
 void RegisterSqlWorkload(WorkloadRegistry& registry);
 void RegisterYcsbWorkload(WorkloadRegistry& registry);
+void RegisterTpccWorkload(WorkloadRegistry& registry);
 
 // Records a check in `result`, expected and seen in words (a workload's
 // Verify; scenarios record theirs the same way, scenarios/scenario.h).

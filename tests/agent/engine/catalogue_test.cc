@@ -155,10 +155,10 @@ TEST(DefaultCatalogueTest, OffersEveryBuiltInKind) {
                        "oltp_point_select", "oltp_read_only", "oltp_read_write",
                        "oltp_write_only", "oltp_insert", "oltp_update_index",
                        "oltp_update_non_index", "oltp_delete", "bank", "sql",
-                       "ycsb", "scenario/connectivity", "scenario/isolation",
-                       "scenario/isolation_levels", "scenario/deadlock",
-                       "scenario/savepoints", "scenario/multi_connection",
-                       "scenario/import_jobs"}));
+                       "tpcc", "ycsb", "scenario/connectivity",
+                       "scenario/isolation", "scenario/isolation_levels",
+                       "scenario/deadlock", "scenario/savepoints",
+                       "scenario/multi_connection", "scenario/import_jobs"}));
 }
 
 }  // namespace
