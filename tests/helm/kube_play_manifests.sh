@@ -40,7 +40,7 @@ python3 -c 'import yaml' 2>/dev/null || skip "no python3 yaml module: python3-ya
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/kube-play-render.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="$work/gocache" GOFLAGS="" \
+if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="${GOCACHE:-$work/gocache}" GOFLAGS="" \
   go build -o "$work/render" "$here/render.go" >"$work/build.log" 2>&1; then
   cat "$work/build.log"
   echo "FAIL: cannot build tests/helm/render.go"

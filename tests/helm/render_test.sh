@@ -81,7 +81,7 @@ fail() {
 }
 
 # --- build the renderer once (GOPATH mode against Debian's Go sources)
-if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="$work/gocache" GOFLAGS="" \
+if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="${GOCACHE:-$work/gocache}" GOFLAGS="" \
   go build -o "$work/render" "$here/render.go" >"$work/build.log" 2>&1; then
   cat "$work/build.log"
   echo "FAIL: cannot build tests/helm/render.go"
