@@ -104,6 +104,10 @@ class ContainerTest : public RealRigTest {
  protected:
   // "" when containers can run here; the image is then built.
   static std::string FindSkipReason() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return "a sanitizer build: its binaries need the sanitizer runtimes, "
+           "which the image does not hold";
+#endif
     if (geteuid() != 0) return "needs root (rootful podman)";
     if (!testing::FindExecutable("podman").ok()) {
       return "podman not found (scripts/install-deps)";

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Debian package (issue 17, bare nodes):
 #
-#   tests/packaging/deb_test.sh BUILD_DIR
+#   tests/packaging/deb_test.sh BUILD_DIR [SANITIZE]
 #
+# SANITIZE: the build's RIG_SANITIZE; a sanitizer build is skipped (its
+# binaries need the sanitizer runtimes, which the package does not list).
 # 1. `cpack -G DEB` in BUILD_DIR builds tidb-test-rig_VERSION_ARCH.deb; its
 #    control data names the libraries (dpkg-shlibdeps) and its maintainer
 #    scripts, /etc/rig-agent/rig-agent.env is a conffile, and it holds both
@@ -37,6 +39,7 @@ fail() {
   exit 1
 }
 
+[ -z "${2:-}" ] || skip "a sanitizer build ($2): its binaries need the sanitizer runtimes, which the package does not list"
 ((EUID == 0)) || skip "needs root (rootful podman)"
 command -v cpack >/dev/null || skip "cpack not found (cmake)"
 command -v podman >/dev/null || skip "podman not found (scripts/install-deps)"
