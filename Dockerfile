@@ -48,7 +48,7 @@ CMD ["rig-agent", "--listen=0.0.0.0:7070"]
 
 # ---- prebuilt: the runtime stage plus binaries built outside the image
 # (scripts/image --prebuilt BUILD_DIR copies them, stripped, into a context
-# of their own). Seconds instead of a compile: what tests/deploy runs.
+# of their own). Seconds instead of a compile: what container_test runs.
 FROM runtime AS prebuilt
 COPY rig-agent rig-coordinator /usr/local/bin/
 # Fails the build if a runtime library is missing.
