@@ -92,6 +92,14 @@ CASES = {
         create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
         image="tidb-test-rig:0.1.0", target_sets=["target.host=127.0.0.1"],
         warn={"grpc": True, "auth": True, "netpol": True}),
+    # agents.kind=Deployment (what podman kube play runs), three agents.
+    "deployment": dict(
+        namespace="rig", fullname="rig-tidb-test-rig", revision=1, replicas=3, agent_kind="Deployment",
+        tls=False, mtls=False, auth=True, token="random", netpol=True, extra_from=[], pvc=False, claim=None,
+        secret="rig-tidb-test-rig", create_secret=True, plan_cm="rig-tidb-test-rig-plan",
+        create_plan=True, anti_affinity="soft", coordinator=True, grace=20,
+        image="tidb-test-rig:0.1.0", target_sets=[],
+        warn={"db": "basic-tidb.tidb-cluster.svc", "grpc": True}),
     # helm upgrade --reuse-values from chart 0.1.0: its values (auth off, no
     # networkPolicy or target.tls keys) replace values.yaml. The policy, new,
     # is on; auth stays as it was, with a warning.
@@ -184,7 +192,8 @@ def check_manifests(case_name, rendered, notes_path, opts):
     kinds = by_kind(docs)
 
     # Kinds and names.
-    want = {"StatefulSet": 1, "Service": 1}
+    agent_kind = exp.get("agent_kind", "StatefulSet")
+    want = {agent_kind: 1, "Service": 1}
     if exp["coordinator"]:
         want["Job"] = 1
     if exp["create_plan"]:
@@ -205,18 +214,25 @@ def check_manifests(case_name, rendered, notes_path, opts):
         check(len(md.get("name", "")) <= 63, f"{d['kind']} {md.get('name')}: name longer than 63")
 
     agent_name = f"{full}-agent"
-    sts = kinds.get("StatefulSet", [None])[0]
+    sts = kinds.get(agent_kind, [None])[0]
     svc = kinds.get("Service", [None])[0]
-    if not check(sts and svc, "no StatefulSet or Service: the remaining checks need both"):
+    if not check(sts and svc, f"no {agent_kind} or Service: the remaining checks need both"):
         return
-    check(sts["metadata"]["name"] == agent_name, f"StatefulSet named {sts['metadata']['name']}, expected {agent_name}")
+    check(sts["metadata"]["name"] == agent_name, f"{agent_kind} named {sts['metadata']['name']}, expected {agent_name}")
     check(svc["metadata"]["name"] == agent_name, f"Service named {svc['metadata']['name']}, expected {agent_name}")
 
     # The headless Service selects exactly the StatefulSet's pods.
     s = svc["spec"]
     check(s.get("clusterIP") == "None", "Service is not headless (clusterIP: None)")
     check(s.get("publishNotReadyAddresses") is False, "Service publishNotReadyAddresses is not false")
-    check(sts["spec"]["serviceName"] == agent_name, "StatefulSet serviceName is not the headless Service")
+    if agent_kind == "StatefulSet":
+        check(sts["spec"].get("serviceName") == agent_name, "StatefulSet serviceName is not the headless Service")
+        check(sts["spec"].get("podManagementPolicy") == "Parallel", "StatefulSet podManagementPolicy is not Parallel")
+    else:
+        check("serviceName" not in sts["spec"] and "podManagementPolicy" not in sts["spec"]
+              and "updateStrategy" not in sts["spec"],
+              f"a Deployment has StatefulSet fields: {sorted(sts['spec'])}")
+        check(sts["spec"].get("strategy", {}).get("type") == "RollingUpdate", "Deployment strategy is not RollingUpdate")
     selector = sts["spec"]["selector"]["matchLabels"]
     pod_labels = sts["spec"]["template"]["metadata"]["labels"]
     check(s.get("selector") == selector, f"Service selector {s.get('selector')} != StatefulSet selector {selector}")
@@ -416,11 +432,13 @@ def check_token(container, pod, args, exp, what):
     cmounts, cvols = mounts(container), volumes(pod)
     token_flags = [a for a in args if a.startswith("--auth-token-file")]
     if exp["auth"]:
-        check(token_flags == ["--auth-token-file=/etc/rig/auth/token"], f"{what}: --auth-token-file {token_flags}")
+        check(token_flags == ["--auth-token-file=/etc/rig/auth/auth-token"], f"{what}: --auth-token-file {token_flags}")
         check(cmounts.get("auth", {}).get("mountPath") == "/etc/rig/auth", f"{what}: token not mounted at /etc/rig/auth")
         sec = cvols.get("auth", {}).get("secret", {})
         check(sec.get("secretName") == exp["secret"], f"{what}: token from Secret {sec.get('secretName')}, expected {exp['secret']}")
-        check(sec.get("items") == [{"key": "auth-token", "path": "token"}], f"{what}: token Secret items {sec.get('items')}")
+        # The file named after the key: podman 4.3's kube play ignores items.
+        check(sec.get("items") == [{"key": "auth-token", "path": "auth-token"}], f"{what}: token Secret items {sec.get('items')}")
+        check(sec.get("optional") is False, f"{what}: the token Secret volume lacks optional: false (podman 4.3 crashes)")
     else:
         check(not token_flags and "auth" not in cmounts and "auth" not in cvols,
               f"{what}: token used without auth.enabled")

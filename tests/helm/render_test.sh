@@ -81,7 +81,7 @@ fail() {
 }
 
 # --- build the renderer once (GOPATH mode against Debian's Go sources)
-if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="$work/gocache" GOFLAGS="" \
+if ! HOME="${HOME:-$work}" GO111MODULE=off GOPATH="$gopath" GOCACHE="${GOCACHE:-$work/gocache}" GOFLAGS="" \
   go build -o "$work/render" "$here/render.go" >"$work/build.log" 2>&1; then
   cat "$work/build.log"
   echo "FAIL: cannot build tests/helm/render.go"
@@ -117,6 +117,12 @@ coordinator:
   enabled: false
 EOF
 
+cat >"$work/values-deployment.yaml" <<'EOF'
+agents:
+  kind: Deployment
+  replicas: 3
+EOF
+
 cat >"$work/values-open.yaml" <<'EOF'
 auth:
   enabled: false
@@ -145,6 +151,7 @@ cases=(
   "existing|-release lt -namespace load -revision 2 -f $work/values-existing.yaml"
   "agents-only|-release rig -namespace rig -f $work/values-agents-only.yaml"
   "open|-release rig -namespace open -f $work/values-open.yaml"
+  "deployment|-release rig -namespace rig -f $work/values-deployment.yaml"
   "reuse-0.1.0|-release rig -namespace reuse -revision 2 -chart-values $work/values-0.1.0.yaml"
 )
 rendered=()
@@ -194,6 +201,8 @@ refuse "existingSecret without the token while auth is on" "existingSecret my-se
   "existingSecret: my-secret" -cluster "$work/cluster-no-token.yaml"
 refuse "an unknown antiAffinity" "agents.antiAffinity must be soft, hard or none" \
   "agents: {antiAffinity: always}"
+refuse "an unknown agents.kind" "agents.kind must be StatefulSet or Deployment" \
+  "agents: {kind: DaemonSet}"
 refuse "zero agents" "agents.replicas must be at least 1" \
   "agents: {replicas: 0}"
 refuse "an empty plan" "coordinator.plan is empty" \

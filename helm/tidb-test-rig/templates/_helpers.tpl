@@ -124,6 +124,9 @@ app.kubernetes.io/component: coordinator
 {{- if lt (int .Values.agents.replicas) 1 -}}
 {{- fail "agents.replicas must be at least 1" -}}
 {{- end -}}
+{{- if not (has .Values.agents.kind (list "StatefulSet" "Deployment")) -}}
+{{- fail (printf "agents.kind must be StatefulSet or Deployment, not %q" (toString .Values.agents.kind)) -}}
+{{- end -}}
 {{- if not (has .Values.agents.antiAffinity (list "soft" "hard" "none")) -}}
 {{- fail (printf "agents.antiAffinity must be soft, hard or none, not %q" (toString .Values.agents.antiAffinity)) -}}
 {{- end -}}
@@ -165,6 +168,9 @@ app.kubernetes.io/component: coordinator
 - name: tls
   secret:
     secretName: {{ $secret }}
+    {{- /* false is Kubernetes' default; podman 4.3's kube play crashes
+    without it (containers/podman#16636). */}}
+    optional: false
     defaultMode: 0440
     items:
       {{- range $keys }}
@@ -176,10 +182,13 @@ app.kubernetes.io/component: coordinator
 - name: auth
   secret:
     secretName: {{ include "rig.secretName" $ctx }}
+    optional: false
     defaultMode: 0440
+    {{- /* The file is named after its key, as podman 4.3's kube play
+    names it (it ignores items); the same in Kubernetes. */}}
     items:
       - key: {{ $ctx.Values.authTokenKey }}
-        path: token
+        path: {{ $ctx.Values.authTokenKey }}
 {{- end }}
 {{- end -}}
 
