@@ -16,12 +16,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/base/duration.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
 #include "common/base/status_macros.h"
 #include "common/base/version.h"
 #include "coordinator/report/partial_interval.h"
 #include "coordinator/report/terminal.h"
+#include "coordinator/results/fault_recovery.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/results/verdict.h"
 #include "coordinator/session/assigner.h"
@@ -145,6 +147,19 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   started_at_ = absl::Now();
   {
+    FaultScheduler::Hooks hooks;
+    hooks.run_on_agent = [this](const rig::v1::FaultCommand& c,
+                                absl::Duration timeout) {
+      return RunFaultOnAgent(c, timeout);
+    };
+    hooks.recorded = [this](const rig::v1::FaultRecord& record) {
+      std::lock_guard<std::mutex> lock(mu_);
+      recorder_.Fault(record);
+    };
+    hooks.progress = [this](const std::string& line) { Progress(line); };
+    faults_ = std::make_unique<FaultScheduler>(plan_, start_, std::move(hooks));
+  }
+  {
     std::vector<std::string> addresses;
     for (const auto& c : clients_) addresses.push_back(c->address());
     std::lock_guard<std::mutex> lock(mu_);
@@ -176,6 +191,10 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       return true;
     });
   }
+  // Every session has ended: a fault still going recovers now, and its
+  // record is in before the report is built.
+  faults_->Interrupt();
+  faults_->Join();
   {
     std::lock_guard<std::mutex> lock(mu_);
     heartbeats_stop_ = true;
@@ -304,6 +323,12 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
         }
         break;
       }
+      case rig::v1::AgentMessage::kFaultDone: {
+        const auto& d = m.fault_done();
+        fault_done_[{d.index(), d.occurrence(), d.recover()}] = d;
+        cv_.notify_all();
+        break;
+      }
       case rig::v1::AgentMessage::kProgress: {
         const auto& p = m.progress();
         r.progress = absl::StrCat("agent ", a.info.name(), ": ", p.what(), " ",
@@ -330,10 +355,48 @@ void Coordinator::OnStateChangedLocked(int agent,
   agents_[agent].state = sc.to();
   RIG_LOG(Debug) << "agent " << agents_[agent].info.name() << ": "
                  << sc.from_name() << " -> " << sc.to_name();
+  if (sc.to() == rig::v1::STATE_RUNNING) BeginFaultsLocked(agent, sc);
   if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
     barriers_[{sc.awaiting(), sc.barrier()}].insert(agent);
     MaybeAdvanceLocked();
   }
+}
+
+void Coordinator::BeginFaultsLocked(int agent,
+                                    const rig::v1::StateChanged& sc) {
+  if (faults_ == nullptr || !stop_reason_.empty()) return;
+  // The measured run starts when the first agent starts measuring; the
+  // faults' `at` count from there, on the coordinator's timeline.
+  faults_->Begin(recorder_.ToTimeline(agent, sc.offset_us()), RunLengthUs());
+}
+
+rig::v1::FaultDone Coordinator::RunFaultOnAgent(
+    const rig::v1::FaultCommand& command, absl::Duration timeout) {
+  rig::v1::FaultDone out;
+  const auto key =
+      std::make_tuple(command.index(), command.occurrence(), command.recover());
+  std::unique_lock<std::mutex> lock(mu_);
+  const int agent = FirstLiveLocked();
+  if (agent < 0) {
+    out.set_outcome("not run: no agent is running");
+    return out;
+  }
+  rig::v1::CoordinatorMessage m;
+  *m.mutable_fault() = command;
+  clients_[agent]->Send(m);
+  const bool answered = cv_.wait_for(
+      lock, absl::ToChronoNanoseconds(timeout),
+      [&] { return fault_done_.count(key) > 0 || !LiveLocked(agent); });
+  if (answered && fault_done_.count(key) > 0) {
+    out = fault_done_[key];
+    fault_done_.erase(key);
+    return out;
+  }
+  out.set_outcome(answered ? absl::StrCat("agent ", agents_[agent].info.name(),
+                                          " ended before it answered")
+                           : absl::StrCat("timed out after ",
+                                          rig::FormatDuration(timeout)));
+  return out;
 }
 
 Coordinator::Reaction Coordinator::OnIntervalLocked(
@@ -550,6 +613,8 @@ void Coordinator::CheckDeadlinesLocked(
 }
 
 void Coordinator::StopOthers(int except, const std::string& reason) {
+  // A fault going on recovers now; none starts.
+  if (faults_ != nullptr) faults_->Interrupt();
   if (stop_reason_.empty()) {
     stop_reason_ = reason;
     stop_deadline_ = std::chrono::steady_clock::now() +
@@ -591,6 +656,7 @@ rig::v1::Report Coordinator::BuildReport() const {
   *r.mutable_started_at() = ToTimestamp(started_at_);
   *r.mutable_finished_at() = ToTimestamp(absl::Now());
   recorder_.Fill(r);
+  MeasureRecoveries(plan_, r);
   r.set_agent_messages_refused(refused_);
   bool all_completed = true;
   for (size_t i = 0; i < agents_.size(); ++i) {
