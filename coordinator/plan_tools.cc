@@ -92,12 +92,14 @@ absl::Status CheckFaultStep(const rig::v1::Plan& plan,
                             const rig::v1::FaultAction& a,
                             const std::string& key, const std::string& yaml,
                             const std::string& path, bool allow_exec) {
-  const int kinds = (a.exec().empty() ? 0 : 1) + (a.sql_size() > 0 ? 1 : 0);
+  const int kinds = (a.exec().empty() ? 0 : 1) + (a.sql_size() > 0 ? 1 : 0) +
+                    (a.kill_connections() > 0 ? 1 : 0);
   if (kinds != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(path, yaml, key), ": \"", key, "\" needs ",
-                     kinds == 0 ? "an action" : "one action, not two",
-                     ": exec (a command) or sql (statements)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, key), ": \"", key, "\" needs ",
+        kinds == 0 ? "an action" : "one action, not several",
+        ": exec (a command), sql (statements) or kill_connections (a "
+        "share)"));
   }
   if (!a.exec().empty() && !allow_exec) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -167,7 +169,8 @@ absl::Status CheckFaults(const rig::v1::Plan& plan, const std::string& yaml,
     if (!f.has_action()) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(path, yaml, key), ": \"", key,
-          ".action\" is missing: exec (a command) or sql (statements)"));
+          ".action\" is missing: exec (a command), sql (statements) or "
+          "kill_connections (a share)"));
     }
     RETURN_IF_ERROR(CheckFaultStep(plan, f.action(), key + ".action", yaml,
                                    path, allow_exec));

@@ -228,7 +228,8 @@ const PlanKey kKeys[] = {
      "how long the fault lasts: its `recover` runs this long after the "
      "action started",
      0, kThirtyDays},
-    {"faults.*.action", "", "what it does: one of `exec`, `sql`"},
+    {"faults.*.action", "",
+     "what it does: one of `exec`, `sql`, `kill_connections`"},
     {"faults.*.action.exec", "",
      "a command run by the coordinator with `/bin/sh -c` (e.g. `kubectl "
      "delete pod tidb-1`); refused unless the coordinator runs with "
@@ -241,14 +242,21 @@ const PlanKey kKeys[] = {
     {"faults.*.action.endpoint", "",
      "the server of target.endpoints (`host:port`) the statements go to; "
      "unset = the first"},
+    {"faults.*.action.kill_connections", "",
+     "every agent drops this share of its load connections abruptly (their "
+     "sockets shut down), e.g. 0.5; the workers reconnect (counted)",
+     0.000001, 1},
     {"faults.*.recover", "",
      "what ends the fault, run `duration` after the action started (and "
-     "also when the run stops before that): `exec` or `sql`"},
+     "also when the run stops before that): `exec`, `sql` or "
+     "`kill_connections`"},
     {"faults.*.recover.exec", "", "as action.exec"},
     {"faults.*.recover.env", "", "as action.env"},
     {"faults.*.recover.sql", "",
      "as action.sql, on the action's connection when it had sql"},
     {"faults.*.recover.endpoint", "", "as action.endpoint"},
+    {"faults.*.recover.kill_connections", "", "as action.kill_connections",
+     0.000001, 1},
     {"faults.*.timeout", "60s",
      "time limit of each step: a command still running is killed (its "
      "process group), statements are abandoned; either is reported as timed "

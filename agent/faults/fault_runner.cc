@@ -25,6 +25,23 @@ void FaultRunner::Handle(const rig::v1::FaultCommand& command) {
   });
 }
 
+rig::v1::FaultDone FaultRunner::KillConnections(
+    const rig::v1::FaultAction& step, rig::v1::FaultDone done) {
+  std::lock_guard<std::mutex> lock(ctx_.sever_mu);
+  if (!ctx_.sever) {
+    done.set_outcome("the load is not running");
+    return done;
+  }
+  const auto [dropped, open] = ctx_.sever(step.kill_connections());
+  done.set_connections_killed(dropped);
+  done.set_connections(open);
+  done.set_ok(true);
+  done.set_outcome(
+      absl::StrCat("dropped ", dropped, " of ", open, " connections"));
+  RIG_LOG(Info) << "fault: " << done.outcome();
+  return done;
+}
+
 rig::v1::FaultDone FaultRunner::Run(const rig::v1::FaultCommand& command) {
   rig::v1::FaultDone done;
   done.set_index(command.index());
@@ -38,6 +55,7 @@ rig::v1::FaultDone FaultRunner::Run(const rig::v1::FaultCommand& command) {
   const rig::v1::Fault& fault = plan.faults(command.index());
   const rig::v1::FaultAction& step =
       command.recover() ? fault.recover() : fault.action();
+  if (step.kill_connections() > 0) return KillConnections(step, done);
   const std::pair<int, int> key{command.index(), command.occurrence()};
   auto scope = ctx_.driver->AttachThread();
   std::unique_ptr<db::Connection> conn;

@@ -1,7 +1,9 @@
 #pragma once
 
 // The agent's part of a plan's faults (plan.proto Fault): the coordinator
-// sends a FaultCommand for each `sql` step, and this runs it on a
+// sends a FaultCommand for each `kill_connections` step (this drops that
+// share of the load's connections: RunContext::sever) and each `sql` step,
+// which this runs on a
 // connection of its own, off the reader thread, and answers with a
 // FaultDone. An action's connection is held until the fault's recover step
 // (its own statements, if any, run on it; then it is closed), so that
@@ -37,6 +39,9 @@ class FaultRunner {
 
  private:
   rig::v1::FaultDone Run(const rig::v1::FaultCommand& command);
+  // kill_connections: the load's connections severed (RunContext::sever).
+  rig::v1::FaultDone KillConnections(const rig::v1::FaultAction& step,
+                                     rig::v1::FaultDone done);
 
   RunContext& ctx_;
   std::mutex mu_;

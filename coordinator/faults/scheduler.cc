@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "common/base/duration.h"
 #include "common/base/logging.h"
@@ -62,6 +63,11 @@ bool FaultScheduler::WaitUntil(int64_t us) {
 
 std::string FaultScheduler::Describe(const rig::v1::FaultAction& action) {
   if (!action.exec().empty()) return absl::StrCat("exec: ", action.exec());
+  if (action.kill_connections() > 0) {
+    return absl::StrCat("kill_connections: ",
+                        absl::StrFormat("%g", action.kill_connections() * 100),
+                        "%");
+  }
   return absl::StrCat("sql: ", absl::StrJoin(action.sql(), "; "));
 }
 

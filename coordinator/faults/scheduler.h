@@ -3,8 +3,9 @@
 // Fires a plan's faults (plan.proto Fault) on the coordinator's timeline:
 // each occurrence runs its action at `at` (and every `every`) into the
 // measured run, then its recover `duration` after the action started. A
-// step is an `exec` (run here, exec.h) or `sql` (sent to an agent through
-// the `run_on_agent` hook, which answers with its FaultDone). Each
+// step is an `exec` (run here, exec.h), or `sql` / `kill_connections`
+// (sent to the agents through the `run_on_agent` hook, which answers with
+// their FaultDone: sql on one agent, kill_connections on every one). Each
 // occurrence becomes a FaultRecord (without its recovery, measured later
 // from the intervals: results/fault_recovery.h), handed to `recorded`.
 //
@@ -32,7 +33,8 @@ class FaultScheduler {
  public:
   using Clock = std::chrono::steady_clock;
   struct Hooks {
-    // Runs a sql step on an agent and returns its answer; waits at most
+    // Runs a sql or kill_connections step on the agents and returns their
+    // answer (several merged into one); waits at most
     // `timeout` (then an answer with ok false saying so).
     std::function<rig::v1::FaultDone(const rig::v1::FaultCommand&,
                                      absl::Duration timeout)>

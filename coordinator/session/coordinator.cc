@@ -325,7 +325,13 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
       }
       case rig::v1::AgentMessage::kFaultDone: {
         const auto& d = m.fault_done();
-        fault_done_[{d.index(), d.occurrence(), d.recover()}] = d;
+        // Bounded: answers come only to commands sent, one each.
+        if (d.index() < 0 || d.index() >= plan_.faults_size() ||
+            fault_done_.size() >= 10000) {
+          RefuseLocked(agent, "a fault answer to no command");
+          break;
+        }
+        fault_done_[{d.index(), d.occurrence(), d.recover(), agent}] = d;
         cv_.notify_all();
         break;
       }
@@ -373,29 +379,66 @@ void Coordinator::BeginFaultsLocked(int agent,
 rig::v1::FaultDone Coordinator::RunFaultOnAgent(
     const rig::v1::FaultCommand& command, absl::Duration timeout) {
   rig::v1::FaultDone out;
-  const auto key =
-      std::make_tuple(command.index(), command.occurrence(), command.recover());
+  const rig::v1::Fault& fault = plan_.faults(command.index());
+  const rig::v1::FaultAction& step =
+      command.recover() ? fault.recover() : fault.action();
   std::unique_lock<std::mutex> lock(mu_);
-  const int agent = FirstLiveLocked();
-  if (agent < 0) {
+  // sql runs on one agent (the first live one); kill_connections on all.
+  std::vector<int> targets;
+  for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
+    if (!LiveLocked(i)) continue;
+    targets.push_back(i);
+    if (step.kill_connections() <= 0) break;
+  }
+  if (targets.empty()) {
     out.set_outcome("not run: no agent is running");
     return out;
   }
+  auto key = [&command](int agent) {
+    return std::make_tuple(command.index(), command.occurrence(),
+                           command.recover(), agent);
+  };
   rig::v1::CoordinatorMessage m;
   *m.mutable_fault() = command;
-  clients_[agent]->Send(m);
-  const bool answered = cv_.wait_for(
-      lock, absl::ToChronoNanoseconds(timeout),
-      [&] { return fault_done_.count(key) > 0 || !LiveLocked(agent); });
-  if (answered && fault_done_.count(key) > 0) {
-    out = fault_done_[key];
-    fault_done_.erase(key);
-    return out;
+  for (int agent : targets) clients_[agent]->Send(m);
+  auto settled = [&](int agent) {
+    return fault_done_.count(key(agent)) > 0 || !LiveLocked(agent);
+  };
+  cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] {
+    return std::all_of(targets.begin(), targets.end(), settled);
+  });
+  out.set_ok(true);
+  std::vector<std::string> outcomes;
+  for (int agent : targets) {
+    const std::string& name = agents_[agent].info.name();
+    auto it = fault_done_.find(key(agent));
+    if (it == fault_done_.end()) {
+      out.set_ok(false);
+      outcomes.push_back(absl::StrCat(
+          targets.size() > 1 ? name + ": " : "",
+          LiveLocked(agent)
+              ? absl::StrCat("timed out after ", rig::FormatDuration(timeout))
+              : absl::StrCat("agent ", name, " ended before it answered")));
+      continue;
+    }
+    const rig::v1::FaultDone& d = it->second;
+    out.set_ok(out.ok() && d.ok());
+    out.set_connections_killed(out.connections_killed() +
+                               d.connections_killed());
+    out.set_connections(out.connections() + d.connections());
+    if (step.kill_connections() <= 0 || !d.ok()) {
+      outcomes.push_back(
+          absl::StrCat(targets.size() > 1 ? name + ": " : "", d.outcome()));
+    }
+    fault_done_.erase(it);
   }
-  out.set_outcome(answered ? absl::StrCat("agent ", agents_[agent].info.name(),
-                                          " ended before it answered")
-                           : absl::StrCat("timed out after ",
-                                          rig::FormatDuration(timeout)));
+  if (step.kill_connections() > 0 && outcomes.empty()) {
+    outcomes.push_back(absl::StrCat("dropped ", out.connections_killed(),
+                                    " of ", out.connections(),
+                                    " connections on ", targets.size(),
+                                    " agent", targets.size() == 1 ? "" : "s"));
+  }
+  out.set_outcome(absl::StrJoin(outcomes, "; "));
   return out;
 }
 

@@ -118,8 +118,9 @@ class Coordinator : public SessionListener {
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // plan.faults: the first agent to enter Running starts the schedule.
   void BeginFaultsLocked(int agent, const rig::v1::StateChanged& sc);
-  // A fault's sql step on the first live agent; waits for its FaultDone
-  // (at most `timeout`, or until the agent ends).
+  // A fault's sql step on the first live agent, or its kill_connections on
+  // every live agent; waits for their FaultDone (at most `timeout`, or
+  // until the agent ends) and merges them.
   rig::v1::FaultDone RunFaultOnAgent(const rig::v1::FaultCommand& command,
                                      absl::Duration timeout);
   // Sends Advance for every barrier all live agents have reached.
@@ -161,8 +162,8 @@ class Coordinator : public SessionListener {
   std::chrono::steady_clock::time_point run_deadline_ =
       std::chrono::steady_clock::time_point::max();  // guarded by mu_
   bool started_ = false;                             // guarded by mu_
-  // Answers to FaultCommands, by (index, occurrence, recover).
-  std::map<std::tuple<int, int, bool>, rig::v1::FaultDone>
+  // Answers to FaultCommands, by (index, occurrence, recover, agent).
+  std::map<std::tuple<int, int, bool, int>, rig::v1::FaultDone>
       fault_done_;  // guarded by mu_
   // Made in Run (it needs start_); its threads take mu_, so it is
   // interrupted under mu_ but joined without it.

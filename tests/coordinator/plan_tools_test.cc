@@ -270,8 +270,13 @@ TEST(PlanToolsTest, FaultsPass) {
       "    recover: {sql: [\"UNLOCK TABLES\"]}\n"
       "  - at: 1s\n"
       "    every: 3s\n"
-      "    action: {exec: \"true\", env: {A: b}}\n";
+      "    action: {exec: \"true\", env: {A: b}}\n"
+      "  - {at: 5s, action: {kill_connections: 0.5}}\n";
   EXPECT_EQ(CheckAllowingExec(plan), "");
+  EXPECT_NE(CheckAllowingExec(std::string(kLoad) +
+                              "faults: [{action: {kill_connections: 1.5}}]\n")
+                .find("\"faults.action.kill_connections\" is 1.5"),
+            std::string::npos);
 }
 
 TEST(PlanToolsTest, AnExecFaultNeedsAllowExec) {
@@ -298,7 +303,7 @@ TEST(PlanToolsTest, FaultErrorsNameTheKeyAndLine) {
   msg = CheckAllowingExec(
       fault("    action: {exec: \"true\", sql: [\"SELECT 1\"]}\n"));
   EXPECT_NE(msg.find("plan.yaml:5: \"faults.0.action\" needs one action, not "
-                     "two"),
+                     "several"),
             std::string::npos)
       << msg;
   msg = CheckAllowingExec(

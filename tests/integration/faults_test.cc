@@ -1,7 +1,8 @@
 // Faults during the load (plan `faults:`), end to end: a real coordinator
 // (with --allow-exec) and a real agent against the private MariaDB. The
 // exec fault really stops and restarts the server; the sql fault really
-// holds a table lock; a failing and a hanging command are reported as such.
+// holds a table lock; kill_connections really drops connections under the
+// load; a failing and a hanging command are reported as such.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "tests/integration/real_rig.h"
+#include "tests/support/com_counters.h"
 
 namespace rig {
 namespace {
@@ -211,6 +213,57 @@ TEST_F(FaultsTest, AFailingOrHangingCommandIsReportedAndDoesNotHangTheRun) {
   EXPECT_NE(out.find("FAILED: exit 3"), std::string::npos) << out;
   EXPECT_NE(out.find("FAILED: timed out after 1s (killed)"), std::string::npos)
       << out;
+}
+
+// Half the load's connections dropped mid-run (their sockets shut down
+// under the workers): each is replaced and counted as a reconnect, no
+// operation fails, and the server's own count of the statements agrees
+// with the report's.
+TEST_F(FaultsTest, KillConnectionsDropsHalfAndEveryOneReconnects) {
+  const std::string body =
+      "workload: {kind: oltp_point_select, table_size: 200, prepare: "
+      "recreate}\n"
+      "load: {connections: 4, duration: 5s, report_interval: 500ms}\n"
+      "resilience: {retry: {initial_backoff: 10ms, max_backoff: 50ms}}\n"
+      "faults:\n"
+      "  - {name: drop half, at: 2s, action: {kill_connections: 0.5}}\n";
+  const auto before = testing::SettledComCounters(*server_, server_->user());
+  ASSERT_TRUE(before.ok()) << before.status();
+  rig::v1::Report report;
+  std::string out;
+  const int code = RunPlan("kill-half", body, &report, &out);
+  const auto after = testing::SettledComCounters(*server_, server_->user());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(code, 0) << out;
+  ASSERT_EQ(report.faults_size(), 1) << out;
+  const rig::v1::FaultRecord& f = report.faults(0);
+  EXPECT_TRUE(f.action().ok()) << f.action().DebugString();
+  EXPECT_EQ(f.action().outcome(), "dropped 2 of 4 connections on 1 agent");
+  const rig::v1::Counters& total = report.total().counters();
+  EXPECT_EQ(total.reconnects(), 2) << report.total().DebugString();
+  EXPECT_EQ(total.errors(), 0) << report.total().DebugString();
+  // The reconnects are in the intervals from the fault on.
+  int64_t reconnects_after = 0;
+  for (const auto& iv : report.intervals()) {
+    if (iv.end_offset_us() > f.start_offset_us()) {
+      reconnects_after += iv.counters().reconnects();
+    }
+  }
+  EXPECT_EQ(reconnects_after, 2);
+  // Nothing lost or counted twice: every statement the report counts the
+  // server ran, but for at most one per dropped connection (sent into a
+  // socket already shut down); the server's excess is the set-up's and the
+  // warm-up's selects, a fraction of a percent.
+  const int64_t server = after->at("select") - before->at("select");
+  const int64_t reported = total.queries();
+  EXPECT_GT(reported, 1000);
+  EXPECT_GE(server, reported - 2) << server << " vs " << reported;
+  EXPECT_LE(server - reported, reported / 200 + 50)
+      << server << " vs " << reported;
+  // Every operation ran one statement, once, or was retried after a lost
+  // connection (a failed attempt is a query too).
+  EXPECT_EQ(total.queries(), total.ops() + total.retries())
+      << report.total().DebugString();
 }
 
 // Without --allow-exec the plan is refused before any agent is contacted.
