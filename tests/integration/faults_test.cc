@@ -125,7 +125,11 @@ TEST_F(FaultsTest, ExecStopsAndRestartsTheServerMidRun) {
   const int64_t back = f.recover().end_offset_us();
   EXPECT_GE(recovered_at, back - interval_us) << r.DebugString();
   EXPECT_LE(recovered_at, back + interval_us + 300000) << r.DebugString();
-  EXPECT_GT(r.errors_by_class().at("reconnect"), 0) << r.DebugString();
+  EXPECT_GT(r.errors_by_class().count("reconnect") > 0
+                ? r.errors_by_class().at("reconnect")
+                : 0,
+            0)
+      << r.DebugString();
   EXPECT_DOUBLE_EQ(r.worst_ops_per_sec(), 0);
   // Bank's invariant held across the restart.
   EXPECT_EQ(report.verification().status(), rig::v1::CHECK_STATUS_PASSED)
@@ -166,7 +170,7 @@ TEST_F(FaultsTest, SqlHoldsATableLockForItsDuration) {
   EXPECT_TRUE(f.recover().ok()) << f.recover().DebugString();
   const int64_t held =
       f.recover().start_offset_us() - f.action().end_offset_us();
-  EXPECT_GE(held, 1900000);
+  EXPECT_GE(held, 1500000);
   const rig::v1::FaultRecovery& r = f.recovery();
   ASSERT_TRUE(r.has_baseline()) << r.DebugString();
   EXPECT_TRUE(r.recovered()) << r.DebugString();
@@ -277,7 +281,7 @@ TEST_F(FaultsTest, ExecNeedsAllowExec) {
   auto run = Coordinator({plan, "--agents", "127.0.0.1:1"}, "");
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 2) << run->stderr_text;
-  EXPECT_NE(run->stderr_text.find(":5: \"faults.0.action.exec\""),
+  EXPECT_NE(run->stderr_text.find(":4: \"faults.0.action.exec\""),
             std::string::npos)
       << run->stderr_text;
   EXPECT_NE(run->stderr_text.find("--allow-exec"), std::string::npos);
