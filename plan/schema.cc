@@ -228,10 +228,9 @@ const PlanKey kKeys[] = {
      "how long the fault lasts: its `recover` runs this long after the "
      "action started",
      0, kThirtyDays},
-    {"faults.*.action", "",
-     "what it does: one of `exec`, `sql`, `kill_connections`"},
     {"faults.*.action.exec", "",
-     "a command run by the coordinator with `/bin/sh -c` (e.g. `kubectl "
+     "what the fault does (one of exec, sql, kill_connections): a command run "
+     "by the coordinator with `/bin/sh -c` (e.g. `kubectl "
      "delete pod tidb-1`); refused unless the coordinator runs with "
      "`--allow-exec`; its exit status and output are recorded"},
     {"faults.*.action.env", "", "variables added to the command's environment"},
@@ -246,11 +245,10 @@ const PlanKey kKeys[] = {
      "every agent drops this share of its load connections abruptly (their "
      "sockets shut down), e.g. 0.5; the workers reconnect (counted)",
      0.000001, 1},
-    {"faults.*.recover", "",
-     "what ends the fault, run `duration` after the action started (and "
-     "also when the run stops before that): `exec`, `sql` or "
-     "`kill_connections`"},
-    {"faults.*.recover.exec", "", "as action.exec"},
+    {"faults.*.recover.exec", "",
+     "what ends the fault (`recover` takes one of exec, sql, "
+     "kill_connections, as `action` does), run `duration` after the action "
+     "started, or at once when the run stops first: as action.exec"},
     {"faults.*.recover.env", "", "as action.env"},
     {"faults.*.recover.sql", "",
      "as action.sql, on the action's connection when it had sql"},
