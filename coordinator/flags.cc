@@ -36,6 +36,12 @@ const std::vector<SettingSpec>& CoordinatorFlags() {
          "The run's deadline is warm-up + measured time + this (preparing, "
          "verifying and cleanup included); past it the run is stopped. 0 = "
          "no deadline."},
+        {"allow-exec", "", "false",
+         "Let the plan's faults run commands on this machine (faults.*.action "
+         "exec); without it a plan with an exec fault is refused. A plan "
+         "file alone must not be able to run commands where the coordinator "
+         "runs (with its credentials, e.g. kubectl's).",
+         true},
         {"run-id", "RIG_RUN_ID", "",
          "Run id (default: generated from the time)."},
         {"tls-ca", "RIG_TLS_CA", "",

@@ -74,7 +74,8 @@ int Fail(ExitCode code, absl::string_view message) {
 
 // The plan, with every check that needs no agent.
 absl::StatusOr<rig::v1::Plan> LoadAndValidate(
-    const std::string& path, const std::vector<std::string>& overrides) {
+    const std::string& path, const std::vector<std::string>& overrides,
+    bool allow_exec) {
   auto plan = rig::plan::LoadPlanFile(path, overrides);
   if (!plan.ok()) return plan.status();
   std::ifstream in(path);
@@ -85,7 +86,7 @@ absl::StatusOr<rig::v1::Plan> LoadAndValidate(
     return catalogue.Check(p.workload(), whole);
   };
   RETURN_IF_ERROR(rig::coordinator::ValidatePlanSemantics(
-      *plan, text.str(), path, catalogue.List(), check));
+      *plan, text.str(), path, catalogue.List(), check, allow_exec));
   if (auto c = rig::agent::ErrorClassifier::Create(
           plan->resilience().error_classes());
       !c.ok()) {
@@ -105,7 +106,8 @@ int PlanCommand(const rig::Settings& settings,
       return Fail(ExitCode::kUsage,
                   "usage: rig-coordinator plan validate PLAN.yaml");
     }
-    auto plan = LoadAndValidate(args[2], settings.GetList("set"));
+    auto plan = LoadAndValidate(args[2], settings.GetList("set"),
+                                *settings.GetBool("allow-exec"));
     if (!plan.ok()) return Fail(ExitCode::kUsage, plan.status().message());
     std::cout << args[2] << ": ok (" << plan->workload().kind() << ", "
               << plan->load().connections() << " connections, "
@@ -304,7 +306,8 @@ int main(int argc, char** argv) {
                 "no plan given (rig-coordinator PLAN.yaml "
                 "--agents host:port; see --help)");
   }
-  auto plan = LoadAndValidate(plan_path, settings->GetList("set"));
+  auto plan = LoadAndValidate(plan_path, settings->GetList("set"),
+                              *settings->GetBool("allow-exec"));
   if (!plan.ok()) return Fail(ExitCode::kUsage, plan.status().message());
   std::vector<std::string> agents = settings->GetList("agents");
   for (const std::string& a : agents) {

@@ -86,13 +86,132 @@ absl::Status CheckWorkload(
   return absl::OkStatus();
 }
 
+// One step of a fault (action or recover): exactly one of exec and sql,
+// env only with exec, endpoint only with sql and one of the plan's.
+absl::Status CheckFaultStep(const rig::v1::Plan& plan,
+                            const rig::v1::FaultAction& a,
+                            const std::string& key, const std::string& yaml,
+                            const std::string& path, bool allow_exec) {
+  const int kinds = (a.exec().empty() ? 0 : 1) + (a.sql_size() > 0 ? 1 : 0) +
+                    (a.kill_connections() > 0 ? 1 : 0);
+  if (kinds != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, key), ": \"", key, "\" needs ",
+        kinds == 0 ? "an action" : "one action, not several",
+        ": exec (a command), sql (statements) or kill_connections (a "
+        "share)"));
+  }
+  if (!a.exec().empty() && !allow_exec) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, key + ".exec"), ": \"", key,
+        ".exec\" runs a command on the coordinator's machine, which only a "
+        "coordinator started with --allow-exec does (a plan file alone must "
+        "not be able to run commands)"));
+  }
+  if (!a.env().empty() && a.exec().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, yaml, key + ".env"), ": \"", key,
+                     ".env\" is for exec; this step runs sql"));
+  }
+  for (int i = 0; i < a.sql_size(); ++i) {
+    if (a.sql(i).find_first_not_of(" \t\r\n") == std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, yaml, key + ".sql"), ": \"", key,
+                       ".sql\" statement ", i + 1, " is empty"));
+    }
+  }
+  if (!a.endpoint().empty()) {
+    const std::string where = Where(path, yaml, key + ".endpoint");
+    if (a.sql_size() == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": \"", key, ".endpoint\" is for sql"));
+    }
+    auto endpoints = plan::TargetEndpoints(plan.target());
+    bool known = false;
+    std::vector<std::string> names;
+    if (endpoints.ok()) {
+      for (const auto& e : *endpoints) {
+        names.push_back(e.name);
+        known = known || e.name == a.endpoint();
+      }
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": \"", key, ".endpoint\" is \"", a.endpoint(),
+                       "\", not one of the target's endpoints (",
+                       absl::StrJoin(names, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The measured run's length as the plan asks it (stages, else duration).
+absl::Duration MeasuredLength(const rig::v1::Load& load) {
+  if (load.stages_size() == 0) return FromProto(load.duration());
+  absl::Duration total;
+  for (const auto& s : load.stages()) total += FromProto(s.duration());
+  return total;
+}
+
+absl::Status CheckFaults(const rig::v1::Plan& plan, const std::string& yaml,
+                         const std::string& path, bool allow_exec) {
+  const absl::Duration length = MeasuredLength(plan.load());
+  for (int i = 0; i < plan.faults_size(); ++i) {
+    const rig::v1::Fault& f = plan.faults(i);
+    const std::string key = absl::StrCat("faults.", i);
+    if (IsScenario(plan.workload().kind())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, "faults"),
+          ": \"faults\" fire during a load workload's measured run, but "
+          "workload.kind is the scenario \"",
+          plan.workload().kind(), "\""));
+    }
+    if (!f.has_action()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, key), ": \"", key,
+          ".action\" is missing: exec (a command), sql (statements) or "
+          "kill_connections (a share)"));
+    }
+    RETURN_IF_ERROR(CheckFaultStep(plan, f.action(), key + ".action", yaml,
+                                   path, allow_exec));
+    if (f.has_recover()) {
+      RETURN_IF_ERROR(CheckFaultStep(plan, f.recover(), key + ".recover", yaml,
+                                     path, allow_exec));
+      if (f.action().sql_size() > 0 && f.recover().sql_size() > 0 &&
+          f.recover().endpoint() != f.action().endpoint()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(path, yaml, key + ".recover.endpoint"), ": \"", key,
+            ".recover\" runs its sql on the action's connection: its "
+            "endpoint must be the action's"));
+      }
+    }
+    const absl::Duration at = FromProto(f.at());
+    const absl::Duration duration = FromProto(f.duration());
+    if (at >= length) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, key + ".at"), ": \"", key, ".at\" is ",
+          rig::FormatDuration(at), ", not inside the measured run (",
+          rig::FormatDuration(length), ")"));
+    }
+    if (f.has_every() && FromProto(f.every()) <= duration) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, key + ".every"), ": \"", key, ".every\" is ",
+          rig::FormatDuration(FromProto(f.every())),
+          ", not longer than its duration (", rig::FormatDuration(duration),
+          "): occurrences would overlap"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidatePlanSemantics(
     const rig::v1::Plan& plan, const std::string& yaml, const std::string& path,
     const std::vector<rig::v1::WorkloadInfo>& workloads,
     const std::function<absl::Status(const rig::v1::Plan&, bool whole)>&
-        check_options) {
+        check_options,
+    bool allow_exec) {
   RETURN_IF_ERROR(CheckWorkload(plan, plan.workload(), "workload", yaml, path,
                                 workloads, check_options));
   for (const auto& [name, value] : plan.target().session_vars()) {
@@ -150,6 +269,7 @@ absl::Status ValidatePlanSemantics(
     RETURN_IF_ERROR(
         CheckWorkload(plan, w, key, yaml, path, workloads, check_options));
   }
+  RETURN_IF_ERROR(CheckFaults(plan, yaml, path, allow_exec));
   for (int i = 0; i < plan.thresholds_size(); ++i) {
     if (auto t = ParseThreshold(plan.thresholds(i)); !t.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -241,7 +361,8 @@ std::string InitPlan(const rig::v1::WorkloadInfo& w) {
     bool commented = false;
     if (path == "name" || path == "workload.kind") {
       value = w.name();
-    } else if (path == "alongside" && IsScenario(w.name())) {
+    } else if ((path == "alongside" || path == "faults") &&
+               IsScenario(w.name())) {
       continue;
     } else if (path != "workload.options" && value.empty()) {
       if (*k.example == '\0') continue;

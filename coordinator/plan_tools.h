@@ -21,11 +21,15 @@ namespace rig::coordinator {
 // line numbers), `path` its name in messages. `check_options(plan, whole)`
 // is the agent's own check: with whole=false it checks the types of the
 // options given; with whole=true it builds the workload from all of them.
+// A fault's exec is refused unless `allow_exec` (the coordinator's
+// --allow-exec): a plan file, which may come from anyone, must not run
+// commands on the coordinator's machine by itself.
 absl::Status ValidatePlanSemantics(
     const rig::v1::Plan& plan, const std::string& yaml, const std::string& path,
     const std::vector<rig::v1::WorkloadInfo>& workloads,
     const std::function<absl::Status(const rig::v1::Plan&, bool whole)>&
-        check_options);
+        check_options,
+    bool allow_exec = false);
 
 // A commented plan for `workload` (every key with its default, the
 // workload's options commented out with their help).

@@ -159,7 +159,8 @@ const PlanKey kKeys[] = {
      "`p50`..`p99.9`, `max`, `mean` with `< <= > >= ==` and a duration; "
      "`error_rate`, `errors`, `throughput` (ops/s), `qps`, `lost_agents` "
      "(agents lost in the run: `lost_agents < 1` fails a degraded run) with a "
-     "number",
+     "number; of the faults: `fault.recovery` (the longest recovery) with a "
+     "duration, `fault.errors` (the most errors during one) with a number",
      1, kNoMax, "[\"p99 < 100ms\", \"error_rate < 0.01\"]", true},
     {"report.json", "", "where to write the JSON report", 1, kNoMax,
      "report.json", true},
@@ -208,6 +209,67 @@ const PlanKey kKeys[] = {
     {"alongside.*.every", "10s", "time between the starts of two rounds", 0.1,
      86400},
     {"alongside.*.agents", "0", "run it on the first N agents; 0 = all"},
+    {"faults", "",
+     "faults fired during the measured run, each marked on the report's "
+     "timeline with its outcome and the recovery measured from the "
+     "intervals (see Resilience testing)",
+     1, kNoMax,
+     "[{name: stop a node, at: 4s, duration: 3s, action: {exec: "
+     "\"systemctl stop tidb-1\"}, recover: {exec: \"systemctl start "
+     "tidb-1\"}}]"},
+    {"faults.*.name", "", "shown in the report (default: the action)"},
+    {"faults.*.at", "0s", "when it fires, into the measured run", 0,
+     kThirtyDays},
+    {"faults.*.every", "",
+     "fire again this long after each start (from `at` on) until the run "
+     "ends; unset = once",
+     0.1, kThirtyDays},
+    {"faults.*.duration", "0s",
+     "how long the fault lasts: its `recover` runs this long after the "
+     "action started",
+     0, kThirtyDays},
+    {"faults.*.action.exec", "",
+     "what the fault does (one of exec, sql, kill_connections): a command run "
+     "by the coordinator with `/bin/sh -c` (e.g. `kubectl "
+     "delete pod tidb-1`); refused unless the coordinator runs with "
+     "`--allow-exec`; its exit status and output are recorded"},
+    {"faults.*.action.env", "", "variables added to the command's environment"},
+    {"faults.*.action.sql", "",
+     "statements run in order on a connection of their own, opened by the "
+     "first agent and held until `recover` (which runs its own `sql` on it), "
+     "so that `LOCK TABLES t WRITE` holds for `duration`"},
+    {"faults.*.action.endpoint", "",
+     "the server of target.endpoints (`host:port`) the statements go to; "
+     "unset = the first"},
+    {"faults.*.action.kill_connections", "",
+     "every agent drops this share of its load connections abruptly (their "
+     "sockets shut down), e.g. 0.5; the workers reconnect (counted)",
+     0.000001, 1},
+    {"faults.*.recover.exec", "",
+     "what ends the fault (`recover` takes one of exec, sql, "
+     "kill_connections, as `action` does), run `duration` after the action "
+     "started, or at once when the run stops first: as action.exec"},
+    {"faults.*.recover.env", "", "as action.env"},
+    {"faults.*.recover.sql", "",
+     "as action.sql, on the action's connection when it had sql"},
+    {"faults.*.recover.endpoint", "", "as action.endpoint"},
+    {"faults.*.recover.kill_connections", "", "as action.kill_connections",
+     0.000001, 1},
+    {"faults.*.timeout", "60s",
+     "time limit of each step: a command still running is killed (its "
+     "process group), statements are abandoned; either is reported as timed "
+     "out",
+     0.1, 86400},
+    {"faults.*.baseline", "10s",
+     "the window before the fault whose intervals give the baseline "
+     "throughput and p99",
+     0.1, 86400},
+    {"faults.*.recovered_throughput", "0.9",
+     "recovered once an interval's throughput is at least this share of the "
+     "baseline...",
+     0.01, 10},
+    {"faults.*.recovered_p99", "2",
+     "...and its p99 at most this many times the baseline p99", 1, 1000},
 };
 
 // The path without list positions: "load.stages.0.rate", "load.stages.*.rate"

@@ -95,6 +95,15 @@ class Connection {
       absl::string_view sql) = 0;
   // The server's connection id (CONNECTION_ID()).
   virtual int64_t id() const = 0;
+  // Shuts the connection's socket down (both ways) without closing it, as
+  // a network cut would: a call blocked on it, or the next one, fails as a
+  // lost connection. The one method another thread may call while the
+  // connection is in use (a fault's kill_connections). Unimplemented by
+  // drivers that do not expose their socket.
+  virtual absl::Status Sever() {
+    return absl::UnimplementedError(
+        "this database driver cannot drop a connection's socket");
+  }
 };
 
 // Per-thread set-up some client libraries need (mysqlcppconn's threadInit /

@@ -315,6 +315,14 @@ class MariaDbConnection : public Connection {
   int64_t id() const override { return id_; }
   bool blocking_reads() const { return blocking_reads_; }
 
+  absl::Status Sever() override {
+    const my_socket fd = mysql_get_socket(m_);
+    if (static_cast<int>(fd) < 0 || shutdown(fd, SHUT_RDWR) != 0) {
+      return absl::FailedPreconditionError("the connection has no socket");
+    }
+    return absl::OkStatus();
+  }
+
  private:
   MYSQL* const m_;
   const bool blocking_reads_;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -141,6 +142,13 @@ struct RunContext {
   std::unique_ptr<Alongside> alongside;
   db::ServerInfo server;
   rig::v1::RunResult result;
+
+  // A fault's kill_connections: drops `share` of the load's connections
+  // (db::Connection::Sever) and returns {dropped, connections}. Set by the
+  // load runner while its workers run, cleared before they stop; called
+  // from another thread, under sever_mu.
+  std::mutex sever_mu;
+  std::function<std::pair<int, int>(double share)> sever;  // by sever_mu
 
  private:
   std::mutex barrier_mu_;

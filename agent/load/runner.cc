@@ -89,7 +89,40 @@ absl::Status LoadRunner::Start() {
     workers_.emplace_back(&LoadRunner::Worker, this, i, std::move(txns[i]));
   }
   reporter_ = std::thread(&LoadRunner::Reporter, this);
+  {
+    std::lock_guard<std::mutex> lock(ctx_.sever_mu);
+    ctx_.sever = [this](double share) { return SeverConnections(share); };
+  }
   return absl::OkStatus();
+}
+
+void LoadRunner::SetConnection(size_t index,
+                               std::unique_ptr<db::Connection> conn) {
+  std::unique_ptr<db::Connection> old;
+  {
+    std::lock_guard<std::mutex> lock(connections_mu_);
+    old = std::move(ctx_.connections[index]);
+    ctx_.connections[index] = std::move(conn);
+  }
+  // Closed outside the lock (a close may wait on the network).
+}
+
+std::pair<int, int> LoadRunner::SeverConnections(double share) {
+  std::lock_guard<std::mutex> lock(connections_mu_);
+  // Every 1/share-th connection, spread over the workers (and endpoints).
+  int open = 0;
+  int dropped = 0;
+  double owed = 0;
+  for (auto& conn : ctx_.connections) {
+    if (conn == nullptr) continue;
+    ++open;
+    owed += share;
+    if (owed >= 1 - 1e-9) {
+      owed -= 1;
+      if (conn->Sever().ok()) ++dropped;
+    }
+  }
+  return {dropped, open};
 }
 
 void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
@@ -170,7 +203,7 @@ void LoadRunner::MoveTo(size_t index, std::unique_ptr<Transaction>& txn,
                         size_t endpoint) {
   Place& place = places_[index];
   txn.reset();  // statements die with the connection
-  ctx_.connections[index].reset();
+  SetConnection(index, nullptr);
   used_[place.at].fetch_sub(1);
   used_[endpoint].fetch_add(1);
   place.at = endpoint;
@@ -179,7 +212,7 @@ void LoadRunner::MoveTo(size_t index, std::unique_ptr<Transaction>& txn,
 void LoadRunner::Retire(size_t index, std::unique_ptr<Transaction>& txn) {
   Place& place = places_[index];
   txn.reset();
-  ctx_.connections[index].reset();
+  SetConnection(index, nullptr);
   place.expires = Clock::time_point::max();  // set again by Reconnect
   if (endpoints_ == 1) return;
   if (balance_ == rig::v1::BALANCE_LEAST_CONNECTIONS) {
@@ -323,12 +356,12 @@ absl::Status LoadRunner::Reconnect(size_t index,
                                    std::unique_ptr<Transaction>& txn,
                                    Rng& rng) {
   Place& place = places_[index];
-  ctx_.connections[index].reset();
+  SetConnection(index, nullptr);
   ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
                    ctx_.driver->Connect(ctx_.ConnectOptions(place.at)));
   ASSIGN_OR_RETURN(txn,
                    ctx_.workload->BindWorker(*conn, static_cast<int>(index)));
-  ctx_.connections[index] = std::move(conn);
+  SetConnection(index, std::move(conn));
   if (place.lost) StatsAt(index).RecordReconnect();
   place.lost = false;
   if (lifetime_ > absl::ZeroDuration()) {
@@ -452,6 +485,10 @@ void LoadRunner::Collect(bool final) {
 void LoadRunner::Stop() {
   if (stopped_) return;
   stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(ctx_.sever_mu);
+    ctx_.sever = nullptr;
+  }
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stop_.store(true);

@@ -42,6 +42,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -69,6 +70,11 @@ class LoadRunner {
   absl::Status Start();
   void BeginMeasuring();
   void Stop();
+
+  // Shuts down the sockets of `share` of the workers' connections (a
+  // fault's kill_connections; any thread): {dropped, open connections}.
+  // The workers find them lost and reconnect (counted as reconnects).
+  std::pair<int, int> SeverConnections(double share);
 
   // The measured phase; valid after Stop().
   const StatsDelta& totals() const { return totals_; }
@@ -145,10 +151,16 @@ class LoadRunner {
   absl::Status Reconnect(size_t index, std::unique_ptr<Transaction>& txn,
                          Rng& rng);
   rig::v1::State StateEnumForLoad() const;
+  // Replaces a worker's connection (by its worker only) under
+  // connections_mu_, which SeverConnections reads it under.
+  void SetConnection(size_t index, std::unique_ptr<db::Connection> conn);
   // Sleeps until `deadline`; false if stopped or cancelled first.
   bool WaitUntil(Clock::time_point deadline);
 
   RunContext& ctx_;
+  // Guards replacing a slot of ctx_.connections against SeverConnections;
+  // a worker reads its own slot without it (only it writes the slot).
+  std::mutex connections_mu_;
   const absl::Duration interval_;
   const ErrorClassifier classifier_;
   const Backoff backoff_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "agent/faults/fault_runner.h"
 #include "agent/load/runner.h"
 #include "common/base/cores.h"
 #include "common/base/logging.h"
@@ -175,7 +176,11 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
                 << " connections, workload "
                 << assignment.plan().workload().kind();
 
-  // Reader: barriers, Stop, heartbeats; end of stream cancels the run.
+  // The plan's sql faults, run when the coordinator says (before the
+  // reader, which feeds it; destroyed after the reader is joined).
+  FaultRunner faults(ctx);
+  // Reader: barriers, faults, Stop, heartbeats; end of stream cancels the
+  // run.
   std::mutex reader_mu;
   std::condition_variable reader_cv;
   bool reader_done = false;
@@ -193,6 +198,8 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
           }
         }
         ctx.Advance(m.advance().to_state(), m.advance().barrier());
+      } else if (m.has_fault()) {
+        faults.Handle(m.fault());
       } else if (m.has_stop()) {
         ctx.cancel.Cancel(absl::CancelledError(
             absl::StrCat("stopped by the coordinator: ", m.stop().reason())));

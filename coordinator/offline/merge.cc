@@ -214,6 +214,22 @@ absl::StatusOr<rig::v1::Report> MergeReports(
       *e = b;
       e->set_offset_us(b.offset_us() + sh);
     }
+    // Faults as each run measured them (its own baseline and recovery),
+    // moved onto the merged timeline.
+    for (const auto& f : r.faults()) {
+      rig::v1::FaultRecord* m = out.add_faults();
+      *m = f;
+      m->set_start_offset_us(f.start_offset_us() + sh);
+      m->set_end_offset_us(f.end_offset_us() + sh);
+      for (rig::v1::FaultStep* step :
+           {m->mutable_action(), m->mutable_recover()}) {
+        if (step->start_offset_us() == 0 && step->end_offset_us() == 0)
+          continue;
+        step->set_start_offset_us(step->start_offset_us() + sh);
+        step->set_end_offset_us(step->end_offset_us() + sh);
+      }
+      if (!f.has_recover()) m->clear_recover();
+    }
     for (const auto& e : r.error_samples()) {
       // The report's bound: the first ones tell.
       if (out.error_samples_size() < kMaxErrorSamples) {

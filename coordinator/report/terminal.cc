@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace rig::coordinator {
 namespace {
@@ -83,6 +84,44 @@ std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
       iv.breakers_open());
 }
 
+std::vector<std::string> FormatFault(const rig::v1::Report& r,
+                                     const rig::v1::FaultRecord& f) {
+  // Offsets as seconds into the measured run (the first interval's start).
+  const int64_t origin =
+      r.intervals_size() > 0 ? r.intervals(0).start_offset_us() : 0;
+  auto at = [origin](int64_t us) {
+    return absl::StrFormat("%.1fs", (us - origin) / 1e6);
+  };
+  auto step = [](const rig::v1::FaultStep& s) {
+    return absl::StrCat(s.what(), " -> ",
+                        s.ok() ? "" : "FAILED: ", s.outcome());
+  };
+  std::string first =
+      absl::StrCat("fault ", f.index() + 1, " \"", f.name(), "\" #",
+                   f.occurrence(), " ", at(f.start_offset_us()), "-",
+                   at(f.end_offset_us()), ": ", step(f.action()));
+  if (f.has_recover()) absl::StrAppend(&first, "; recover ", step(f.recover()));
+  const rig::v1::FaultRecovery& rec = f.recovery();
+  std::string second;
+  if (rec.has_baseline()) {
+    second = absl::StrFormat(
+        "baseline %.1f ops/s, p99 %s; worst %.1f ops/s, p99 %s; ",
+        rec.baseline_ops_per_sec(), FormatMicros(rec.baseline_p99_us()),
+        rec.worst_ops_per_sec(), FormatMicros(rec.worst_p99_us()));
+  }
+  absl::StrAppend(&second, rec.errors(), " errors");
+  if (!rec.errors_by_class().empty()) {
+    std::vector<std::string> classes;
+    for (const auto& [cls, n] : rec.errors_by_class()) {
+      classes.push_back(absl::StrCat(cls, "=", n));
+    }
+    std::sort(classes.begin(), classes.end());
+    absl::StrAppend(&second, " (", absl::StrJoin(classes, " "), ")");
+  }
+  absl::StrAppend(&second, "; ", rec.summary());
+  return {first, second};
+}
+
 std::string TerminalWriter::Render(const rig::v1::Report& r) const {
   std::string out;
   absl::StrAppend(&out, "\nRun ", r.run_id(), " (plan \"", r.plan().name(),
@@ -139,6 +178,16 @@ std::string TerminalWriter::Render(const rig::v1::Report& r) const {
       absl::StrAppend(&out, " ", code, "=", n);
     }
     out += "\n";
+  }
+  if (r.faults_size() > 0) {
+    out += "\nfaults (seconds into the measured run):\n";
+    for (const auto& f : r.faults()) {
+      const std::vector<std::string> lines = FormatFault(r, f);
+      absl::StrAppend(&out, "  ", lines[0], "\n    ", lines[1], "\n");
+      if (!f.action().ok() && !f.action().output().empty()) {
+        absl::StrAppend(&out, "    output: ", f.action().output(), "\n");
+      }
+    }
   }
   if (r.thresholds_size() > 0) {
     out += "\nthresholds:\n";

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "coordinator/report/writer.h"
 #include "rig/v1/report.pb.h"
@@ -31,6 +32,13 @@ std::string FormatMicros(int64_t us);
 // minute, tpmC against the specification's 12.86 per warehouse), as go-tpc
 // prints them; empty for other workloads or without a new_order type.
 std::string TpccLine(const rig::v1::Report& r);
+
+// A fault of the report in two lines (no newline at the end of the last):
+// when (seconds into the measured run), what, the outcome of each step;
+// then the baseline, the worst point, errors and the recovery. Shared by
+// the terminal and the HTML page.
+std::vector<std::string> FormatFault(const rig::v1::Report& report,
+                                     const rig::v1::FaultRecord& fault);
 
 // One progress line for a merged interval: measured time so far of the
 // total, rate, latency, errors, agents reporting, breakers open.

@@ -1,5 +1,6 @@
 #include "coordinator/results/recorder.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,13 @@ absl::StatusOr<std::optional<rig::v1::IntervalReport>> Recorder::Interval(
   Write(e);
   journaled_intervals_.insert(merged.seq());
   return merged;
+}
+
+void Recorder::Fault(const rig::v1::FaultRecord& fault) {
+  rig::v1::JournalEntry e;
+  *e.mutable_fault() = fault;
+  Write(e);
+  faults_.push_back(fault);
 }
 
 void Recorder::ErrorSample(const std::string& agent_name,
@@ -178,6 +186,12 @@ void Recorder::Fill(rig::v1::Report& r) const {
   for (const auto& iv : aggregate_.Intervals()) *r.add_intervals() = iv;
   for (const auto& s : samples_) *r.add_error_samples() = s;
   for (const auto& e : breaker_events_) *r.add_breaker_events() = e;
+  std::vector<rig::v1::FaultRecord> faults = faults_;
+  std::stable_sort(faults.begin(), faults.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.start_offset_us() < b.start_offset_us();
+                   });
+  for (auto& f : faults) *r.add_faults() = std::move(f);
   int64_t omitted = 0;
   for (auto& round : RoundsForReport(rounds_, kMaxReportRounds, &omitted)) {
     *r.add_scenario_rounds() = std::move(round);

@@ -40,6 +40,10 @@ class Recorder {
                   const google::protobuf::Timestamp& at,
                   const std::vector<std::string>& addresses);
   void SetAgentOrigin(int agent, int64_t coordinator_us);
+  // An agent's offset on the coordinator's timeline.
+  int64_t ToTimeline(int agent, int64_t agent_us) const {
+    return aggregate_.ToTimeline(agent, agent_us);
+  }
 
   // Each returns an error naming what was refused (an impossible offset, a
   // list past its bound); the record is then dropped.
@@ -63,6 +67,9 @@ class Recorder {
   // histograms do not decode (the rest is recorded).
   absl::Status Result(int agent, const std::string& agent_name,
                       const rig::v1::RunResult& result, bool name_checks);
+  // An occurrence of a fault, once it has ended (its recovery is measured
+  // when the report is built).
+  void Fault(const rig::v1::FaultRecord& fault);
   // An agent that ended without a result.
   void Lost(const std::string& agent_name, rig::v1::State state,
             const std::string& error);
@@ -94,6 +101,7 @@ class Recorder {
   std::vector<rig::v1::ErrorSampleRecord> samples_;
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;
   std::vector<rig::v1::ScenarioRoundRecord> rounds_;
+  std::vector<rig::v1::FaultRecord> faults_;
   // Rounds past kMaxScenarioRounds: counted, not kept.
   int64_t rounds_past_limit_ = 0;
   int64_t rounds_past_limit_not_passed_ = 0;

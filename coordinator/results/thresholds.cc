@@ -1,5 +1,6 @@
 #include "coordinator/results/thresholds.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <string_view>
@@ -23,8 +24,15 @@ enum class Kind {
   kErrors,
   kThroughput,
   kQps,
-  kLostAgents
+  kLostAgents,
+  kFaultRecovery,  // of the run's faults: the longest recovery
+  kFaultErrors,    // the most errors during one fault
 };
+
+// Limits written as a duration with a unit.
+bool TakesDuration(Kind kind) {
+  return kind == Kind::kLatency || kind == Kind::kFaultRecovery;
+}
 
 struct MetricSpec {
   const char* name;       // as the user may write it
@@ -51,12 +59,17 @@ constexpr MetricSpec kMetrics[] = {
     // Of the run, not of a summary: agents lost (a degraded run), so that
     // `lost_agents < 1` fails a run that lost one.
     {"lost_agents", "lost_agents", Kind::kLostAgents},
+    // Of the run's faults (report.faults): the worst one's recovery time
+    // (one not recovered, or without a baseline, fails) and errors.
+    {"fault.recovery", "fault.recovery", Kind::kFaultRecovery},
+    {"fault.errors", "fault.errors", Kind::kFaultErrors},
 };
 
 constexpr char kMetricList[] =
     "p50, p90, p95, p99, p99.9, min, max, mean (latency, with a unit), "
     "error_rate, errors, throughput (ops/s, alias ops_per_sec), "
-    "qps (queries/s, alias queries_per_sec), lost_agents";
+    "qps (queries/s, alias queries_per_sec), lost_agents, fault.recovery "
+    "(with a unit), fault.errors";
 constexpr char kForm[] = "\"<metric> <op> <limit>\", e.g. \"p99 < 50ms\"";
 constexpr char kOps[] = "<, <=, >, >=, ==";
 
@@ -107,11 +120,13 @@ std::string FormatLatency(double us) {
 std::string FormatValue(Kind kind, double v) {
   switch (kind) {
     case Kind::kLatency:
+    case Kind::kFaultRecovery:
       return FormatLatency(v);
     case Kind::kErrorRate:
       return absl::StrFormat("%.6g", v);
     case Kind::kErrors:
     case Kind::kLostAgents:
+    case Kind::kFaultErrors:
       return Trimmed(absl::StrFormat("%.3f", v));
     case Kind::kThroughput:
       return Trimmed(absl::StrFormat("%.2f", v)) + " ops/s";
@@ -128,6 +143,28 @@ bool Compare(double observed, absl::string_view op, double limit) {
   if (op == ">=") return observed >= limit;
   return observed ==
          limit;  // "==", the only other operator ParseThreshold lets through
+}
+
+// The worst of the run's faults: the longest recovery (microseconds) or the
+// most errors. A fault not recovered, or without a baseline, leaves nothing
+// to compare (*missing says which), as does a run in which none fired.
+double FaultMetric(Kind kind, const rig::v1::Report& report,
+                   std::string* missing) {
+  double worst = 0;
+  if (report.faults_size() == 0) *missing = "no fault fired";
+  for (const auto& f : report.faults()) {
+    const rig::v1::FaultRecovery& r = f.recovery();
+    if (kind == Kind::kFaultErrors) {
+      worst = std::max(worst, static_cast<double>(r.errors()));
+      continue;
+    }
+    if (!r.recovered() && missing->empty()) {
+      *missing = absl::StrCat("fault ", f.index() + 1, " (", f.name(), ") #",
+                              f.occurrence(), ": ", r.summary());
+    }
+    worst = std::max(worst, static_cast<double>(r.recovery_us()));
+  }
+  return worst;
 }
 
 }  // namespace
@@ -156,9 +193,13 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
     metric = FindMetric(name.substr(dot + 1));
     if (metric != nullptr) {
       type = std::string(expr.substr(0, dot));
-      if (metric->kind == Kind::kLostAgents) {
-        return Bad(expr, absl::StrCat("lost_agents is of the run, not of an "
-                                      "operation type; write lost_agents"));
+      if (metric->kind == Kind::kLostAgents ||
+          metric->kind == Kind::kFaultRecovery ||
+          metric->kind == Kind::kFaultErrors) {
+        return Bad(expr, absl::StrCat(metric->name,
+                                      " is of the run, not of an operation "
+                                      "type; write ",
+                                      metric->name));
       }
     }
   }
@@ -198,10 +239,13 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
   t.op = std::string(op);
 
   double number = 0;
-  if (metric->kind == Kind::kLatency) {
+  if (TakesDuration(metric->kind)) {
     if (ParseNumber(value, &number)) {
-      return Bad(expr, absl::StrCat("latency limits need a unit (e.g. ", value,
-                                    "ms); units: us, ms, s, m"));
+      return Bad(
+          expr, absl::StrCat(metric->kind == Kind::kLatency ? "latency limits"
+                                                            : "recovery limits",
+                             " need a unit (e.g. ", value,
+                             "ms); units: us, ms, s, m"));
     }
     if (value[0] == '-') return Bad(expr, "limit must not be negative");
     // "50 ms" and "1m 30s" are what people type; absl wants no spaces.
@@ -229,12 +273,13 @@ absl::StatusOr<Threshold> ParseThreshold(absl::string_view text) {
     scale = 0.01;
   }
   if (!ParseNumber(digits, &number)) {
-    const char* example =
-        metric->kind == Kind::kErrorRate ? "0.01"
-        : metric->kind == Kind::kErrors || metric->kind == Kind::kLostAgents
-            ? "0"
-        : metric->kind == Kind::kThroughput ? "1000"
-                                            : "5000";
+    const char* example = metric->kind == Kind::kErrorRate ? "0.01"
+                          : metric->kind == Kind::kErrors ||
+                                  metric->kind == Kind::kLostAgents ||
+                                  metric->kind == Kind::kFaultErrors
+                              ? "0"
+                          : metric->kind == Kind::kThroughput ? "1000"
+                                                              : "5000";
     return Bad(expr, absl::StrCat("bad limit \"", value, "\"; ", t.metric,
                                   " takes a plain number, e.g. ", t.metric, " ",
                                   op, " ", example));
@@ -279,6 +324,9 @@ rig::v1::ThresholdVerdict Evaluate(const Threshold& threshold,
   double observed = 0;
   if (metric->kind == Kind::kLostAgents) {
     for (const auto& a : report.agents()) observed += a.lost() ? 1 : 0;
+  } else if (metric->kind == Kind::kFaultRecovery ||
+             metric->kind == Kind::kFaultErrors) {
+    observed = FaultMetric(metric->kind, report, &missing);
   } else if (!threshold.type.empty()) {
     const rig::v1::Summary* of = nullptr;
     std::vector<std::string> types;
@@ -367,6 +415,8 @@ double MetricValue(absl::string_view canonical, const rig::v1::Summary& total,
       observed = total.queries_per_sec();
       break;
     case Kind::kLostAgents:
+    case Kind::kFaultRecovery:
+    case Kind::kFaultErrors:
       none = "not in a summary (a run's threshold)";
       break;
   }

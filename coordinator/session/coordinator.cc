@@ -16,12 +16,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/base/duration.h"
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
 #include "common/base/status_macros.h"
 #include "common/base/version.h"
 #include "coordinator/report/partial_interval.h"
 #include "coordinator/report/terminal.h"
+#include "coordinator/results/fault_recovery.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/results/verdict.h"
 #include "coordinator/session/assigner.h"
@@ -145,6 +147,19 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   start_ = std::chrono::steady_clock::now();
   started_at_ = absl::Now();
   {
+    FaultScheduler::Hooks hooks;
+    hooks.run_on_agent = [this](const rig::v1::FaultCommand& c,
+                                absl::Duration timeout) {
+      return RunFaultOnAgent(c, timeout);
+    };
+    hooks.recorded = [this](const rig::v1::FaultRecord& record) {
+      std::lock_guard<std::mutex> lock(mu_);
+      recorder_.Fault(record);
+    };
+    hooks.progress = [this](const std::string& line) { Progress(line); };
+    faults_ = std::make_unique<FaultScheduler>(plan_, start_, std::move(hooks));
+  }
+  {
     std::vector<std::string> addresses;
     for (const auto& c : clients_) addresses.push_back(c->address());
     std::lock_guard<std::mutex> lock(mu_);
@@ -176,6 +191,10 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       return true;
     });
   }
+  // Every session has ended: a fault still going recovers now, and its
+  // record is in before the report is built.
+  faults_->Interrupt();
+  faults_->Join();
   {
     std::lock_guard<std::mutex> lock(mu_);
     heartbeats_stop_ = true;
@@ -304,6 +323,18 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
         }
         break;
       }
+      case rig::v1::AgentMessage::kFaultDone: {
+        const auto& d = m.fault_done();
+        // Bounded: answers come only to commands sent, one each.
+        if (d.index() < 0 || d.index() >= plan_.faults_size() ||
+            fault_done_.size() >= 10000) {
+          RefuseLocked(agent, "a fault answer to no command");
+          break;
+        }
+        fault_done_[{d.index(), d.occurrence(), d.recover(), agent}] = d;
+        cv_.notify_all();
+        break;
+      }
       case rig::v1::AgentMessage::kProgress: {
         const auto& p = m.progress();
         r.progress = absl::StrCat("agent ", a.info.name(), ": ", p.what(), " ",
@@ -330,10 +361,85 @@ void Coordinator::OnStateChangedLocked(int agent,
   agents_[agent].state = sc.to();
   RIG_LOG(Debug) << "agent " << agents_[agent].info.name() << ": "
                  << sc.from_name() << " -> " << sc.to_name();
+  if (sc.to() == rig::v1::STATE_RUNNING) BeginFaultsLocked(agent, sc);
   if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
     barriers_[{sc.awaiting(), sc.barrier()}].insert(agent);
     MaybeAdvanceLocked();
   }
+}
+
+void Coordinator::BeginFaultsLocked(int agent,
+                                    const rig::v1::StateChanged& sc) {
+  if (faults_ == nullptr || !stop_reason_.empty()) return;
+  // The measured run starts when the first agent starts measuring; the
+  // faults' `at` count from there, on the coordinator's timeline.
+  faults_->Begin(recorder_.ToTimeline(agent, sc.offset_us()), RunLengthUs());
+}
+
+rig::v1::FaultDone Coordinator::RunFaultOnAgent(
+    const rig::v1::FaultCommand& command, absl::Duration timeout) {
+  rig::v1::FaultDone out;
+  const rig::v1::Fault& fault = plan_.faults(command.index());
+  const rig::v1::FaultAction& step =
+      command.recover() ? fault.recover() : fault.action();
+  std::unique_lock<std::mutex> lock(mu_);
+  // sql runs on one agent (the first live one); kill_connections on all.
+  std::vector<int> targets;
+  for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
+    if (!LiveLocked(i)) continue;
+    targets.push_back(i);
+    if (step.kill_connections() <= 0) break;
+  }
+  if (targets.empty()) {
+    out.set_outcome("not run: no agent is running");
+    return out;
+  }
+  auto key = [&command](int agent) {
+    return std::make_tuple(command.index(), command.occurrence(),
+                           command.recover(), agent);
+  };
+  rig::v1::CoordinatorMessage m;
+  *m.mutable_fault() = command;
+  for (int agent : targets) clients_[agent]->Send(m);
+  auto settled = [&](int agent) {
+    return fault_done_.count(key(agent)) > 0 || !LiveLocked(agent);
+  };
+  cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] {
+    return std::all_of(targets.begin(), targets.end(), settled);
+  });
+  out.set_ok(true);
+  std::vector<std::string> outcomes;
+  for (int agent : targets) {
+    const std::string& name = agents_[agent].info.name();
+    auto it = fault_done_.find(key(agent));
+    if (it == fault_done_.end()) {
+      out.set_ok(false);
+      outcomes.push_back(absl::StrCat(
+          targets.size() > 1 ? name + ": " : "",
+          LiveLocked(agent)
+              ? absl::StrCat("timed out after ", rig::FormatDuration(timeout))
+              : absl::StrCat("agent ", name, " ended before it answered")));
+      continue;
+    }
+    const rig::v1::FaultDone& d = it->second;
+    out.set_ok(out.ok() && d.ok());
+    out.set_connections_killed(out.connections_killed() +
+                               d.connections_killed());
+    out.set_connections(out.connections() + d.connections());
+    if (step.kill_connections() <= 0 || !d.ok()) {
+      outcomes.push_back(
+          absl::StrCat(targets.size() > 1 ? name + ": " : "", d.outcome()));
+    }
+    fault_done_.erase(it);
+  }
+  if (step.kill_connections() > 0 && outcomes.empty()) {
+    outcomes.push_back(absl::StrCat("dropped ", out.connections_killed(),
+                                    " of ", out.connections(),
+                                    " connections on ", targets.size(),
+                                    " agent", targets.size() == 1 ? "" : "s"));
+  }
+  out.set_outcome(absl::StrJoin(outcomes, "; "));
+  return out;
 }
 
 Coordinator::Reaction Coordinator::OnIntervalLocked(
@@ -550,6 +656,8 @@ void Coordinator::CheckDeadlinesLocked(
 }
 
 void Coordinator::StopOthers(int except, const std::string& reason) {
+  // A fault going on recovers now; none starts.
+  if (faults_ != nullptr) faults_->Interrupt();
   if (stop_reason_.empty()) {
     stop_reason_ = reason;
     stop_deadline_ = std::chrono::steady_clock::now() +
@@ -591,6 +699,7 @@ rig::v1::Report Coordinator::BuildReport() const {
   *r.mutable_started_at() = ToTimestamp(started_at_);
   *r.mutable_finished_at() = ToTimestamp(absl::Now());
   recorder_.Fill(r);
+  MeasureRecoveries(plan_, r);
   r.set_agent_messages_refused(refused_);
   bool all_completed = true;
   for (size_t i = 0; i < agents_.size(); ++i) {

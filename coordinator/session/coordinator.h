@@ -20,12 +20,14 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/net/channel_security.h"
+#include "coordinator/faults/scheduler.h"
 #include "coordinator/results/recorder.h"
 #include "coordinator/session/agent_client.h"
 #include "rig/v1/report.pb.h"
@@ -114,6 +116,13 @@ class Coordinator : public SessionListener {
   void SetHasResultLocked(int agent);
   int FirstLiveLocked() const;  // -1 if none
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
+  // plan.faults: the first agent to enter Running starts the schedule.
+  void BeginFaultsLocked(int agent, const rig::v1::StateChanged& sc);
+  // A fault's sql step on the first live agent, or its kill_connections on
+  // every live agent; waits for their FaultDone (at most `timeout`, or
+  // until the agent ends) and merges them.
+  rig::v1::FaultDone RunFaultOnAgent(const rig::v1::FaultCommand& command,
+                                     absl::Duration timeout);
   // Sends Advance for every barrier all live agents have reached.
   void MaybeAdvanceLocked();
   // Sends heartbeats, marks agents that stay silent as lost, and keeps the
@@ -153,6 +162,12 @@ class Coordinator : public SessionListener {
   std::chrono::steady_clock::time_point run_deadline_ =
       std::chrono::steady_clock::time_point::max();  // guarded by mu_
   bool started_ = false;                             // guarded by mu_
+  // Answers to FaultCommands, by (index, occurrence, recover, agent).
+  std::map<std::tuple<int, int, bool, int>, rig::v1::FaultDone>
+      fault_done_;  // guarded by mu_
+  // Made in Run (it needs start_); its threads take mu_, so it is
+  // interrupted under mu_ but joined without it.
+  std::unique_ptr<FaultScheduler> faults_;
 };
 
 }  // namespace rig::coordinator

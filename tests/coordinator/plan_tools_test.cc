@@ -31,6 +31,16 @@ std::string Check(const std::string& yaml) {
           .message());
 }
 
+// The same, as a coordinator started with --allow-exec checks it.
+std::string CheckAllowingExec(const std::string& yaml) {
+  auto plan = rig::plan::ParsePlan(yaml, "plan.yaml");
+  if (!plan.ok()) return std::string(plan.status().message());
+  return std::string(ValidatePlanSemantics(*plan, yaml, "plan.yaml",
+                                           Catalogue(), CheckOptions,
+                                           /*allow_exec=*/true)
+                         .message());
+}
+
 constexpr char kLoad[] =
     "workload: {kind: oltp_point_select}\n"
     "load: {connections: 2}\n";
@@ -217,6 +227,23 @@ TEST(PlanToolsTest, EveryInitPlanValidatesAndItsAlongsideExampleToo) {
   }
 }
 
+TEST(PlanToolsTest, InitPlansShowACommentedFaultsExample) {
+  for (const auto& w : Catalogue()) {
+    SCOPED_TRACE(w.name());
+    const std::string yaml = InitPlan(w);
+    const size_t at = yaml.find("\n# faults: [");
+    EXPECT_EQ(at == std::string::npos, rig::plan::IsScenario(w.name())) << yaml;
+    if (at == std::string::npos) continue;
+    std::string uncommented = yaml;
+    uncommented.erase(at + 1, 2);
+    auto plan = rig::plan::ParsePlan(uncommented, "init.yaml");
+    ASSERT_TRUE(plan.ok()) << plan.status() << "\n" << uncommented;
+    EXPECT_EQ(plan->faults_size(), 1);
+    EXPECT_EQ(CheckAllowingExec(uncommented), "") << uncommented;
+    EXPECT_NE(Check(uncommented).find("--allow-exec"), std::string::npos);
+  }
+}
+
 // plan init writes every default of plan/schema.h, with its value: the
 // plan as written is the plan with the defaults applied.
 TEST(PlanToolsTest, InitPlansWriteEveryDefaultOfTheTable) {
@@ -230,6 +257,75 @@ TEST(PlanToolsTest, InitPlansWriteEveryDefaultOfTheTable) {
     EXPECT_EQ(written->resilience().DebugString(),
               rig::plan::PlanDefaults().resilience().DebugString());
   }
+}
+
+TEST(PlanToolsTest, FaultsPass) {
+  const std::string plan =
+      std::string(kLoad) +
+      "faults:\n"
+      "  - name: lock\n"
+      "    at: 2s\n"
+      "    duration: 2s\n"
+      "    action: {sql: [\"LOCK TABLES sbtest1 WRITE\"]}\n"
+      "    recover: {sql: [\"UNLOCK TABLES\"]}\n"
+      "  - at: 1s\n"
+      "    every: 3s\n"
+      "    action: {exec: \"true\", env: {A: b}}\n"
+      "  - {at: 5s, action: {kill_connections: 0.5}}\n";
+  EXPECT_EQ(CheckAllowingExec(plan), "");
+  EXPECT_NE(CheckAllowingExec(std::string(kLoad) +
+                              "faults: [{action: {kill_connections: 1.5}}]\n")
+                .find("\"faults.action.kill_connections\" is 1.5"),
+            std::string::npos);
+}
+
+TEST(PlanToolsTest, AnExecFaultNeedsAllowExec) {
+  const std::string plan = std::string(kLoad) +
+                           "faults:\n"
+                           "  - at: 1s\n"
+                           "    action:\n"
+                           "      exec: \"systemctl stop tidb\"\n";
+  const std::string msg = Check(plan);
+  EXPECT_EQ(msg.substr(0, msg.find(' ')), "plan.yaml:6:") << msg;
+  EXPECT_NE(msg.find("\"faults.0.action.exec\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("--allow-exec"), std::string::npos) << msg;
+  EXPECT_EQ(CheckAllowingExec(plan), "");
+}
+
+TEST(PlanToolsTest, FaultErrorsNameTheKeyAndLine) {
+  auto fault = [](const std::string& body) {
+    return std::string(kLoad) + "faults:\n  - at: 1s\n" + body;
+  };
+  std::string msg = CheckAllowingExec(fault("    duration: 1s\n"));
+  EXPECT_NE(msg.find("plan.yaml:4: \"faults.0.action\" is missing"),
+            std::string::npos)
+      << msg;
+  msg = CheckAllowingExec(
+      fault("    action: {exec: \"true\", sql: [\"SELECT 1\"]}\n"));
+  EXPECT_NE(msg.find("plan.yaml:5: \"faults.0.action\" needs one action, not "
+                     "several"),
+            std::string::npos)
+      << msg;
+  msg = CheckAllowingExec(
+      fault("    action: {sql: [\"SELECT 1\"], endpoint: \"db9:1\"}\n"));
+  EXPECT_NE(msg.find("plan.yaml:5: \"faults.0.action.endpoint\" is \"db9:1\", "
+                     "not one of the target's endpoints (127.0.0.1:4000)"),
+            std::string::npos)
+      << msg;
+  msg = CheckAllowingExec(std::string(kLoad) +
+                          "faults:\n  - at: 10s\n    action: {exec: x}\n");
+  EXPECT_NE(msg.find("plan.yaml:4: \"faults.0.at\" is 10s, not inside the "
+                     "measured run (10s)"),
+            std::string::npos)
+      << msg;
+  msg = CheckAllowingExec(
+      fault("    every: 2s\n    duration: 2s\n    action: {exec: x}\n"));
+  EXPECT_NE(msg.find("plan.yaml:5: \"faults.0.every\" is 2s, not longer than "
+                     "its duration (2s)"),
+            std::string::npos)
+      << msg;
+  msg = CheckAllowingExec(fault("    action: {exec: x}\n    tmeout: 1s\n"));
+  EXPECT_NE(msg.find("tmeout"), std::string::npos) << msg;
 }
 
 }  // namespace

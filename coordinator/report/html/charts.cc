@@ -10,6 +10,7 @@
 #include "coordinator/report/html/format.h"
 #include "coordinator/report/html/svg_chart.h"
 #include "coordinator/report/partial_interval.h"
+#include "coordinator/report/terminal.h"
 #include "coordinator/results/rounds.h"
 
 namespace rig::coordinator::html {
@@ -111,6 +112,22 @@ std::vector<RoundMark> RoundMarks(const rig::v1::Report& r) {
   return marks;
 }
 
+std::vector<FaultMark> FaultMarks(const rig::v1::Report& r) {
+  std::vector<FaultMark> marks;
+  for (const auto& f : r.faults()) {
+    const std::vector<std::string> lines = FormatFault(r, f);
+    FaultMark m;
+    m.t0 = f.start_offset_us() / 1e6;
+    m.t1 = std::max(f.end_offset_us(), f.start_offset_us()) / 1e6;
+    m.name = absl::StrCat("fault ", f.index() + 1, " \"", f.name(), "\" #",
+                          f.occurrence());
+    m.detail = absl::StrCat(lines[0], "; ", lines[1]);
+    m.ok = f.action().ok() && (!f.has_recover() || f.recover().ok());
+    marks.push_back(std::move(m));
+  }
+  return marks;
+}
+
 // The marks of every chart, and the time span that holds the plotted
 // intervals, the breaker events (also those outside the measured phase,
 // e.g. during warm-up) and the rounds (also those that finished after the
@@ -118,7 +135,8 @@ std::vector<RoundMark> RoundMarks(const rig::v1::Report& r) {
 Timeline TimelineOf(
     const rig::v1::Report& r,
     const std::vector<const rig::v1::IntervalReport*>& plotted) {
-  Timeline tl{INFINITY, -INFINITY, BreakerMarks(r), RoundMarks(r)};
+  Timeline tl{INFINITY, -INFINITY, BreakerMarks(r), RoundMarks(r),
+              FaultMarks(r)};
   for (const rig::v1::IntervalReport* iv : plotted) {
     tl.t0 = std::min(tl.t0, iv->start_offset_us() / 1e6);
     tl.t1 = std::max(tl.t1, iv->end_offset_us() / 1e6);
@@ -128,6 +146,10 @@ Timeline TimelineOf(
     tl.t1 = std::max(tl.t1, m.t);
   }
   for (const RoundMark& m : tl.rounds) {
+    tl.t0 = std::min(tl.t0, m.t0);
+    tl.t1 = std::max(tl.t1, m.t1);
+  }
+  for (const FaultMark& m : tl.faults) {
     tl.t0 = std::min(tl.t0, m.t0);
     tl.t1 = std::max(tl.t1, m.t1);
   }

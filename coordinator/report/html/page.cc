@@ -75,6 +75,7 @@ std::string HtmlWriter::Render(const rig::v1::Report& r) const {
   out += html::Totals(r);
   absl::StrAppend(&out, "<section id=\"charts\">\n<h2>Over time</h2>\n",
                   html::Charts(r), "</section>\n");
+  out += html::FaultTable(r);
   out += html::BreakerTable(r);
   out += html::Agents(r);
   out += html::Operations(r);

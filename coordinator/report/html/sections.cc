@@ -129,6 +129,48 @@ std::string BreakerTable(const rig::v1::Report& r) {
   return out + table.Html() + "</section>\n";
 }
 
+std::string FaultTable(const rig::v1::Report& r) {
+  if (r.faults().empty()) return "";
+  std::string out = "<section id=\"faults\">\n<h2>Faults</h2>\n";
+  Table table("faults",
+              {"start", "end", "fault", "action", "recover", "baseline",
+               "worst", "errors", "recovery"},
+              {true, true, false, false, false, true, true, true, false});
+  auto step = [](const rig::v1::FaultStep& s) {
+    std::string cell = absl::StrCat(
+        H(s.what()), "<br>", s.ok() ? "" : "<b>FAILED</b>: ", H(s.outcome()));
+    if (!s.output().empty()) {
+      absl::StrAppend(&cell, "<details><summary>output</summary><pre>",
+                      H(s.output()), "</pre></details>");
+    }
+    return cell;
+  };
+  for (const auto& f : r.faults()) {
+    const rig::v1::FaultRecovery& rec = f.recovery();
+    std::string classes;
+    for (const auto& [cls, n] : rec.errors_by_class()) {
+      absl::StrAppend(&classes, classes.empty() ? " (" : ", ", H(cls), " ",
+                      Grouped(n));
+    }
+    if (!classes.empty()) classes += ")";
+    table.Row(
+        {Seconds(f.start_offset_us()), Seconds(f.end_offset_us()),
+         absl::StrCat(f.index() + 1, " ", H(f.name()), " #", f.occurrence()),
+         step(f.action()), f.has_recover() ? step(f.recover()) : "",
+         rec.has_baseline()
+             ? absl::StrCat(absl::StrFormat("%.1f", rec.baseline_ops_per_sec()),
+                            " ops/s, p99 ",
+                            H(FormatMicros(rec.baseline_p99_us())))
+             : "",
+         rec.has_baseline()
+             ? absl::StrCat(absl::StrFormat("%.1f", rec.worst_ops_per_sec()),
+                            " ops/s, p99 ", H(FormatMicros(rec.worst_p99_us())))
+             : "",
+         absl::StrCat(Grouped(rec.errors()), classes), H(rec.summary())});
+  }
+  return out + table.Html() + "</section>\n";
+}
+
 std::string Agents(const rig::v1::Report& r) {
   std::string out = "<section id=\"agents\">\n<h2>Agents</h2>\n";
   if (r.agents().empty()) {

@@ -23,6 +23,8 @@ std::string PlanName(const rig::v1::Report& r);
 std::string Header(const rig::v1::Report& r);
 std::string Totals(const rig::v1::Report& r);
 std::string BreakerTable(const rig::v1::Report& r);
+// Each fault with its steps and recovery; empty when there are none.
+std::string FaultTable(const rig::v1::Report& r);
 std::string Agents(const rig::v1::Report& r);
 // Per endpoint (several target.endpoints); empty with one.
 std::string Endpoints(const rig::v1::Report& r);

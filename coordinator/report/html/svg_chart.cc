@@ -106,11 +106,18 @@ std::string ChartJson(const Chart& c, const Timeline& tl) {
         ",\"agent\":", JsonString(m.agent), ",\"kind\":", JsonString(m.kind),
         ",\"round\":", m.round, ",\"result\":", JsonString(m.result), "}");
   };
+  auto fault = [](const FaultMark& m) {
+    return absl::StrCat("{\"t0\":", JsonNumber(m.t0),
+                        ",\"t1\":", JsonNumber(m.t1),
+                        ",\"name\":", JsonString(m.name),
+                        ",\"ok\":", m.ok ? "true" : "false", "}");
+  };
   return absl::StrCat("{\"chart\":", JsonString(c.name),
                       ",\"unit\":", JsonString(c.unit),
                       ",\"series\":", JsonList(c.series, series),
                       ",\"breaker_events\":", JsonList(tl.breakers, breaker),
-                      ",\"scenario_rounds\":", JsonList(tl.rounds, round), "}");
+                      ",\"scenario_rounds\":", JsonList(tl.rounds, round),
+                      ",\"faults\":", JsonList(tl.faults, fault), "}");
 }
 
 // The plot area of one chart: its size, the value axis' step and top, and
@@ -191,6 +198,27 @@ std::string Axes(const Plot& p, const Chart& c) {
                       "%s</text>\n",
                       kTop + ph / 2, kTop + ph / 2, H(c.unit)));
   return out;
+}
+
+// Faults: bands across the whole plot, drawn first (under everything).
+std::string Faults(const Plot& p, const Timeline& tl) {
+  if (tl.faults.empty()) return "";
+  std::string out = "<g class=\"faults\">";
+  for (const FaultMark& m : tl.faults) {
+    const double x0 = p.X(m.t0);
+    const double w = std::max(2.0, p.X(m.t1) - x0);
+    absl::StrAppend(
+        &out,
+        absl::StrFormat(
+            "<rect class=\"fault-band\" x=\"%.1f\" y=\"%g\" width=\"%.1f\" "
+            "height=\"%g\" fill=\"%s\" fill-opacity=\"0.15\" "
+            "data-t0=\"%s\" data-t1=\"%s\"><title>%s (%s to %s): %s"
+            "</title></rect>",
+            x0, kTop, w, Plot::kH, m.ok ? "#9467bd" : "#d62728",
+            JsonNumber(m.t0), JsonNumber(m.t1), H(m.name), H(TimeLabel(m.t0)),
+            H(TimeLabel(m.t1)), H(m.detail)));
+  }
+  return out + "</g>\n";
 }
 
 // Breaker events, drawn under the series so the data stays readable.
@@ -332,8 +360,8 @@ std::string RenderChart(const Chart& c, const Timeline& tl) {
                   absl::StrFormat("<rect class=\"plot\" x=\"%g\" y=\"%g\" "
                                   "width=\"%g\" height=\"%g\"/>\n",
                                   kLeft, kTop, Plot::kW, Plot::kH));
-  absl::StrAppend(&out, Axes(p, c), Breakers(p, tl), Rounds(p, tl), Lines(p, c),
-                  Legend(c, tl), "</svg>\n");
+  absl::StrAppend(&out, Faults(p, tl), Axes(p, c), Breakers(p, tl),
+                  Rounds(p, tl), Lines(p, c), Legend(c, tl), "</svg>\n");
   absl::StrAppend(&out, "<script type=\"application/json\" id=\"chart-", c.name,
                   "-data\">", ChartJson(c, tl), "</script>\n</figure>\n");
   return out;

@@ -2,7 +2,8 @@
 
 // The chart engine of the HTML report: draws one time chart as inline SVG
 // (plot area, grid, axis ticks and titles, legend, breaker events as dashed
-// vertical lines, scenario rounds as bars in a lane under the plot, one
+// vertical lines, scenario rounds as bars in a lane under the plot, faults
+// as shaded bands across it, one
 // polyline per series with hover markers) followed by its exact data as a
 // <script type="application/json"> block. Knows nothing of the report: the
 // chart definitions (charts.h) hand it ready points. Pure; thread-safe.
@@ -58,6 +59,16 @@ struct RoundMark {
   std::string detail;  // the first failed check or the error
 };
 
+// A fault (plan.faults): a shaded band across the plot from its start to
+// its end, with its name, action and outcome on hover.
+struct FaultMark {
+  double t0;
+  double t1;
+  std::string name;    // "fault 1 \"stop db\" #1"
+  std::string detail;  // action, outcome, recovery
+  bool ok = true;      // every step succeeded
+};
+
 // What every chart of a page shares: the time span [t0, t1] (t1 > t0) on
 // the coordinator's timeline, in seconds, and the marks drawn on it.
 struct Timeline {
@@ -65,6 +76,7 @@ struct Timeline {
   double t1;
   std::vector<BreakerMark> breakers;
   std::vector<RoundMark> rounds;
+  std::vector<FaultMark> faults;
 };
 
 // <figure class="chart" id="chart-NAME"> with the SVG and the JSON block.

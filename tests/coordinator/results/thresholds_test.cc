@@ -248,6 +248,53 @@ TEST(ThresholdEvaluateTest, LostAgentsCountsTheRunsLostAgents) {
   EXPECT_TRUE(Passes("lost_agents <= 1", r));
 }
 
+TEST(ThresholdEvaluateTest, FaultMetricsJudgeTheWorstFault) {
+  rig::v1::Report r = SampleReport();
+  // None fired: nothing to judge, which fails.
+  rig::v1::ThresholdVerdict v = Evaluate(MustParse("fault.recovery < 30s"), r);
+  EXPECT_FALSE(v.passed());
+  EXPECT_EQ(v.message(), "fault.recovery: no fault fired, limit < 30s: FAILED");
+  auto add = [&r](const std::string& name, int64_t recovery_us,
+                  int64_t errors) {
+    rig::v1::FaultRecord* f = r.add_faults();
+    f->set_name(name);
+    f->set_occurrence(1);
+    f->mutable_recovery()->set_recovered(true);
+    f->mutable_recovery()->set_recovery_us(recovery_us);
+    f->mutable_recovery()->set_errors(errors);
+    return f;
+  };
+  add("a", 4000000, 30);
+  add("b", 12000000, 150);
+  v = Evaluate(MustParse("fault.recovery < 30s"), r);
+  EXPECT_TRUE(v.passed()) << v.message();
+  EXPECT_EQ(v.message(), "fault.recovery = 12s, limit < 30s: passed");
+  EXPECT_FALSE(Passes("fault.recovery < 10s", r));
+  v = Evaluate(MustParse("fault.errors < 100"), r);
+  EXPECT_FALSE(v.passed());
+  EXPECT_EQ(v.message(), "fault.errors = 150, limit < 100: FAILED");
+  EXPECT_TRUE(Passes("fault.errors <= 150", r));
+  // One not recovered fails a recovery threshold whatever the others did.
+  rig::v1::FaultRecord* c = add("c", 0, 0);
+  c->set_index(2);
+  c->mutable_recovery()->set_recovered(false);
+  c->mutable_recovery()->set_summary("not recovered by the end");
+  v = Evaluate(MustParse("fault.recovery < 30s"), r);
+  EXPECT_FALSE(v.passed());
+  EXPECT_EQ(v.message(),
+            "fault.recovery: fault 3 (c) #1: not recovered by the end, limit "
+            "< 30s: FAILED");
+}
+
+TEST(ThresholdParseTest, FaultRecoveryNeedsAUnit) {
+  EXPECT_EQ(ParseError("fault.recovery < 30"),
+            "threshold \"fault.recovery < 30\": recovery limits need a unit "
+            "(e.g. 30ms); units: us, ms, s, m");
+  EXPECT_EQ(ParseError("fault.errors < 1s"),
+            "threshold \"fault.errors < 1s\": bad limit \"1s\"; fault.errors "
+            "takes a plain number, e.g. fault.errors < 0");
+}
+
 TEST(ThresholdEvaluateTest, LatencyAtAndAroundTheLimit) {
   const rig::v1::Report r = SampleReport();  // p99 = 50ms
   EXPECT_FALSE(Passes("p99 < 50ms", r));

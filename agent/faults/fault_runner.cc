@@ -1,0 +1,108 @@
+#include "agent/faults/fault_runner.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/base/logging.h"
+
+namespace rig::agent {
+
+FaultRunner::~FaultRunner() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) t.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  held_.clear();
+}
+
+void FaultRunner::Handle(const rig::v1::FaultCommand& command) {
+  std::lock_guard<std::mutex> lock(mu_);
+  threads_.emplace_back([this, command] {
+    rig::v1::AgentMessage m;
+    *m.mutable_fault_done() = Run(command);
+    ctx_.events->Send(m);
+  });
+}
+
+rig::v1::FaultDone FaultRunner::KillConnections(
+    const rig::v1::FaultAction& step, rig::v1::FaultDone done) {
+  std::lock_guard<std::mutex> lock(ctx_.sever_mu);
+  if (!ctx_.sever) {
+    done.set_outcome("the load is not running");
+    return done;
+  }
+  const auto [dropped, open] = ctx_.sever(step.kill_connections());
+  done.set_connections_killed(dropped);
+  done.set_connections(open);
+  done.set_ok(true);
+  done.set_outcome(
+      absl::StrCat("dropped ", dropped, " of ", open, " connections"));
+  RIG_LOG(Info) << "fault: " << done.outcome();
+  return done;
+}
+
+rig::v1::FaultDone FaultRunner::Run(const rig::v1::FaultCommand& command) {
+  rig::v1::FaultDone done;
+  done.set_index(command.index());
+  done.set_occurrence(command.occurrence());
+  done.set_recover(command.recover());
+  const rig::v1::Plan& plan = ctx_.assignment.plan();
+  if (command.index() < 0 || command.index() >= plan.faults_size()) {
+    done.set_outcome(absl::StrCat("the plan has no fault ", command.index()));
+    return done;
+  }
+  const rig::v1::Fault& fault = plan.faults(command.index());
+  const rig::v1::FaultAction& step =
+      command.recover() ? fault.recover() : fault.action();
+  if (step.kill_connections() > 0) return KillConnections(step, done);
+  const std::pair<int, int> key{command.index(), command.occurrence()};
+  auto scope = ctx_.driver->AttachThread();
+  std::unique_ptr<db::Connection> conn;
+  if (command.recover()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = held_.find(key);
+    if (it != held_.end()) {
+      conn = std::move(it->second);
+      held_.erase(it);
+    }
+  }
+  if (step.sql_size() == 0) {  // a recover that only ends the hold
+    done.set_ok(true);
+    done.set_outcome(conn ? "connection closed" : "nothing held");
+    return done;
+  }
+  if (!conn) {
+    size_t endpoint = 0;
+    for (size_t i = 0; i < ctx_.endpoints.size(); ++i) {
+      if (ctx_.endpoints[i].name == step.endpoint()) endpoint = i;
+    }
+    auto opened = ctx_.driver->Connect(ctx_.ConnectOptions(endpoint));
+    if (!opened.ok()) {
+      done.set_outcome(
+          absl::StrCat("could not connect: ", opened.status().message()));
+      return done;
+    }
+    conn = std::move(*opened);
+  }
+  for (int i = 0; i < step.sql_size(); ++i) {
+    auto r = conn->Execute(step.sql(i));
+    if (!r.ok()) {
+      done.set_outcome(
+          absl::StrCat("statement ", i + 1, " failed: ", r.status().message()));
+      RIG_LOG(Warning) << "fault " << command.index() + 1 << ": "
+                       << done.outcome();
+      return done;  // the connection closes: nothing is held
+    }
+  }
+  done.set_ok(true);
+  done.set_outcome(absl::StrCat(step.sql_size(), " statement",
+                                step.sql_size() == 1 ? "" : "s", " run"));
+  if (!command.recover()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_[key] = std::move(conn);
+  }
+  return done;
+}
+
+}  // namespace rig::agent

@@ -1,0 +1,54 @@
+#pragma once
+
+// The agent's part of a plan's faults (plan.proto Fault): the coordinator
+// sends a FaultCommand for each `kill_connections` step (this drops that
+// share of the load's connections: RunContext::sever) and each `sql` step,
+// which this runs on a
+// connection of its own, off the reader thread, and answers with a
+// FaultDone. An action's connection is held until the fault's recover step
+// (its own statements, if any, run on it; then it is closed), so that
+// `LOCK TABLES t WRITE` holds for the fault's duration.
+//
+// Statements are bounded by target.read_timeout (the coordinator stops
+// waiting at the fault's timeout and reports it as timed out). The
+// destructor waits for running steps and closes held connections.
+// Handle() is thread-safe.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "agent/db/connection.h"
+#include "agent/engine/run_context.h"
+#include "rig/v1/agent.pb.h"
+
+namespace rig::agent {
+
+class FaultRunner {
+ public:
+  explicit FaultRunner(RunContext& ctx) : ctx_(ctx) {}
+  ~FaultRunner();
+  FaultRunner(const FaultRunner&) = delete;
+  FaultRunner& operator=(const FaultRunner&) = delete;
+
+  // Starts the step; its FaultDone goes to ctx.events.
+  void Handle(const rig::v1::FaultCommand& command);
+
+ private:
+  rig::v1::FaultDone Run(const rig::v1::FaultCommand& command);
+  // kill_connections: the load's connections severed (RunContext::sever).
+  rig::v1::FaultDone KillConnections(const rig::v1::FaultAction& step,
+                                     rig::v1::FaultDone done);
+
+  RunContext& ctx_;
+  std::mutex mu_;
+  // Held connections by (fault index, occurrence).
+  std::map<std::pair<int, int>, std::unique_ptr<db::Connection>>
+      held_;                          // guarded by mu_
+  std::vector<std::thread> threads_;  // guarded by mu_
+};
+
+}  // namespace rig::agent
