@@ -18,7 +18,7 @@ RUN apt-get update \
       cmake g++ make pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libmysqlcppconn-dev libmariadb-dev libyaml-cpp-dev \
-      libgtest-dev libgmock-dev \
+      libcpp-httplib-dev libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -37,7 +37,7 @@ FROM ${DEBIAN_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 \
-      libmysqlcppconn7v5 libmariadb3 libyaml-cpp0.7 \
+      libmysqlcppconn7v5 libmariadb3 libyaml-cpp0.7 libcpp-httplib0.11 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 rig \
  && useradd --uid 10001 --gid rig --home-dir /nonexistent --no-create-home \
@@ -48,7 +48,7 @@ COPY --from=build /out/rig-agent /out/rig-coordinator /usr/local/bin/
 RUN rig-agent --version && rig-coordinator --version
 USER 10001:10001
 WORKDIR /reports
-EXPOSE 7070
+EXPOSE 7070 9464
 # The agent, reachable from other pods; the chart sets its own arguments
 # (with a token by default), and the coordinator is run as
 # `rig-coordinator ...` (no ENTRYPOINT to override). Run bare, without
