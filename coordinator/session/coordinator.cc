@@ -642,6 +642,9 @@ rig::v1::Report Coordinator::BuildReport() const {
     ar->set_lost(a.lost);
     ar->set_error(a.error);
     *ar->mutable_summary() = recorder_.AgentSummary(static_cast<int>(i));
+    for (const auto& iv : recorder_.AgentIntervals(static_cast<int>(i))) {
+      *ar->add_intervals() = iv;
+    }
     *ar->mutable_server() = a.server;
     if (r.server().flavor().empty()) *r.mutable_server() = a.server;
     // Under on_agent_loss: continue, a lost agent does not fail the run.
