@@ -28,7 +28,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libgrpc++1.51 libgrpc29 libprotobuf32 libabsl20220623 \
-      libmysqlcppconn7v5 libmariadb3 libyaml-cpp0.7 \
+      libmysqlcppconn7v5 libmariadb3 libyaml-cpp0.7 libcpp-httplib0.11 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 rig \
@@ -38,8 +38,8 @@ RUN apt-get update \
 USER 10001:10001
 WORKDIR /reports
 # 7070: the agent's gRPC port; 7071: the plaintext health port the chart
-# gives --health-listen when TLS is on.
-EXPOSE 7070 7071
+# gives --health-listen when TLS is on; 9464: /metrics (--metrics-listen).
+EXPOSE 7070 7071 9464
 # The agent, reachable from other pods; the chart sets its own arguments
 # (with a token by default), and the coordinator is run as
 # `rig-coordinator ...` (no ENTRYPOINT to override). Run bare, without
@@ -64,7 +64,7 @@ RUN apt-get update \
       cmake g++ make pkg-config \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
       libabsl-dev libmysqlcppconn-dev libmariadb-dev libyaml-cpp-dev \
-      libgtest-dev libgmock-dev \
+      libcpp-httplib-dev libgtest-dev libgmock-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

@@ -32,6 +32,9 @@ const std::vector<SettingSpec>& AgentFlags() {
          "address (host:port): for Kubernetes probes when --tls-cert is set, "
          "since the kubelet's gRPC probes cannot speak TLS. Nothing else is "
          "served there. Empty = off."},
+        {"metrics-listen", "RIG_METRICS_LISTEN", "",
+         "Serve Prometheus metrics at http://HOST:PORT/metrics (host:port; "
+         "port 0 picks a free one, logged). Empty = off."},
         {"max-connections", "RIG_MAX_CONNECTIONS", "10000",
          "Refuse a run that asks this agent for more database connections "
          "(each is a thread and its buffers)."},

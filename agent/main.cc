@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,9 @@
 #include "common/base/version.h"
 #include "common/config/cli.h"
 #include "common/config/settings.h"
+#include "common/metrics/exposition.h"
+#include "common/metrics/http_server.h"
+#include "common/metrics/run_metrics.h"
 #include "common/net/channel_security.h"
 #include "common/net/grpc_keepalive.h"
 #include "grpcpp/ext/health_check_service_server_builder_option.h"
@@ -112,6 +116,14 @@ int main(int argc, char** argv) {
     return Fail("--start-timeout takes a positive duration, e.g. 10s");
   }
   options.start_timeout = *start_timeout;
+  std::optional<rig::metrics::ListenAddress> metrics_listen;
+  if (const std::string ml = settings->Get("metrics-listen"); !ml.empty()) {
+    auto parsed = rig::metrics::ParseListenAddress("--metrics-listen", ml);
+    if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
+    metrics_listen = *parsed;
+  }
+  rig::metrics::RunMetrics run_metrics;
+  options.metrics = &run_metrics;
   // gRPC health service for Kubernetes probes: "" (liveness) serves while
   // the process runs; "rig.v1.AgentService" (readiness) only while idle.
   grpc::EnableDefaultHealthCheckService(true);
@@ -165,6 +177,22 @@ int main(int argc, char** argv) {
     RIG_LOG(Info) << "health service (plaintext) on "
                   << hl.substr(0, hl.rfind(':')) << ":" << health_port;
   }
+  std::unique_ptr<rig::metrics::MetricsServer> metrics_server;
+  if (metrics_listen.has_value()) {
+    auto started =
+        rig::metrics::MetricsServer::Start(*metrics_listen, [&run_metrics] {
+          rig::metrics::Exposition out;
+          run_metrics.Render(&out);
+          return out.text();
+        });
+    if (!started.ok()) {
+      return Fail(
+          absl::StrCat("--metrics-listen: ", started.status().message()));
+    }
+    metrics_server = std::move(*started);
+    RIG_LOG(Info) << "metrics on " << metrics_server->address()
+                  << " (GET /metrics)";
+  }
   std::string name = settings->Get("name");
   if (name.empty()) {
     char host[256] = {};
@@ -202,6 +230,7 @@ int main(int argc, char** argv) {
   server->Wait();
   waiter.join();
   if (health_only != nullptr) health_only->Shutdown();
+  metrics_server.reset();
   RIG_LOG(Info) << "stopped";
   return 0;
 }

@@ -44,6 +44,13 @@ const std::vector<SettingSpec>& CoordinatorFlags() {
          true},
         {"run-id", "RIG_RUN_ID", "",
          "Run id (default: generated from the time)."},
+        {"metrics-listen", "RIG_METRICS_LISTEN", "",
+         "Serve Prometheus metrics at http://HOST:PORT/metrics (host:port; "
+         "port 0 picks a free one, logged). Empty = off."},
+        {"metrics-linger", "RIG_METRICS_LINGER", "0s",
+         "With --metrics-listen: after the reports are written, keep "
+         "serving /metrics this long (or until SIGINT/SIGTERM) so that a "
+         "last scrape sees the totals."},
         {"tls-ca", "RIG_TLS_CA", "",
          "Connect to agents over TLS, trusting this CA (PEM)."},
         {"tls-cert", "RIG_TLS_CERT", "",

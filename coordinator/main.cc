@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -29,9 +30,12 @@
 #include "common/base/version.h"
 #include "common/config/cli.h"
 #include "common/config/settings.h"
+#include "common/metrics/catalog.h"
+#include "common/metrics/http_server.h"
 #include "common/net/channel_security.h"
 #include "common/net/grpc_keepalive.h"
 #include "coordinator/flags.h"
+#include "coordinator/metrics/fleet_metrics.h"
 #include "coordinator/offline/report_command.h"
 #include "coordinator/plan_tools.h"
 #include "coordinator/report/terminal.h"
@@ -53,6 +57,7 @@ constexpr char kUsage[] =
     "       rig-coordinator plan validate PLAN.yaml\n"
     "       rig-coordinator plan init [--workload NAME] [NEW.yaml]\n"
     "       rig-coordinator plan reference   (every plan key, Markdown)\n"
+    "       rig-coordinator metrics reference   (every metric, Markdown)\n"
     "       rig-coordinator report show|compare|merge ...   (see report "
     "--help)\n\n"
     "Runs a test plan on rig-agents and prints the merged result; writes the\n"
@@ -282,6 +287,13 @@ int main(int argc, char** argv) {
   if (!positional.empty() && positional.front() == "plan") {
     return PlanCommand(*settings, positional);
   }
+  if (!positional.empty() && positional.front() == "metrics") {
+    if (positional.size() != 2 || positional[1] != "reference") {
+      return Fail(ExitCode::kUsage, "usage: rig-coordinator metrics reference");
+    }
+    std::cout << rig::metrics::CatalogMarkdown();
+    return 0;
+  }
   if (!positional.empty() && positional.front() == "report") {
     rig::coordinator::ReportCommandOptions report;
     report.args.assign(positional.begin() + 1, positional.end());
@@ -373,6 +385,46 @@ int main(int argc, char** argv) {
   }
   options.run_grace = *run_grace;
   options.run_id = settings->Get("run-id");
+  std::optional<rig::metrics::ListenAddress> metrics_listen;
+  if (const std::string ml = settings->Get("metrics-listen"); !ml.empty()) {
+    auto parsed = rig::metrics::ParseListenAddress("--metrics-listen", ml);
+    if (!parsed.ok()) return Fail(ExitCode::kUsage, parsed.status().message());
+    metrics_listen = *parsed;
+  }
+  auto linger = settings->GetDuration("metrics-linger");
+  if (!linger.ok() || *linger < absl::ZeroDuration()) {
+    return Fail(
+        ExitCode::kUsage,
+        absl::StrCat("--metrics-linger \"", settings->Get("metrics-linger"),
+                     "\": expected a duration, e.g. 30s"));
+  }
+  rig::coordinator::FleetMetrics fleet_metrics;
+  std::unique_ptr<rig::metrics::MetricsServer> metrics_server;
+  if (metrics_listen.has_value()) {
+    auto started = rig::metrics::MetricsServer::Start(
+        *metrics_listen, [&fleet_metrics] { return fleet_metrics.Render(); });
+    if (!started.ok()) {
+      return Fail(ExitCode::kUsage, absl::StrCat("--metrics-listen: ",
+                                                 started.status().message()));
+    }
+    metrics_server = std::move(*started);
+    options.metrics = &fleet_metrics;
+    RIG_LOG(Info) << "metrics on " << metrics_server->address()
+                  << " (GET /metrics)";
+  }
+  // After the run: /metrics says "finished" and stays up --metrics-linger
+  // (or until a signal), so that a last scrape sees the totals.
+  auto finish = [&](int code) {
+    if (metrics_server == nullptr) return code;
+    fleet_metrics.SetPhase("finished");
+    if (*linger > absl::ZeroDuration()) {
+      RIG_LOG(Info) << "serving /metrics for " << absl::FormatDuration(*linger)
+                    << " more (--metrics-linger; SIGINT/SIGTERM ends it)";
+      const timespec wait = absl::ToTimespec(*linger);
+      sigtimedwait(&signals, nullptr, &wait);
+    }
+    return code;
+  };
   // On a terminal, progress is one line updated in place; otherwise (CI,
   // files) a line per interval.
   const bool tty = isatty(STDERR_FILENO) == 1;
@@ -405,8 +457,9 @@ int main(int argc, char** argv) {
   done.store(true);
   waiter.join();
   if (tty) std::fprintf(stderr, "\n");
-  if (!report.ok())
-    return Fail(ExitCode::kIncomplete, report.status().message());
+  if (!report.ok()) {
+    return finish(Fail(ExitCode::kIncomplete, report.status().message()));
+  }
 
   // The files first: they must not depend on a terminal still being there.
   // After the summary, the files written ("JSON report: PATH").
@@ -423,10 +476,10 @@ int main(int argc, char** argv) {
                                                files[i].path);
         !s.ok()) {
       summary(i);
-      return Fail(ExitCode::kIncomplete, s.message());
+      return finish(Fail(ExitCode::kIncomplete, s.message()));
     }
   }
   summary(files.size());
   std::cout.flush();
-  return report->exit_code();
+  return finish(report->exit_code());
 }

@@ -174,6 +174,9 @@ const PlanKey kKeys[] = {
      "where to write the intervals as CSV, one row per interval (see "
      "Report)",
      1, kNoMax, "report.csv"},
+    {"report.csv_per_agent", "false",
+     "also a CSV row per agent and interval (column `agent`; the merged rows "
+     "say `all`); the report then keeps every agent's intervals"},
     {"report.hdr_log", "",
      "where to write the response times as an HdrHistogram interval log "
      "(see Report)",

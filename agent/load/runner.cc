@@ -55,6 +55,12 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
 
 LoadRunner::~LoadRunner() { Stop(); }
 
+void LoadRunner::DropTxn(std::unique_ptr<Transaction>& txn) {
+  if (txn == nullptr) return;
+  txn.reset();  // statements die with the connection
+  open_.fetch_sub(1);
+}
+
 absl::Status LoadRunner::Start() {
   std::vector<std::unique_ptr<Transaction>> txns;
   for (size_t i = 0; i < ctx_.connections.size(); ++i) {
@@ -67,6 +73,7 @@ absl::Status LoadRunner::Start() {
       return WithContext(txn.status(), where);
     }
     txns.push_back(std::move(*txn));
+    open_.fetch_add(1);
     for (size_t e = 0; e < endpoints_; ++e) {
       stats_.push_back(
           std::make_unique<ThreadStats>(types_.size() > 1 ? types_.size() : 0));
@@ -202,7 +209,7 @@ bool LoadRunner::Admit(size_t index, std::unique_ptr<Transaction>& txn,
 void LoadRunner::MoveTo(size_t index, std::unique_ptr<Transaction>& txn,
                         size_t endpoint) {
   Place& place = places_[index];
-  txn.reset();  // statements die with the connection
+  DropTxn(txn);
   SetConnection(index, nullptr);
   used_[place.at].fetch_sub(1);
   used_[endpoint].fetch_add(1);
@@ -211,7 +218,7 @@ void LoadRunner::MoveTo(size_t index, std::unique_ptr<Transaction>& txn,
 
 void LoadRunner::Retire(size_t index, std::unique_ptr<Transaction>& txn) {
   Place& place = places_[index];
-  txn.reset();
+  DropTxn(txn);
   SetConnection(index, nullptr);
   place.expires = Clock::time_point::max();  // set again by Reconnect
   if (endpoints_ == 1) return;
@@ -293,10 +300,10 @@ void LoadRunner::NoteFailure(size_t index, std::unique_ptr<Transaction>& txn,
                    server ? absl::StrCat("server code ", server->code)
                           : std::string(status.message())));
   if (policy.reconnect) {
-    txn.reset();  // statements die with the connection
+    DropTxn(txn);
     places_[index].lost = true;
   } else if (txn != nullptr && !Healthy(index)) {
-    txn.reset();  // checked before reuse: broken, so replace it
+    DropTxn(txn);  // checked before reuse: broken, so replace it
     places_[index].lost = true;
   }
 }
@@ -361,6 +368,7 @@ absl::Status LoadRunner::Reconnect(size_t index,
                    ctx_.driver->Connect(ctx_.ConnectOptions(place.at)));
   ASSIGN_OR_RETURN(txn,
                    ctx_.workload->BindWorker(*conn, static_cast<int>(index)));
+  open_.fetch_add(1);
   SetConnection(index, std::move(conn));
   if (place.lost) StatsAt(index).RecordReconnect();
   place.lost = false;
@@ -467,6 +475,7 @@ void LoadRunner::Collect(bool final) {
     current_.types[t].counters.ToProto(os->mutable_counters());
     os->set_latency(current_.types[t].latency.Encode());
   }
+  iv->set_open_connections(open_.load());
   ctx_.events->Send(m);
   for (const auto& sample : current_.error_samples) {
     rig::v1::AgentMessage e;

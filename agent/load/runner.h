@@ -171,6 +171,10 @@ class LoadRunner {
   const rig::v1::Balance balance_;
   const absl::Duration lifetime_;  // zero: connections kept for the run
   std::vector<std::unique_ptr<CircuitBreaker>> breakers_;  // per endpoint
+  // Drops the worker's transaction (its statements die with the
+  // connection) and counts the connection as no longer open.
+  void DropTxn(std::unique_ptr<Transaction>& txn);
+
   // This agent's connections placed at each endpoint.
   std::unique_ptr<std::atomic<int>[]> used_;
   std::vector<Place> places_;  // per worker
@@ -187,6 +191,8 @@ class LoadRunner {
   std::condition_variable stop_cv_;          // wakes sleeping workers on Stop()
   Clock::time_point origin_;                 // the open model's time 0
   std::atomic<bool> measuring_flag_{false};  // for error samples
+  // Connections with a usable transaction (IntervalStats.open_connections).
+  std::atomic<int> open_{0};
 
   std::mutex collect_mu_;  // one Collect at a time
   std::condition_variable reporter_cv_;

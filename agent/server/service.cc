@@ -25,8 +25,11 @@ using Stream = grpc::ServerReaderWriter<rig::v1::AgentMessage,
 // means the coordinator is gone, which cancels the run.
 class StreamEvents : public RunEvents {
  public:
-  explicit StreamEvents(Stream* stream) : stream_(stream) {}
+  // `metrics` (may be null) sees every message, as `agent`'s.
+  StreamEvents(Stream* stream, metrics::RunMetrics* metrics, std::string agent)
+      : stream_(stream), metrics_(metrics), agent_(std::move(agent)) {}
   void Send(const rig::v1::AgentMessage& message) override {
+    if (metrics_ != nullptr) metrics_->Message(agent_, message);
     std::lock_guard<std::mutex> lock(mu_);
     if (broken_) return;
     last_sent_ = std::chrono::steady_clock::now();
@@ -47,7 +50,9 @@ class StreamEvents : public RunEvents {
 
  private:
   std::mutex mu_;
-  Stream* stream_;                                   // guarded by mu_
+  Stream* stream_;  // guarded by mu_
+  metrics::RunMetrics* const metrics_;
+  const std::string agent_;
   bool broken_ = false;                              // guarded by mu_
   std::function<void()> on_broken_;                  // guarded by mu_
   std::chrono::steady_clock::time_point last_sent_;  // guarded by mu_
@@ -162,8 +167,14 @@ grpc::Status AgentServiceImpl::Session(grpc::ServerContext* context,
   const ScopedSecret password(assignment.plan().target().password());
   SetLogContext("run", start.run_id());
 
-  StreamEvents events(stream);
+  StreamEvents events(stream, options_.metrics, name);
   RunContext ctx(start.run_id(), assignment, driver_, catalogue_, &events);
+  if (options_.metrics != nullptr) {
+    std::vector<std::string> endpoints;
+    for (const auto& e : ctx.endpoints) endpoints.push_back(e.name);
+    options_.metrics->RunStarted(name, assignment.plan().workload().kind(),
+                                 endpoints);
+  }
   events.OnBroken([&ctx] {
     ctx.cancel.Cancel(absl::CancelledError("coordinator stream broken"));
   });

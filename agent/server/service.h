@@ -16,6 +16,7 @@
 #include "agent/engine/catalogue.h"
 #include "agent/engine/state_machine.h"
 #include "agent/server/limits.h"
+#include "common/metrics/run_metrics.h"
 #include "rig/v1/agent.grpc.pb.h"
 
 namespace rig::agent {
@@ -38,6 +39,9 @@ struct AgentOptions {
   // A session whose first message (Start) has not come by then is closed,
   // so that silent peers cannot hold the server's threads.
   absl::Duration start_timeout = absl::Seconds(10);
+  // Fed every message a run sends (/metrics); may be null. Must outlive
+  // the service.
+  metrics::RunMetrics* metrics = nullptr;
 };
 
 class AgentServiceImpl final : public rig::v1::AgentService::Service {

@@ -208,6 +208,12 @@ absl::StatusOr<rig::v1::Report> MergeReports(
         ar->set_name(absl::StrCat(r.run_id(), "/", a.name()));
       }
       ar->set_index(out.agents_size() - 1);
+      // Its own intervals (report.csv_per_agent) onto the merged timeline;
+      // seq stays its report's.
+      for (auto& iv : *ar->mutable_intervals()) {
+        iv.set_start_offset_us(iv.start_offset_us() + sh);
+        iv.set_end_offset_us(iv.end_offset_us() + sh);
+      }
     }
     for (const auto& b : r.breaker_events()) {
       auto* e = out.add_breaker_events();

@@ -8,8 +8,11 @@
 //   (errors / (ops + errors)), queries, retries, reconnects, rows,
 //   p50_ms, p90_ms, p95_ms, p99_ms, p999_ms, max_ms, mean_ms (response
 //   time), agents_reporting, breakers_open.
-// RFC 4180: comma-separated, "\r\n" line ends, numbers only (nothing to
-// quote). Pure; thread-safe.
+// With report.csv_per_agent (the report's agents carry their intervals): a
+// first column `agent`, "all" on the merged rows, then every agent's own
+// rows (agents_reporting 1, breakers_open 1 if its breaker was open).
+// RFC 4180: comma-separated, "\r\n" line ends; an agent name holding a
+// comma or quote is quoted. Pure; thread-safe.
 
 #include <string>
 

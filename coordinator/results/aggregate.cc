@@ -144,6 +144,22 @@ absl::Status RunAggregate::AddInterval(int agent,
     it->latency.Merge(t.latency);
   }
   PerAgent& a = agents_[agent];
+  if (keep_agent_intervals_) {
+    rig::v1::IntervalReport& own = a.intervals.emplace_back();
+    own.set_seq(stats.seq());
+    own.set_start_offset_us(ToTimeline(agent, stats.start_offset_us()));
+    own.set_end_offset_us(ToTimeline(agent, stats.end_offset_us()));
+    *own.mutable_counters() = stats.counters();
+    const int64_t span_us = stats.end_offset_us() - stats.start_offset_us();
+    own.set_ops_per_sec(span_us > 0
+                            ? static_cast<double>(stats.counters().ops()) *
+                                  1e6 / static_cast<double>(span_us)
+                            : 0.0);
+    *own.mutable_latency() = LatencyOf(*latency, false);
+    own.set_agents_reporting(1);
+    own.set_breakers_open(
+        stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN ? 1 : 0);
+  }
   AddCounters(a.interval_counters, stats.counters());
   a.interval_latency.Merge(*latency);
   a.interval_service.Merge(*service);

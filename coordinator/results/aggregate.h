@@ -62,6 +62,14 @@ class RunAggregate {
   std::vector<rig::v1::OperationReport> Operations() const;
   // Every merged interval, with its encoded histogram.
   std::vector<rig::v1::IntervalReport> Intervals() const;
+  // Keep each agent's own intervals (report.csv_per_agent); off by default
+  // (they cost memory per agent and interval).
+  void KeepAgentIntervals(bool keep) { keep_agent_intervals_ = keep; }
+  // Agent `agent`'s intervals as they came, on the coordinator's timeline,
+  // without encoded histograms; empty unless kept.
+  const std::vector<rig::v1::IntervalReport>& AgentIntervals(int agent) const {
+    return agents_[agent].intervals;
+  }
 
   // Counters, latency and service histograms and measured time made into
   // a Summary (rates over measured_us, error rate, percentiles with the
@@ -125,7 +133,9 @@ class RunAggregate {
     std::optional<rig::v1::RunResult> result;
     Histogram result_latency;
     Histogram result_service;
+    std::vector<rig::v1::IntervalReport> intervals;  // if kept
   };
+  bool keep_agent_intervals_ = false;
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 

@@ -26,10 +26,13 @@ std::vector<std::string> EndpointNames(const rig::v1::Plan& plan) {
 }  // namespace
 
 Recorder::Recorder(const rig::v1::Plan& plan, int agents)
-    : plan_(plan), aggregate_(agents, EndpointNames(plan)) {}
+    : plan_(plan), aggregate_(agents, EndpointNames(plan)) {
+  aggregate_.KeepAgentIntervals(plan_.report().csv_per_agent());
+}
 
 void Recorder::SetAgents(int agents) {
   aggregate_ = RunAggregate(agents, EndpointNames(plan_));
+  aggregate_.KeepAgentIntervals(plan_.report().csv_per_agent());
 }
 
 absl::Status Recorder::OpenJournal() {

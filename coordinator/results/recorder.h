@@ -82,6 +82,10 @@ class Recorder {
   rig::v1::Summary AgentSummary(int agent) const {
     return aggregate_.AgentSummary(agent);
   }
+  // Its intervals, with report.csv_per_agent (else empty).
+  const std::vector<rig::v1::IntervalReport>& AgentIntervals(int agent) const {
+    return aggregate_.AgentIntervals(agent);
+  }
   // Journals the intervals never completed and the run's end; returns the
   // journal's error ("" if none or no journal).
   std::string RunEnded(const rig::v1::Report& report);

@@ -165,6 +165,15 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
     std::lock_guard<std::mutex> lock(mu_);
     live_ = static_cast<int>(agents_.size());
     recorder_.RunStarted(run_id_, ToTimestamp(started_at_), addresses);
+    if (options_.metrics != nullptr) {
+      std::vector<std::string> names;
+      std::vector<rig::v1::Assignment> assignments;
+      for (const auto& a : agents_) {
+        names.push_back(a.info.name());
+        assignments.push_back(a.assignment);
+      }
+      options_.metrics->RunStarted(names, assignments);
+    }
   }
   RIG_LOG(Info) << "run " << run_id_ << ": plan \"" << plan_.name() << "\", "
                 << plan_.workload().kind() << ", " << plan_.load().connections()
@@ -311,6 +320,8 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
                 recorder_.BreakerEvent(agent, a.info.name(), m.breaker_event());
             !s.ok()) {
           RefuseLocked(agent, std::string(s.message()));
+        } else if (options_.metrics != nullptr) {
+          options_.metrics->Message(agent, m);
         }
         break;
       case rig::v1::AgentMessage::kScenarioRound: {
@@ -359,6 +370,14 @@ void Coordinator::OnMessage(int agent, const rig::v1::AgentMessage& received) {
 void Coordinator::OnStateChangedLocked(int agent,
                                        const rig::v1::StateChanged& sc) {
   agents_[agent].state = sc.to();
+  if (options_.metrics != nullptr) {
+    rig::v1::AgentMessage m;
+    *m.mutable_state_changed() = sc;
+    options_.metrics->Message(agent, m);
+    if (sc.awaiting() != rig::v1::STATE_UNSPECIFIED) {
+      options_.metrics->BarrierWait(agent, sc.awaiting(), sc.barrier());
+    }
+  }
   RIG_LOG(Debug) << "agent " << agents_[agent].info.name() << ": "
                  << sc.from_name() << " -> " << sc.to_name();
   if (sc.to() == rig::v1::STATE_RUNNING) BeginFaultsLocked(agent, sc);
@@ -454,6 +473,11 @@ Coordinator::Reaction Coordinator::OnIntervalLocked(
     return {};
   }
   ++a.next_seq;
+  if (options_.metrics != nullptr) {
+    rig::v1::AgentMessage m;
+    *m.mutable_interval() = stats;
+    options_.metrics->Message(agent, m);
+  }
   auto merged = recorder_.Interval(agent, stats, LiveAgentsLocked());
   if (!merged.ok()) {
     RIG_LOG(Warning) << "agent " << a.info.name() << ": "
@@ -488,6 +512,13 @@ Coordinator::Reaction Coordinator::OnResultLocked(
     RIG_LOG(Warning) << "agent " << name << ": " << s.message();
   }
   SetHasResultLocked(agent);
+  if (options_.metrics != nullptr) {
+    rig::v1::AgentMessage m;
+    *m.mutable_result()->mutable_error() = result.error();
+    m.mutable_result()->set_final_state(result.final_state());
+    options_.metrics->Message(agent, m);
+    options_.metrics->AgentDone(agent);
+  }
   a.state = result.final_state();
   a.server = result.server();
   if (result.has_error()) a.error = result.error().message();
@@ -516,6 +547,7 @@ void Coordinator::OnEnded(int agent, const absl::Status& status) {
   if (!had_result) {
     a.lost = true;
     ++lost_;
+    if (options_.metrics != nullptr) options_.metrics->AgentLost(agent);
     if (a.error.empty()) {
       a.error = absl::StrCat(
           "lost: the session ended before the run finished (",
@@ -570,6 +602,9 @@ void Coordinator::MaybeAdvanceLocked() {
       return;
     }
     advanced_.insert(key);
+    if (options_.metrics != nullptr) {
+      options_.metrics->BarrierReleased(state, key.second);
+    }
     if (key.second.empty()) {
       RIG_LOG(Info) << "all agents ready: advancing to "
                     << rig::v1::State_Name(state);
@@ -660,6 +695,7 @@ void Coordinator::StopOthers(int except, const std::string& reason) {
   if (faults_ != nullptr) faults_->Interrupt();
   if (stop_reason_.empty()) {
     stop_reason_ = reason;
+    if (options_.metrics != nullptr) options_.metrics->SetPhase("stopping");
     stop_deadline_ = std::chrono::steady_clock::now() +
                      absl::ToChronoNanoseconds(options_.stop_grace);
   }
@@ -715,6 +751,9 @@ rig::v1::Report Coordinator::BuildReport() const {
     ar->set_lost(a.lost);
     ar->set_error(a.error);
     *ar->mutable_summary() = recorder_.AgentSummary(static_cast<int>(i));
+    for (const auto& iv : recorder_.AgentIntervals(static_cast<int>(i))) {
+      *ar->add_intervals() = iv;
+    }
     *ar->mutable_server() = a.server;
     if (r.server().flavor().empty()) *r.mutable_server() = a.server;
     // Under on_agent_loss: continue, a lost agent does not fail the run.

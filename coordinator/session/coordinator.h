@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "common/net/channel_security.h"
 #include "coordinator/faults/scheduler.h"
+#include "coordinator/metrics/fleet_metrics.h"
 #include "coordinator/results/recorder.h"
 #include "coordinator/session/agent_client.h"
 #include "rig/v1/report.pb.h"
@@ -50,6 +51,9 @@ struct CoordinatorOptions {
   // For tests: called once the agents are checked and assigned, just before
   // the first Start is sent.
   std::function<void()> before_start;
+  // /metrics: fed what the agents send as it is accepted, the agents'
+  // liveness and the barriers; may be null. Must outlive the Coordinator.
+  FleetMetrics* metrics = nullptr;
 };
 
 class Coordinator : public SessionListener {

@@ -730,6 +730,116 @@ def lookup(values, path):
     return node
 
 
+METRICS_PORT = 9464  # metrics.port's default
+
+
+def exported_metrics(coordinator):
+    """{name: type} of every metric the rig exports, from the binary's own
+    table (`rig-coordinator metrics reference`), not a copy kept here."""
+    r = subprocess.run([coordinator, "metrics", "reference"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"rig-coordinator metrics reference exited {r.returncode}: {r.stderr}")
+    out = {}
+    for m in re.finditer(r"^\| `(rig_[a-z0-9_]+)` \| (counter|gauge|histogram) \|", r.stdout, re.M):
+        out[m.group(1)] = m.group(2)
+    check(len(out) > 5, f"rig-coordinator metrics reference listed {len(out)} metrics")
+    return out
+
+
+def check_dashboard(path, coordinator):
+    """The dashboard parses as JSON, has panels with queries, and every
+    metric a query names is one the rig exports."""
+    exported = exported_metrics(coordinator)
+    try:
+        with open(path) as f:
+            dash = json.load(f)
+    except (OSError, ValueError) as e:
+        check(False, f"{path} does not parse as JSON: {e}")
+        return
+    panels = dash.get("panels", [])
+    check(panels, "the dashboard has no panels")
+    queried = set()
+    for p in panels:
+        exprs = [t.get("expr", "") for t in p.get("targets", [])]
+        check(exprs and all(exprs), f"panel {p.get('title')!r}: a target without a query")
+        for e in exprs:
+            for name in re.findall(r"\b(rig_[a-z0-9_]+)", e):
+                base = re.sub(r"_(bucket|sum|count)$", "", name)
+                if base != name and exported.get(base) == "histogram":
+                    name = base
+                queried.add(name)
+                check(name in exported, f"panel {p.get('title')!r} queries {name}, which the rig does not export")
+    for want in ("rig_operations_total", "rig_operation_duration_seconds", "rig_errors_total",
+                 "rig_breaker_state", "rig_agents"):
+        check(want in queried, f"no panel shows {want}")
+
+
+def check_metrics(rendered, dashboard_path, agent_help, coordinator_help):
+    """render_test.sh's metrics values: metrics.enabled with a ServiceMonitor,
+    metrics.from and extra labels."""
+    with open(rendered) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d is not None]
+    kinds = by_kind(docs)
+    for flag, helpfile in (("--metrics-listen", agent_help), ("--metrics-listen", coordinator_help),
+                           ("--metrics-linger", coordinator_help)):
+        with open(helpfile) as f:
+            check(flag in f.read(), f"{flag} is not in {helpfile}")
+
+    def pod_checks(what, pod_template, container, args):
+        ann = pod_template["metadata"].get("annotations", {})
+        check(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(METRICS_PORT)
+              and ann.get("prometheus.io/path") == "/metrics", f"{what}: scrape annotations {ann}")
+        ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+        check(ports.get("metrics") == METRICS_PORT, f"{what}: container ports {ports}")
+        check(f"--metrics-listen=0.0.0.0:{METRICS_PORT}" in args, f"{what}: no --metrics-listen in {args}")
+
+    sts = kinds.get("StatefulSet", [None])[0]
+    if check(sts, "no StatefulSet"):
+        c = sts["spec"]["template"]["spec"]["containers"][0]
+        pod_checks("agents", sts["spec"]["template"], c, c["args"])
+    job = kinds.get("Job", [None])[0]
+    if check(job, "no Job"):
+        c = job["spec"]["template"]["spec"]["containers"][0]
+        pod_checks("coordinator", job["spec"]["template"], c, c["args"])
+        check("--metrics-linger=30s" in c["args"], f"coordinator: no --metrics-linger=30s in {c['args']}")
+
+    services = [s for s in kinds.get("Service", []) if s["metadata"]["labels"].get("tidb-test-rig/metrics") == "true"]
+    components = sorted(s["spec"]["selector"].get("app.kubernetes.io/component") for s in services)
+    check(components == ["agent", "coordinator"], f"metrics Services select {components}")
+    for s in services:
+        check(s["spec"].get("publishNotReadyAddresses") is True,
+              f"Service {s['metadata']['name']}: busy agents are not ready, so not-ready addresses must be published")
+        check([(p["name"], p["port"]) for p in s["spec"]["ports"]] == [("metrics", METRICS_PORT)],
+              f"Service {s['metadata']['name']}: ports {s['spec']['ports']}")
+
+    sms = kinds.get("ServiceMonitor", [])
+    if check(len(sms) == 1, f"{len(sms)} ServiceMonitors rendered, expected 1"):
+        sm = sms[0]
+        check(sm["apiVersion"] == "monitoring.coreos.com/v1", f"ServiceMonitor apiVersion {sm['apiVersion']}")
+        check(sm["metadata"]["labels"].get("release") == "prometheus", "ServiceMonitor: metrics.serviceMonitor.labels missing")
+        sel = sm["spec"]["selector"]["matchLabels"]
+        for s in services:
+            check(all(s["metadata"]["labels"].get(k) == v for k, v in sel.items()),
+                  f"ServiceMonitor selector {sel} does not select Service {s['metadata']['name']}")
+        check([e["port"] for e in sm["spec"]["endpoints"]] == ["metrics"], f"ServiceMonitor endpoints {sm['spec']['endpoints']}")
+
+    cms = [c for c in kinds.get("ConfigMap", []) if c["metadata"]["labels"].get("grafana_dashboard") == "1"]
+    if check(len(cms) == 1, f"{len(cms)} ConfigMaps with grafana_dashboard: \"1\", expected 1"):
+        data = cms[0]["data"]
+        check(list(data) == ["tidb-test-rig.json"], f"dashboard ConfigMap keys {list(data)}")
+        with open(dashboard_path) as f:
+            want = json.load(f)
+        try:
+            check(json.loads(data.get("tidb-test-rig.json", "")) == want,
+                  "the dashboard ConfigMap does not hold dashboards/tidb-test-rig.json")
+        except ValueError as e:
+            check(False, f"the dashboard ConfigMap's JSON does not parse: {e}")
+
+    for np in kinds.get("NetworkPolicy", []):
+        rules = [r for r in np["spec"]["ingress"] if any(p.get("port") == METRICS_PORT for p in r.get("ports", []))]
+        check(len(rules) == 1 and rules[0].get("from") == [{"podSelector": {"matchLabels": {"app": "prometheus"}}}],
+              f"NetworkPolicy: the metrics port's rule is {rules}, expected one from metrics.from")
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="mode", required=True)
@@ -741,6 +851,14 @@ def main():
     m.add_argument("--coordinator-help", required=True)
     m.add_argument("--coordinator", required=True)
     m.add_argument("--work", required=True)
+    mt = sub.add_parser("metrics")
+    mt.add_argument("rendered")
+    mt.add_argument("dashboard")
+    mt.add_argument("--agent-help", required=True)
+    mt.add_argument("--coordinator-help", required=True)
+    d = sub.add_parser("dashboard")
+    d.add_argument("dashboard")
+    d.add_argument("--coordinator", required=True)
     v = sub.add_parser("values")
     v.add_argument("chart")
     t = sub.add_parser("token")
@@ -757,6 +875,12 @@ def main():
         if check(len(secrets) == 1, f"{len(secrets)} Secrets rendered, expected 1"):
             check_secret_token(secrets[0], opts.expected)
         what = opts.what
+    elif opts.mode == "metrics":
+        check_metrics(opts.rendered, opts.dashboard, opts.agent_help, opts.coordinator_help)
+        what = "metrics: rendered manifests"
+    elif opts.mode == "dashboard":
+        check_dashboard(opts.dashboard, opts.coordinator)
+        what = "dashboard: JSON, and only metrics the rig exports"
     else:
         check_values(opts.chart)
         what = "values.yaml / README.md"

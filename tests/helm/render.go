@@ -45,6 +45,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// helm's .Files: the chart's files outside templates/ (Get returns "" for
+// a missing one, as helm does).
+type chartFiles struct{ dir string }
+
+func (f chartFiles) Get(name string) string {
+	b, err := os.ReadFile(filepath.Join(f.dir, filepath.Clean("/"+name)))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 type valueFiles []string
 
 func (v *valueFiles) String() string     { return strings.Join(*v, ",") }
@@ -126,7 +138,7 @@ func run(chartDir, chartValues string, files []string, release, namespace string
 			},
 			"APIVersions": []string{"v1", "apps/v1", "batch/v1"},
 		},
-		"Files": map[string]interface{}{},
+		"Files": chartFiles{dir: chartDir},
 	}
 
 	// All templates in one set, as helm does, so partials are shared.

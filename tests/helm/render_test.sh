@@ -20,6 +20,11 @@
 #    rig-coordinator listed by that binary's --help; the rendered plan passes
 #    `rig-coordinator plan validate`; the Job's shell script runs under
 #    /bin/sh with a stub rig-coordinator.
+#    With metrics.enabled: the metrics ports, scrape annotations and flags,
+#    the metrics Services, the ServiceMonitor, the dashboard ConfigMap (its
+#    JSON that of dashboards/tidb-test-rig.json) and the NetworkPolicy's
+#    metrics rule; the dashboard queries only metrics that
+#    `rig-coordinator metrics reference` lists.
 # 3. Values that must be refused (TLS without a Secret, a termination grace
 #    not longer than the shutdown grace, ...) fail to render with a message.
 #    The generated token: random per render without a cluster, kept from the
@@ -168,6 +173,27 @@ for c in "${cases[@]}"; do
     --agent-help "$work/agent.help" --coordinator-help "$work/coordinator.help" \
     --coordinator "$coordinator_bin" --work "$work" || failed=1
 done
+
+# --- metrics.enabled: ports, scrape annotations, the metrics Services, a
+# ServiceMonitor, the dashboard ConfigMap, the NetworkPolicy's metrics rule
+cat >"$work/values-metrics.yaml" <<'EOF2'
+metrics:
+  enabled: true
+  from: [{podSelector: {matchLabels: {app: prometheus}}}]
+  serviceMonitor: {enabled: true, labels: {release: prometheus}}
+EOF2
+if ! "$work/render" -chart "$chart" -release rig -namespace mon -f "$work/values-metrics.yaml" >"$work/metrics.yaml" 2>"$work/metrics.err"; then
+  cat "$work/metrics.err"
+  fail "metrics: the chart does not render"
+else
+  rendered+=("$work/metrics.yaml")
+  "$py" "$here/check_rendered.py" metrics "$work/metrics.yaml" "$chart/dashboards/tidb-test-rig.json" \
+    --agent-help "$work/agent.help" --coordinator-help "$work/coordinator.help" || failed=1
+fi
+# The dashboard parses and queries only metrics the rig exports (the list
+# comes from rig-coordinator itself).
+"$py" "$here/check_rendered.py" dashboard "$chart/dashboards/tidb-test-rig.json" \
+  --coordinator "$coordinator_bin" || failed=1
 
 # --- values the chart must refuse, with a message naming the value;
 # more render arguments after the values (-cluster FILE)

@@ -55,6 +55,43 @@ TEST(CsvWriterTest, OneRowPerIntervalWithItsFigures) {
   EXPECT_EQ(col(stub, "mean_ms"), "0.500");
 }
 
+// report.csv_per_agent: an `agent` column, the merged rows as "all", then
+// each agent's own rows.
+TEST(CsvWriterTest, PerAgentRowsFollowTheMergedOnesWhenTheReportHasThem) {
+  rig::v1::Report r =
+      testing::MakeReport("r", "p", 1700000000000000, {{{100, 200}, {300}}},
+                          /*errors_per_interval=*/0);
+  const std::string plain = CsvWriter().Render(r);
+  EXPECT_EQ(plain.rfind("seq,", 0), 0u) << plain;  // not asked: unchanged
+  for (const char* name : {"a-1", "b,2"}) {
+    rig::v1::AgentReport* a = r.add_agents();
+    a->set_name(name);
+    rig::v1::IntervalReport* iv = a->add_intervals();
+    iv->set_seq(0);
+    iv->set_start_offset_us(2000000);
+    iv->set_end_offset_us(3000000);
+    iv->mutable_counters()->set_ops(7);
+    iv->mutable_latency()->set_p99_us(1500);
+    iv->set_agents_reporting(1);
+    iv->set_breakers_open(1);
+  }
+  const std::string csv = CsvWriter().Render(r);
+  std::vector<std::string> lines = absl::StrSplit(csv, "\r\n");
+  ASSERT_EQ(lines.size(), 6u) << csv;  // header, 2 merged, 2 agents, ""
+  EXPECT_EQ(lines[0].rfind("agent,seq,start_s,", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1].rfind("all,0,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("all,1,", 0), 0u) << lines[2];
+  EXPECT_EQ(lines[3].rfind("a-1,0,2.000000,3.000000,1.000000,0,7,", 0), 0u)
+      << lines[3];
+  EXPECT_EQ(lines[4].rfind("\"b,2\",0,", 0), 0u) << lines[4];
+  const size_t columns =
+      std::vector<std::string>(absl::StrSplit(lines[0], ',')).size();
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(lines[3], ',')).size(),
+            columns);
+  EXPECT_NE(lines[3].find(",1.500,"), std::string::npos) << lines[3];  // p99
+  EXPECT_EQ(lines[3].substr(lines[3].size() - 4), ",1,1");
+}
+
 TEST(CsvWriterTest, NoIntervalsIsTheHeaderAlone) {
   rig::v1::Report r;
   const std::string csv = CsvWriter().Render(r);

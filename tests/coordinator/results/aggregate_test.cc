@@ -300,5 +300,35 @@ TEST(AggregateTest, CorruptHistogramIsRejected) {
   EXPECT_FALSE(agg.AddInterval(0, s, 1, nullptr).ok());
 }
 
+// report.csv_per_agent: each agent's own intervals, on the coordinator's
+// timeline; none kept otherwise.
+TEST(AggregateTest, KeepsAgentIntervalsOnlyWhenAsked) {
+  Histogram h;
+  h.Record(100);
+  h.Record(900);
+  for (bool keep : {false, true}) {
+    RunAggregate agg(2);
+    agg.KeepAgentIntervals(keep);
+    agg.SetAgentOrigin(1, 5000);
+    bool complete = false;
+    ASSERT_TRUE(agg.AddInterval(0, IntervalOf(0, h), 2, &complete).ok());
+    ASSERT_TRUE(agg.AddInterval(1, IntervalOf(0, h), 2, &complete).ok());
+    if (!keep) {
+      EXPECT_TRUE(agg.AgentIntervals(0).empty());
+      EXPECT_TRUE(agg.AgentIntervals(1).empty());
+      continue;
+    }
+    ASSERT_EQ(agg.AgentIntervals(1).size(), 1u);
+    const rig::v1::IntervalReport& iv = agg.AgentIntervals(1)[0];
+    const rig::v1::IntervalStats sent = IntervalOf(0, h);
+    EXPECT_EQ(iv.start_offset_us(), sent.start_offset_us() + 5000);
+    EXPECT_EQ(iv.counters().ops(), sent.counters().ops());
+    EXPECT_EQ(iv.latency().max_us(), 900);
+    EXPECT_EQ(iv.latency().count(), 2);
+    EXPECT_TRUE(iv.latency().histogram().empty());
+    EXPECT_EQ(iv.agents_reporting(), 1);
+  }
+}
+
 }  // namespace
 }  // namespace rig::coordinator
