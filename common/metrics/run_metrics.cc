@@ -32,9 +32,17 @@ double BreakerValue(rig::v1::BreakerState state) {
 
 std::vector<TypedStats> OperationTypes(const std::string& workload_kind,
                                        const rig::v1::IntervalStats& interval) {
-  // One type per run until IntervalStats carries per-operation statistics
-  // (then: one entry per interval.operations(), named by it).
-  return {TypedStats{workload_kind, &interval.counters(), &interval.latency()}};
+  // A workload of several types (TPC-C, YCSB) sends them per type; one of
+  // a single type is that type, named after the workload.
+  if (interval.operations_size() == 0) {
+    return {
+        TypedStats{workload_kind, &interval.counters(), &interval.latency()}};
+  }
+  std::vector<TypedStats> out;
+  for (const rig::v1::OperationStats& o : interval.operations()) {
+    out.push_back(TypedStats{o.type(), &o.counters(), &o.latency()});
+  }
+  return out;
 }
 
 std::string BreakerStateName(rig::v1::BreakerState state) {
