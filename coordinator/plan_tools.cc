@@ -155,17 +155,17 @@ absl::Duration MeasuredLength(const rig::v1::Load& load) {
 
 absl::Status CheckFaults(const rig::v1::Plan& plan, const std::string& yaml,
                          const std::string& path, bool allow_exec) {
+  if (plan.faults_size() > 0 && IsScenario(plan.workload().kind())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, "faults"),
+        ": \"faults\" fire during a load workload's measured run, but "
+        "workload.kind is the scenario \"",
+        plan.workload().kind(), "\""));
+  }
   const absl::Duration length = MeasuredLength(plan.load());
   for (int i = 0; i < plan.faults_size(); ++i) {
     const rig::v1::Fault& f = plan.faults(i);
     const std::string key = absl::StrCat("faults.", i);
-    if (IsScenario(plan.workload().kind())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, yaml, "faults"),
-          ": \"faults\" fire during a load workload's measured run, but "
-          "workload.kind is the scenario \"",
-          plan.workload().kind(), "\""));
-    }
     if (!f.has_action()) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(path, yaml, key), ": \"", key,

@@ -51,7 +51,7 @@ bool IsDurationKey(const PlanKey& key);
 // A plan holding every default (and nothing else; its lists empty).
 const rig::v1::Plan& PlanDefaults();
 // The same with one entry in each list of sections (load.stages,
-// alongside) holding the defaults of an entry: what ApplyPlanDefaults
+// alongside, faults) holding the defaults of an entry: what ApplyPlanDefaults
 // copies into each entry.
 const rig::v1::Plan& PlanDefaultsWithListModels();
 

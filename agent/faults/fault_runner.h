@@ -2,12 +2,11 @@
 
 // The agent's part of a plan's faults (plan.proto Fault): the coordinator
 // sends a FaultCommand for each `kill_connections` step (this drops that
-// share of the load's connections: RunContext::sever) and each `sql` step,
-// which this runs on a
-// connection of its own, off the reader thread, and answers with a
-// FaultDone. An action's connection is held until the fault's recover step
-// (its own statements, if any, run on it; then it is closed), so that
-// `LOCK TABLES t WRITE` holds for the fault's duration.
+// share of the load's connections: RunContext::sever) and each `sql` step
+// (run on a connection of its own), off the reader thread, and answers
+// each with a FaultDone. An action's connection is held until the fault's
+// recover step (its own statements, if any, run on it; then it is closed), so
+// that `LOCK TABLES t WRITE` holds for the fault's duration.
 //
 // Statements are bounded by target.read_timeout (the coordinator stops
 // waiting at the fault's timeout and reports it as timed out). The

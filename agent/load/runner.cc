@@ -51,6 +51,12 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
   }
   for (size_t e = 0; e < endpoints_; ++e) used_[e].store(0);
   by_endpoint_.resize(endpoints_ > 1 ? endpoints_ : 0);
+  // Per-type slots sized once (ThreadStats sizes its own), so that neither
+  // a swap nor a merge grows them.
+  for (StatsDelta* d : {&scratch_, &current_, &totals_}) {
+    d->types.resize(TypeSlots());
+  }
+  for (StatsDelta& d : by_endpoint_) d.types.resize(TypeSlots());
 }
 
 LoadRunner::~LoadRunner() { Stop(); }
@@ -64,8 +70,7 @@ void LoadRunner::DropTxn(std::unique_ptr<Transaction>& txn) {
 absl::Status LoadRunner::Start() {
   std::vector<std::unique_ptr<Transaction>> txns;
   for (size_t i = 0; i < ctx_.connections.size(); ++i) {
-    auto txn =
-        ctx_.workload->BindWorker(*ctx_.connections[i], static_cast<int>(i));
+    auto txn = ctx_.workload->Bind(*ctx_.connections[i], static_cast<int>(i));
     if (!txn.ok()) {
       ErrorContext where;
       where.operation = "prepare statements";
@@ -75,8 +80,7 @@ absl::Status LoadRunner::Start() {
     txns.push_back(std::move(*txn));
     open_.fetch_add(1);
     for (size_t e = 0; e < endpoints_; ++e) {
-      stats_.push_back(
-          std::make_unique<ThreadStats>(types_.size() > 1 ? types_.size() : 0));
+      stats_.push_back(std::make_unique<ThreadStats>(TypeSlots()));
     }
     Place& place = places_.emplace_back();
     place.home = place.at = ctx_.InitialEndpoint(i);
@@ -366,8 +370,7 @@ absl::Status LoadRunner::Reconnect(size_t index,
   SetConnection(index, nullptr);
   ASSIGN_OR_RETURN(std::unique_ptr<db::Connection> conn,
                    ctx_.driver->Connect(ctx_.ConnectOptions(place.at)));
-  ASSIGN_OR_RETURN(txn,
-                   ctx_.workload->BindWorker(*conn, static_cast<int>(index)));
+  ASSIGN_OR_RETURN(txn, ctx_.workload->Bind(*conn, static_cast<int>(index)));
   open_.fetch_add(1);
   SetConnection(index, std::move(conn));
   if (place.lost) StatsAt(index).RecordReconnect();
@@ -469,7 +472,7 @@ void LoadRunner::Collect(bool final) {
   }
   iv->mutable_counters()->set_breaker_open_us(open_us);
   iv->set_breaker_state(worst);
-  for (size_t t = 0; t < current_.types.size() && t < types_.size(); ++t) {
+  for (size_t t = 0; t < current_.types.size(); ++t) {
     rig::v1::OperationStats* os = iv->add_operations();
     os->set_type(types_[t]);
     current_.types[t].counters.ToProto(os->mutable_counters());

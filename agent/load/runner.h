@@ -168,6 +168,8 @@ class LoadRunner {
   // The workload's operation types; statistics are kept per type when
   // there are two or more.
   const std::vector<std::string> types_;
+  // Per-type slots a StatsDelta keeps: one per type with two or more.
+  size_t TypeSlots() const { return types_.size() > 1 ? types_.size() : 0; }
   const rig::v1::Balance balance_;
   const absl::Duration lifetime_;  // zero: connections kept for the run
   std::vector<std::unique_ptr<CircuitBreaker>> breakers_;  // per endpoint

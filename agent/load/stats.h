@@ -103,11 +103,9 @@ class ThreadStats {
   // one.
   void SwapInto(StatsDelta* out) {
     std::lock_guard<SpinLock> lock(mu_);
+    // *out has as many per-type slots (the load runner sizes both once),
+    // so the hot path never grows them.
     std::swap(current_, *out);
-    // The per-type slots stay sized, so the hot path never grows them.
-    if (current_.types.size() < out->types.size()) {
-      current_.types.resize(out->types.size());
-    }
   }
 
  private:

@@ -342,7 +342,7 @@ class OltpWorkload : public Workload {
   }
 
   absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection& conn) const override {
+      db::Connection& conn, int /*worker*/) const override {
     auto txn = std::make_unique<OltpTransaction>(cfg_, conn);
     RETURN_IF_ERROR(txn->Prepare());
     return std::unique_ptr<Transaction>(std::move(txn));

@@ -252,7 +252,7 @@ class SqlWorkload : public Workload {
     return absl::OkStatus();
   }
   absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection& conn) const override {
+      db::Connection& conn, int /*worker*/) const override {
     auto t = std::make_unique<SqlTransaction>(cfg_, conn);
     RETURN_IF_ERROR(t->Prepare());
     return std::unique_ptr<Transaction>(std::move(t));

@@ -7,9 +7,9 @@
 // are checked against them (options.h) before anything runs. Scenarios are not
 // workloads: they have their own interface and registry (scenarios/scenario.h).
 //
-// A Workload is shared by all workers of a run (const after creation); Bind()
-// gives each connection its own Transaction (prepared statements, buffers),
-// used by one thread only.
+// A Workload is shared by all workers of a run (const after creation);
+// Bind() gives each connection its own Transaction (prepared statements,
+// buffers), used by one thread only.
 
 #include <functional>
 #include <memory>
@@ -67,19 +67,16 @@ class Workload {
   // Loads this agent's key range; safe to repeat (rows already there stay).
   virtual absl::Status Load(db::Connection& connection,
                             const LoadTask& task) = 0;
+  // A Transaction for this agent's connection `worker` (0-based, as the
+  // load runner numbers its workers; the same number again after a
+  // reconnect). Workloads that tie a connection to its data use it (TPC-C's
+  // home warehouse); the others ignore it.
   virtual absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection& connection) const = 0;
-  // Bind for this agent's connection `worker` (0-based, as the load runner
-  // numbers its workers; the same number again after a reconnect). For
-  // workloads that tie a connection to its data (TPC-C's home warehouse);
-  // the others need not override it.
-  virtual absl::StatusOr<std::unique_ptr<Transaction>> BindWorker(
-      db::Connection& connection, int worker) const {
-    (void)worker;
-    return Bind(connection);
-  }
-  // Global checks after all agents ran (one agent). Workloads without a
-  // check return an empty result (status unspecified).
+      db::Connection& connection, int worker) const = 0;
+  // Global checks after all agents ran (one agent), each recorded with
+  // AddCheck; the agent folds their statuses into the result's (Reporting),
+  // so a workload leaves it unset. Workloads without a check return an
+  // empty result.
   virtual absl::StatusOr<rig::v1::VerificationResult> Verify(
       db::Connection& connection) {
     (void)connection;

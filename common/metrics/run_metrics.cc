@@ -80,6 +80,13 @@ void RunMetrics::RunStarted(const std::string& agent,
 
 void RunMetrics::IntervalLocked(AgentSeries& a,
                                 const rig::v1::IntervalStats& iv) {
+  if (iv.operations_size() > 0) {
+    auto kind = a.types.find(a.kind);
+    if (kind != a.types.end() && kind->second.ok == 0 &&
+        kind->second.errors == 0) {
+      a.types.erase(kind);
+    }
+  }
   for (const TypedStats& t : OperationTypes(a.kind, iv)) {
     TypeSeries& s = a.types[t.type];
     s.ok += t.counters->ops();

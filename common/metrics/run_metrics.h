@@ -11,10 +11,11 @@
 // add up, as Prometheus counters do); gauges (run state, connections,
 // breaker state) are set again when a run starts.
 //
-// Operation types: today every operation of a run has one type, the
-// workload kind (oltp_point_select). OperationTypes() is the one place that
-// says which types an interval holds; when IntervalStats carries
-// per-operation statistics, it returns one entry per type.
+// Operation types (OperationTypes()): those an interval carries (tpcc's
+// new_order, payment ...; ycsb's read, update ...), else one, the workload
+// kind (oltp_point_select). A run starts with the kind's series at 0; a
+// workload of several types drops it at its first interval if it is still
+// 0 (a counter that stays 0 for ever would only clutter the page).
 //
 // Thread-safe: one mutex; messages come at interval boundaries, not per
 // operation.

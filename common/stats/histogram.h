@@ -72,7 +72,7 @@ class Histogram {
   // Records one value. Values < 1 are recorded as 1; values above
   // kHighestTrackable are recorded as kHighestTrackable and also counted in
   // saturated_count(). No allocation. Inline: it runs twice per operation
-  // on the load's hot path.
+  // on the load's hot path (three times with per-type results).
   void Record(int64_t value_us) {
     if (value_us < kLowestDiscernible) {
       value_us = kLowestDiscernible;

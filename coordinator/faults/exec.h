@@ -24,7 +24,7 @@ struct ExecResult {
   // "exit 0", "exit 3", "killed by signal 9", "timed out after 2s (killed)",
   // "could not start: ...".
   std::string outcome;
-  std::string output;  // the last kMaxOutput bytes of stdout and stderr
+  std::string output;  // the last kMaxExecOutput bytes of stdout and stderr
 };
 
 inline constexpr size_t kMaxExecOutput = 4096;

@@ -10,7 +10,7 @@
 // from the intervals: results/fault_recovery.h), handed to `recorded`.
 //
 // One thread per fault, so that a slow command delays only its own fault.
-// Interrupt() (the run stops, or its measured phase ended) starts no new
+// Interrupt() (the run stops, or every session has ended) starts no new
 // occurrence and runs the recover of one in progress at once: a stopped
 // server is started again whatever happens to the run. Thread-safe.
 
@@ -41,7 +41,7 @@ class FaultScheduler {
         run_on_agent;
     // Each occurrence, once it has ended.
     std::function<void(const rig::v1::FaultRecord&)> recorded;
-    // Progress lines ("fault 1 (stop db) started: exec ...").
+    // Progress lines ("fault 1 (stop db) #1: exec: ...").
     std::function<void(const std::string&)> progress;
   };
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/base/proto_duration.h"
+#include "common/base/status_macros.h"
 #include "common/base/version.h"
 #include "common/stats/histogram.h"
 #include "coordinator/offline/stored.h"
@@ -153,23 +154,24 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     latency.Merge(*lat);
     service.Merge(*svc);
     measured_us = std::max(measured_us, r.total().measured_us());
-    for (const auto& o : r.operations()) {
-      auto h =
-          StoredHistogram(o.summary().latency(),
-                          absl::StrCat(n.name, ": ", o.type(), " latency"));
+    // Per operation type and per endpoint: counters summed, histograms
+    // merged, by name.
+    auto add = [&n](Parts& parts, const std::string& name,
+                    const rig::v1::Summary& s) -> absl::Status {
+      auto h = StoredHistogram(s.latency(),
+                               absl::StrCat(n.name, ": ", name, " latency"));
       if (!h.ok()) return h.status();
-      Part& p = types[o.type()];
-      AddCounters(p.counters, o.summary().counters());
+      Part& p = parts[name];
+      AddCounters(p.counters, s.counters());
       p.latency.Merge(*h);
+      return absl::OkStatus();
+    };
+    for (const auto& o : r.operations()) {
+      RETURN_IF_ERROR(add(types, o.type(), o.summary()));
     }
     for (const auto& e : r.endpoints()) {
-      auto h = StoredHistogram(
-          e.summary().latency(),
-          absl::StrCat(n.name, ": endpoint ", e.endpoint(), " latency"));
-      if (!h.ok()) return h.status();
-      Part& p = endpoints[e.endpoint()];
-      AddCounters(p.counters, e.summary().counters());
-      p.latency.Merge(*h);
+      RETURN_IF_ERROR(
+          add(endpoints, absl::StrCat("endpoint ", e.endpoint()), e.summary()));
     }
 
     // Intervals.
@@ -227,14 +229,14 @@ absl::StatusOr<rig::v1::Report> MergeReports(
       *m = f;
       m->set_start_offset_us(f.start_offset_us() + sh);
       m->set_end_offset_us(f.end_offset_us() + sh);
-      for (rig::v1::FaultStep* step :
-           {m->mutable_action(), m->mutable_recover()}) {
-        if (step->start_offset_us() == 0 && step->end_offset_us() == 0)
-          continue;
+      // A step that never ran (0 to 0) stays so.
+      auto shift = [sh](rig::v1::FaultStep* step) {
+        if (step->start_offset_us() == 0 && step->end_offset_us() == 0) return;
         step->set_start_offset_us(step->start_offset_us() + sh);
         step->set_end_offset_us(step->end_offset_us() + sh);
-      }
-      if (!f.has_recover()) m->clear_recover();
+      };
+      shift(m->mutable_action());
+      if (m->has_recover()) shift(m->mutable_recover());
     }
     for (const auto& e : r.error_samples()) {
       // The report's bound: the first ones tell.
@@ -303,17 +305,15 @@ absl::StatusOr<rig::v1::Report> MergeReports(
     const Part& p = types.by_name.at(type);
     rig::v1::OperationReport* o = out.add_operations();
     o->set_type(type);
-    *o->mutable_summary() = RunAggregate::MakeSummary(p.counters, p.latency,
-                                                      Histogram(), measured_us);
-    o->mutable_summary()->clear_service_latency();
+    *o->mutable_summary() =
+        RunAggregate::PartSummary(p.counters, p.latency, measured_us);
   }
   for (const std::string& name : endpoints.order) {
     const Part& p = endpoints.by_name.at(name);
     rig::v1::EndpointReport* e = out.add_endpoints();
-    e->set_endpoint(name);
-    *e->mutable_summary() = RunAggregate::MakeSummary(p.counters, p.latency,
-                                                      Histogram(), measured_us);
-    e->mutable_summary()->clear_service_latency();
+    e->set_endpoint(name.substr(std::string("endpoint ").size()));
+    *e->mutable_summary() =
+        RunAggregate::PartSummary(p.counters, p.latency, measured_us);
   }
   // The report's bound on rounds, over all of them in time order.
   std::stable_sort(rounds.begin(), rounds.end(),

@@ -33,7 +33,7 @@ std::string FormatMicros(int64_t us);
 // prints them; empty for other workloads or without a new_order type.
 std::string TpccLine(const rig::v1::Report& r);
 
-// A fault of the report in two lines (no newline at the end of the last):
+// A fault of the report as two lines (no newlines):
 // when (seconds into the measured run), what, the outcome of each step;
 // then the baseline, the worst point, errors and the recovery. Shared by
 // the terminal and the HTML page.
@@ -41,7 +41,8 @@ std::vector<std::string> FormatFault(const rig::v1::Report& report,
                                      const rig::v1::FaultRecord& fault);
 
 // One progress line for a merged interval: measured time so far of the
-// total, rate, latency, errors, agents reporting, breakers open.
+// total, ops/s, qps, p50 and p99, errors and reconnects per second, agents
+// reporting, breakers open.
 std::string FormatIntervalLine(const rig::v1::IntervalReport& interval,
                                int agents_total, int64_t elapsed_us,
                                int64_t total_us);

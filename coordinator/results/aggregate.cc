@@ -109,9 +109,9 @@ absl::Status RunAggregate::AddInterval(int agent,
   }
   // Per operation type, likewise checked first.
   struct TakenType {
-    size_t index;
     const rig::v1::OperationStats* stats;
     Histogram latency;
+    size_t index = 0;  // in types_, once taken
   };
   std::vector<TakenType> by_type;
   for (const rig::v1::OperationStats& os : stats.operations()) {
@@ -121,28 +121,29 @@ absl::Status RunAggregate::AddInterval(int agent,
           "interval ", stats.seq(), ": bad latency histogram of operation ",
           os.type(), ": ", h.status().message()));
     }
-    by_type.push_back({0, &os, *std::move(h)});
+    by_type.push_back({&os, *std::move(h)});
   }
   for (const Taken& t : by_endpoint) {
     AddCounters(t.to->counters, *t.counters);
     t.to->latency.Merge(t.latency);
   }
+  // Types by name; past kMaxTypes names, new ones are not taken.
+  std::vector<TakenType> taken;
   for (TakenType& t : by_type) {
     auto it = std::find_if(types_.begin(), types_.end(), [&](const PerType& p) {
       return p.name == t.stats->type();
     });
     if (it == types_.end()) {
-      if (types_.size() >= kMaxTypes) {
-        t.index = kMaxTypes;  // not taken
-        continue;
-      }
+      if (types_.size() >= kMaxTypes) continue;
       types_.push_back({t.stats->type(), {}, {}});
       it = types_.end() - 1;
     }
     t.index = static_cast<size_t>(it - types_.begin());
     AddCounters(it->counters, t.stats->counters());
     it->latency.Merge(t.latency);
+    taken.push_back(std::move(t));
   }
+  const int64_t span = stats.end_offset_us() - stats.start_offset_us();
   PerAgent& a = agents_[agent];
   if (keep_agent_intervals_) {
     rig::v1::IntervalReport& own = a.intervals.emplace_back();
@@ -150,11 +151,9 @@ absl::Status RunAggregate::AddInterval(int agent,
     own.set_start_offset_us(ToTimeline(agent, stats.start_offset_us()));
     own.set_end_offset_us(ToTimeline(agent, stats.end_offset_us()));
     *own.mutable_counters() = stats.counters();
-    const int64_t span_us = stats.end_offset_us() - stats.start_offset_us();
-    own.set_ops_per_sec(span_us > 0
-                            ? static_cast<double>(stats.counters().ops()) *
-                                  1e6 / static_cast<double>(span_us)
-                            : 0.0);
+    own.set_ops_per_sec(span > 0 ? static_cast<double>(stats.counters().ops()) *
+                                       1e6 / static_cast<double>(span)
+                                 : 0.0);
     *own.mutable_latency() = LatencyOf(*latency, false);
     own.set_agents_reporting(1);
     own.set_breakers_open(
@@ -163,37 +162,23 @@ absl::Status RunAggregate::AddInterval(int agent,
   AddCounters(a.interval_counters, stats.counters());
   a.interval_latency.Merge(*latency);
   a.interval_service.Merge(*service);
-  a.interval_us += stats.end_offset_us() - stats.start_offset_us();
+  a.interval_us += span;
 
   Merged& m = intervals_[stats.seq()];
   if (m.closed) {
-    // Late (after its close): back to a histogram, merged exactly. The
-    // encoding is our own, so it decodes.
-    auto reopened = Histogram::Decode(m.encoded);
-    if (reopened.ok()) m.latency = *std::move(reopened);
+    // Late (after its close): back to histograms, merged exactly.
+    m.total.Reopen();
+    for (Part& t : m.types) t.Reopen();
     m.closed = false;
-    m.encoded.clear();
-    for (TypeMerged& t : m.types) {
-      auto h = Histogram::Decode(t.encoded);
-      if (h.ok()) t.latency = *std::move(h);
-      t.encoded.clear();
-    }
   }
-  if (!m.closed) open_.insert(stats.seq());
-  AddCounters(m.counters, stats.counters());
-  m.latency.Merge(*latency);
+  open_.insert(stats.seq());
+  m.total.Add(stats.counters(), *latency, span);
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
   m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
   m.agents++;
-  const int64_t span = stats.end_offset_us() - stats.start_offset_us();
-  if (span > 0) m.ops_per_sec += stats.counters().ops() * 1e6 / span;
-  for (const TakenType& t : by_type) {
-    if (t.index >= types_.size()) continue;
+  for (const TakenType& t : taken) {
     if (m.types.size() <= t.index) m.types.resize(t.index + 1);
-    TypeMerged& tm = m.types[t.index];
-    AddCounters(tm.counters, t.stats->counters());
-    tm.latency.Merge(t.latency);
-    if (span > 0) tm.ops_per_sec += t.stats->counters().ops() * 1e6 / span;
+    m.types[t.index].Add(t.stats->counters(), t.latency, span);
   }
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
   const bool all_in = m.agents >= expected;
@@ -209,28 +194,50 @@ absl::Status RunAggregate::AddInterval(int agent,
   return absl::OkStatus();
 }
 
+void RunAggregate::Part::Add(const rig::v1::Counters& c, const Histogram& h,
+                             int64_t span_us) {
+  AddCounters(counters, c);
+  latency.Merge(h);
+  if (span_us > 0) ops_per_sec += c.ops() * 1e6 / span_us;
+}
+
+void RunAggregate::Part::Close() {
+  summary = coordinator::LatencyOf(latency, false);
+  encoded = latency.Encode();
+  encoded.shrink_to_fit();
+  latency = Histogram();
+}
+
+void RunAggregate::Part::Reopen() {
+  // The encoding is our own, so it decodes.
+  auto h = Histogram::Decode(encoded);
+  if (h.ok()) latency = *std::move(h);
+  encoded.clear();
+}
+
+size_t RunAggregate::Part::Bytes() const {
+  return latency.window_slots() * sizeof(int64_t) + encoded.capacity();
+}
+
+rig::v1::Latency RunAggregate::Part::LatencyOf(bool closed,
+                                               bool with_histogram) const {
+  rig::v1::Latency l =
+      closed ? summary : coordinator::LatencyOf(latency, false);
+  if (with_histogram) l.set_histogram(closed ? encoded : latency.Encode());
+  return l;
+}
+
 void RunAggregate::Close(Merged& m) {
-  m.summary = LatencyOf(m.latency, false);
-  m.encoded = m.latency.Encode();
-  m.encoded.shrink_to_fit();
-  m.latency = Histogram();
-  for (TypeMerged& t : m.types) {
-    t.summary = LatencyOf(t.latency, false);
-    t.encoded = t.latency.Encode();
-    t.encoded.shrink_to_fit();
-    t.latency = Histogram();
-  }
+  m.total.Close();
+  for (Part& t : m.types) t.Close();
   m.closed = true;
 }
 
 size_t RunAggregate::IntervalLatencyBytes() const {
   size_t bytes = 0;
   for (const auto& [seq, m] : intervals_) {
-    bytes += m.latency.window_slots() * sizeof(int64_t) + m.encoded.capacity();
-    for (const TypeMerged& t : m.types) {
-      bytes +=
-          t.latency.window_slots() * sizeof(int64_t) + t.encoded.capacity();
-    }
+    bytes += m.total.Bytes();
+    for (const Part& t : m.types) bytes += t.Bytes();
   }
   return bytes;
 }
@@ -258,26 +265,18 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq,
   r.set_seq(seq);
   r.set_start_offset_us(m.start_us);
   r.set_end_offset_us(m.end_us);
-  *r.mutable_counters() = m.counters;
-  r.set_ops_per_sec(m.ops_per_sec);
-  *r.mutable_latency() = m.closed ? m.summary : LatencyOf(m.latency, false);
-  if (with_histogram) {
-    r.mutable_latency()->set_histogram(m.closed ? m.encoded
-                                                : m.latency.Encode());
-  }
+  *r.mutable_counters() = m.total.counters;
+  r.set_ops_per_sec(m.total.ops_per_sec);
+  *r.mutable_latency() = m.total.LatencyOf(m.closed, with_histogram);
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);
   for (size_t i = 0; i < m.types.size(); ++i) {
-    const TypeMerged& t = m.types[i];
+    const Part& t = m.types[i];
     rig::v1::OperationInterval* o = r.add_operations();
     o->set_type(types_[i].name);
     *o->mutable_counters() = t.counters;
     o->set_ops_per_sec(t.ops_per_sec);
-    *o->mutable_latency() = m.closed ? t.summary : LatencyOf(t.latency, false);
-    if (with_histogram) {
-      o->mutable_latency()->set_histogram(m.closed ? t.encoded
-                                                   : t.latency.Encode());
-    }
+    *o->mutable_latency() = t.LatencyOf(m.closed, with_histogram);
   }
   return r;
 }
@@ -327,6 +326,14 @@ rig::v1::Summary RunAggregate::MakeSummary(const rig::v1::Counters& counters,
   return s;
 }
 
+rig::v1::Summary RunAggregate::PartSummary(const rig::v1::Counters& counters,
+                                           const Histogram& latency,
+                                           int64_t measured_us) {
+  rig::v1::Summary s = MakeSummary(counters, latency, Histogram(), measured_us);
+  s.clear_service_latency();
+  return s;
+}
+
 rig::v1::Summary RunAggregate::AgentSummary(int agent) const {
   rig::v1::Counters counters;
   Histogram latency, service;
@@ -335,33 +342,33 @@ rig::v1::Summary RunAggregate::AgentSummary(int agent) const {
   return MakeSummary(counters, latency, service, measured);
 }
 
-std::vector<rig::v1::EndpointReport> RunAggregate::Endpoints() const {
-  rig::v1::Counters counters;
-  Histogram latency, service;
+int64_t RunAggregate::MeasuredUs() const {
   int64_t measured = 0;
-  for (size_t i = 0; i < agents_.size(); ++i) {
-    SummaryParts(static_cast<int>(i), &counters, &latency, &service, &measured);
+  for (const PerAgent& a : agents_) {
+    measured =
+        std::max(measured, a.result ? a.result->measured_us() : a.interval_us);
   }
+  return measured;
+}
+
+std::vector<rig::v1::EndpointReport> RunAggregate::Endpoints() const {
+  const int64_t measured = MeasuredUs();
   std::vector<rig::v1::EndpointReport> out;
   for (const PerEndpoint& e : endpoints_) {
     rig::v1::EndpointReport& r = out.emplace_back();
     r.set_endpoint(e.name);
-    *r.mutable_summary() =
-        MakeSummary(e.counters, e.latency, Histogram(), measured);
-    r.mutable_summary()->clear_service_latency();
+    *r.mutable_summary() = PartSummary(e.counters, e.latency, measured);
   }
   return out;
 }
 
 std::vector<rig::v1::OperationReport> RunAggregate::Operations() const {
-  const int64_t measured = Total().measured_us();
+  const int64_t measured = MeasuredUs();
   std::vector<rig::v1::OperationReport> out;
   for (const PerType& t : types_) {
     rig::v1::OperationReport& r = out.emplace_back();
     r.set_type(t.name);
-    *r.mutable_summary() =
-        MakeSummary(t.counters, t.latency, Histogram(), measured);
-    r.mutable_summary()->clear_service_latency();
+    *r.mutable_summary() = PartSummary(t.counters, t.latency, measured);
   }
   return out;
 }

@@ -79,6 +79,12 @@ class RunAggregate {
                                       const Histogram& service,
                                       int64_t measured_us);
 
+  // The summary of a part of the run (an endpoint, an operation type):
+  // MakeSummary without service time, which parts do not keep.
+  static rig::v1::Summary PartSummary(const rig::v1::Counters& counters,
+                                      const Histogram& latency,
+                                      int64_t measured_us);
+
   // Bytes the merged intervals' latencies hold (histogram windows and
   // encodings): what a long run costs per interval.
   size_t IntervalLatencyBytes() const;
@@ -99,30 +105,34 @@ class RunAggregate {
   // carries it, and a late addition still merges exactly. A run's memory
   // grows by that per interval (a few bytes per non-empty bucket: 1.3 KiB for
   // the 800 samples of 0.1-20 ms per interval of aggregate_test).
-  // One operation type's share of a merged interval, kept as the interval
-  // is (a histogram while open; percentiles and encoding once closed).
-  struct TypeMerged {
+  // The figures of a merged interval, in total or of one operation type:
+  // a histogram while the interval is open; its percentiles and encoding
+  // once closed.
+  struct Part {
     rig::v1::Counters counters;
-    Histogram latency;  // while open
-    std::string encoded;
-    rig::v1::Latency summary;
-    double ops_per_sec = 0;
-  };
-  struct Merged {
-    rig::v1::Counters counters;
-    std::vector<TypeMerged> types;  // indexed like types_
-    Histogram latency;              // while open
-    bool closed = false;
+    Histogram latency;         // while open
     std::string encoded;       // once closed: latency.Encode()
     rig::v1::Latency summary;  // once closed: LatencyOf(latency, false)
-    int64_t start_us = INT64_MAX;
-    int64_t end_us = 0;
-    int agents = 0;
-    int breakers_open = 0;
     // Sum of each agent's own rate in this interval: agents' clocks and
     // interval boundaries differ by a little, which would distort a rate
     // computed over the merged span of a short (final) interval.
     double ops_per_sec = 0;
+
+    // One agent's share over its span of `span_us`.
+    void Add(const rig::v1::Counters& c, const Histogram& h, int64_t span_us);
+    void Close();
+    void Reopen();  // a late addition: back to a histogram, exactly
+    size_t Bytes() const;
+    rig::v1::Latency LatencyOf(bool closed, bool with_histogram) const;
+  };
+  struct Merged {
+    Part total;
+    std::vector<Part> types;  // indexed like types_
+    bool closed = false;
+    int64_t start_us = INT64_MAX;
+    int64_t end_us = 0;
+    int agents = 0;
+    int breakers_open = 0;
   };
   struct PerAgent {
     int64_t origin_us = 0;
@@ -136,6 +146,9 @@ class RunAggregate {
     std::vector<rig::v1::IntervalReport> intervals;  // if kept
   };
   bool keep_agent_intervals_ = false;
+  // The measured time of Total() (the longest agent's), without merging
+  // any histogram.
+  int64_t MeasuredUs() const;
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 

@@ -12,7 +12,8 @@
 //     errors       failed operations after retries
 //     throughput   successful ops/s (alias ops_per_sec)
 //     qps          statements/s (alias queries_per_sec)
-//   Of the run's faults (report.faults, results/fault_recovery.h):
+//   Of the run: lost_agents  agents lost (a degraded run); and of its
+//   faults (report.faults, results/fault_recovery.h):
 //     fault.recovery  the longest time to recover, a duration with a unit;
 //                     a fault not recovered (or without a baseline) fails
 //     fault.errors    the most errors during one fault

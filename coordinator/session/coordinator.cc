@@ -2,9 +2,14 @@
 // agents fit and what each runs, starts a session on each, checks what each
 // sends against the protocol, releases the barriers, tracks liveness, and
 // hands the records to the recorder (results/recorder.h) and the ending to
-// the verdict (results/verdict.h). ~640 lines: the protocol's state (who
+// the verdict (results/verdict.h). ~780 lines: the protocol's state (who
 // is live, at which barrier, what each may still send) lives in one lock
-// here, and splitting it further would split that lock.
+// here, and splitting it further would split that lock. The parts added
+// since (sending a fault's sql or kill_connections to live agents and
+// waiting for their answers; feeding /metrics what the session accepts)
+// stay here for that reason: both read who is live and what each agent
+// sent under that lock. The scheduling of faults and the metrics
+// themselves are in faults/scheduler.h and metrics/fleet_metrics.h.
 
 #include "coordinator/session/coordinator.h"
 
@@ -157,7 +162,11 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
       recorder_.Fault(record);
     };
     hooks.progress = [this](const std::string& line) { Progress(line); };
-    faults_ = std::make_unique<FaultScheduler>(plan_, start_, std::move(hooks));
+    auto scheduler =
+        std::make_unique<FaultScheduler>(plan_, start_, std::move(hooks));
+    // Under the lock: Stop() (another thread) reads faults_ under it.
+    std::lock_guard<std::mutex> lock(mu_);
+    faults_ = std::move(scheduler);
   }
   {
     std::vector<std::string> addresses;

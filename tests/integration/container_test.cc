@@ -82,8 +82,8 @@ absl::StatusOr<HealthCheckResponse::ServingStatus> HealthCheck(
 
 struct AgentContainer {
   std::string name;
-  int port = 0;         // rig.v1.AgentService, with the token
-  int health_port = 0;  // --health-listen: the health service alone
+  int port = 0;                   // rig.v1.AgentService, with the token
+  int health_port = 0;            // --health-listen: the health service alone
   absl::Duration answered_after;  // from `podman run` to a SERVING check
 };
 
@@ -126,23 +126,25 @@ class ContainerTest : public RealRigTest {
         absl::StrSplit(base->stdout_text, '\n', absl::SkipEmpty());
     if (lines.empty()) return "scripts/image --base named no image";
     const std::string& base_image = lines.back();
-    auto probe = Podman({"run", "--rm", "--network", "host", base_image, "true"});
+    auto probe =
+        Podman({"run", "--rm", "--network", "host", base_image, "true"});
     if (!probe.ok() || probe->exit_code != 0) {
-      return absl::StrCat("podman cannot run a container here: ",
-                          probe.ok() ? FirstLine(*probe)
-                                     : probe.status().ToString());
+      return absl::StrCat(
+          "podman cannot run a container here: ",
+          probe.ok() ? FirstLine(*probe) : probe.status().ToString());
     }
     // From here on a failure is a failure, not a skip.
     const std::string tag =
         absl::StrCat("localhost/tidb-test-rig:container-test-", getpid());
     const absl::Time started = absl::Now();
-    auto built = testing::RunCommand({RIG_SOURCE_DIR "/scripts/image",
-                                      "--prebuilt", RIG_BUILD_DIR, "--tag", tag},
-                                     absl::Minutes(15));
+    auto built =
+        testing::RunCommand({RIG_SOURCE_DIR "/scripts/image", "--prebuilt",
+                             RIG_BUILD_DIR, "--tag", tag},
+                            absl::Minutes(15));
     if (!built.ok() || built->exit_code != 0) {
-      build_error_ = new std::string(
-          built.ok() ? built->stdout_text + built->stderr_text
-                     : built.status().ToString());
+      build_error_ =
+          new std::string(built.ok() ? built->stdout_text + built->stderr_text
+                                     : built.status().ToString());
       return "";
     }
     std::cout << "[ container ] " << tag << " built in "
@@ -162,10 +164,9 @@ class ContainerTest : public RealRigTest {
     ASSERT_EQ(chown(token_path_.c_str(), kServiceUid, kServiceUid), 0);
     ASSERT_EQ(chmod(token_path_.c_str(), 0400), 0);
     // The coordinator's volume: the plan in, the report out.
-    reports_ = absl::StrCat(*dir_, "/reports-",
-                            ::testing::UnitTest::GetInstance()
-                                ->current_test_info()
-                                ->name());
+    reports_ = absl::StrCat(
+        *dir_, "/reports-",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     ASSERT_EQ(mkdir(reports_.c_str(), 0755), 0);
     ASSERT_EQ(chown(reports_.c_str(), kServiceUid, kServiceUid), 0);
   }
@@ -200,7 +201,8 @@ class ContainerTest : public RealRigTest {
     for (int i = 0; i < 600 && (a.port == 0 || a.health_port == 0); ++i) {
       const std::string log = Logs(a.name);
       a.port = PortAfter(log, " listening on 127.0.0.1:");
-      a.health_port = PortAfter(log, "health service (plaintext) on 127.0.0.1:");
+      a.health_port =
+          PortAfter(log, "health service (plaintext) on 127.0.0.1:");
       absl::SleepFor(absl::Milliseconds(50));
     }
     EXPECT_GT(a.port, 0) << a.name << ": " << Logs(a.name);
@@ -257,7 +259,8 @@ class ContainerTest : public RealRigTest {
   }
 
   // Waits (60 s) until the coordinator's output shows a progress line.
-  static bool WaitMeasuring(testing::Subprocess& coord, const std::string& log) {
+  static bool WaitMeasuring(testing::Subprocess& coord,
+                            const std::string& log) {
     for (int i = 0; i < 1200; ++i) {
       if (absl::StrContains(testing::ReadFile(log), "ops/s")) return true;
       if (!coord.Running()) return false;
@@ -285,7 +288,8 @@ class ContainerTest : public RealRigTest {
 };
 
 TEST_F(ContainerTest, ImageRunsAsNonRootWithoutACompiler) {
-  auto user = Podman({"image", "inspect", "--format", "{{.Config.User}}", *image_});
+  auto user =
+      Podman({"image", "inspect", "--format", "{{.Config.User}}", *image_});
   ASSERT_TRUE(user.ok()) << user.status();
   EXPECT_EQ(user->stdout_text, "10001:10001\n");
   // One container (each start costs ~2 s): its user; any compiler,
@@ -305,10 +309,10 @@ TEST_F(ContainerTest, ImageRunsAsNonRootWithoutACompiler) {
        "grep -q -- --auth-token-file /tmp/help && echo lists flags; done"});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->stdout_text,
-            absl::StrCat("uid=10001\n",                         //
+            absl::StrCat("uid=10001\n",                          //
                          "rig-agent ", RIG_VERSION, "\n",        //
                          "rig-agent --version: 0\n",             //
-                         "rig-agent --help: 0\nlists flags\n",             //
+                         "rig-agent --help: 0\nlists flags\n",   //
                          "rig-coordinator ", RIG_VERSION, "\n",  //
                          "rig-coordinator --version: 0\n",       //
                          "rig-coordinator --help: 0\nlists flags\n"))
@@ -382,8 +386,7 @@ TEST_F(ContainerTest, AgentAndCoordinatorContainersReportWhatTheServerCounted) {
   std::cout << "[ container ] " << numbers << "\n";
   EXPECT_GT(reported, 1000) << numbers;
   EXPECT_GE(server_selects, reported) << numbers;
-  EXPECT_LE(std::abs(static_cast<double>(excess)), 0.005 * reported)
-      << numbers;
+  EXPECT_LE(std::abs(static_cast<double>(excess)), 0.005 * reported) << numbers;
   EXPECT_EQ(report.total().counters().errors(), 0);
 
   // Idle again: ready for the next run.
@@ -396,7 +399,8 @@ TEST_F(ContainerTest, AgentAndCoordinatorContainersReportWhatTheServerCounted) {
 // agent ends its run CANCELLED, reports what it measured and exits 0; it is
 // not lost, so the other agent runs on to the end under either policy, and
 // the run is INCOMPLETE (exit 4), as docs/design.md's loss policy says.
-TEST_F(ContainerTest, PodmanStopOfAnAgentEndsItsShareCancelledAndTheRunIncomplete) {
+TEST_F(ContainerTest,
+       PodmanStopOfAnAgentEndsItsShareCancelledAndTheRunIncomplete) {
   std::vector<AgentContainer> agents = {StartAgentContainer("s1"),
                                         StartAgentContainer("s2")};
   ASSERT_GT(agents[1].port, 0);
@@ -409,11 +413,11 @@ TEST_F(ContainerTest, PodmanStopOfAnAgentEndsItsShareCancelledAndTheRunIncomplet
   auto stop = Podman({"stop", "--time", "20", agents[1].name});
   ASSERT_TRUE(stop.ok()) << stop.status();
   EXPECT_EQ(stop->exit_code, 0) << stop->stderr_text;
-  auto exited = Podman(
-      {"inspect", "--format", "{{.State.ExitCode}}", agents[1].name});
+  auto exited =
+      Podman({"inspect", "--format", "{{.State.ExitCode}}", agents[1].name});
   ASSERT_TRUE(exited.ok()) << exited.status();
-  EXPECT_EQ(exited->stdout_text, "0\n") << "the stopped agent's exit code; "
-                                        << Logs(agents[1].name);
+  EXPECT_EQ(exited->stdout_text, "0\n")
+      << "the stopped agent's exit code; " << Logs(agents[1].name);
   auto code = coord->Wait(absl::Seconds(90));
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 4) << testing::ReadFile(log);
@@ -469,7 +473,8 @@ TEST_F(ContainerTest, PodmanKillOfAnAgentUnderContinueGivesADegradedReport) {
 // Deployment's container ports are removed (tests/helm/
 // kube_play_manifests.sh says why); docs/kubernetes.md says what this does
 // not prove.
-TEST_F(ContainerTest, ChartAgentDeploymentRunsUnderKubePlayAndServesACoordinator) {
+TEST_F(ContainerTest,
+       ChartAgentDeploymentRunsUnderKubePlayAndServesACoordinator) {
   const std::string release = absl::StrCat("rigkp", getpid());
   const std::string fullname = release + "-tidb-test-rig";
   const int port = testing::PickFreePort();
@@ -490,10 +495,10 @@ TEST_F(ContainerTest, ChartAgentDeploymentRunsUnderKubePlayAndServesACoordinator
                         << "coordinator: {enabled: false}\n"
                         << "auth: {token: " << token << "}\n";
   const std::string manifests = absl::StrCat(*dir_, "/kube-play.yaml");
-  auto rendered = testing::RunCommand(
-      {RIG_SOURCE_DIR "/tests/helm/kube_play_manifests.sh", values, release,
-       manifests},
-      absl::Minutes(3));
+  auto rendered =
+      testing::RunCommand({RIG_SOURCE_DIR "/tests/helm/kube_play_manifests.sh",
+                           values, release, manifests},
+                          absl::Minutes(3));
   ASSERT_TRUE(rendered.ok()) << rendered.status();
   if (rendered->exit_code == 77) GTEST_SKIP() << rendered->stdout_text;
   ASSERT_EQ(rendered->exit_code, 0)
@@ -530,9 +535,7 @@ TEST_F(ContainerTest, ChartAgentDeploymentRunsUnderKubePlayAndServesACoordinator
       << inside->stderr_text;
 
   // A coordinator with the chart's token runs a plan on it.
-  {
-    std::ofstream(token_path_, std::ios::trunc) << token << "\n";
-  }
+  { std::ofstream(token_path_, std::ios::trunc) << token << "\n"; }
   WritePlanIntoVolume("", 2, "3s");
   const std::string log = absl::StrCat(*dir_, "/coordinator-kube-play.log");
   auto coord = StartCoordinatorContainer({agent}, log);
@@ -551,4 +554,4 @@ TEST_F(ContainerTest, ChartAgentDeploymentRunsUnderKubePlayAndServesACoordinator
 }
 
 }  // namespace
-}  // namespace rig\n
+}  // namespace rig

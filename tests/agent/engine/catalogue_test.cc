@@ -21,8 +21,8 @@ class NoLoad : public Workload {
   absl::Status Load(db::Connection&, const LoadTask&) override {
     return absl::OkStatus();
   }
-  absl::StatusOr<std::unique_ptr<Transaction>> Bind(
-      db::Connection&) const override {
+  absl::StatusOr<std::unique_ptr<Transaction>> Bind(db::Connection&,
+                                                    int) const override {
     return absl::UnimplementedError("no load");
   }
   absl::Status Cleanup(db::Connection&) override { return absl::OkStatus(); }

@@ -3,7 +3,7 @@
 // their checks and errors, a round still going when the load stops is cut after
 // the grace, and a cancelled run reports no half round. The scenarios here
 // are test doubles that touch no database; the real scenarios alongside a
-// real load on MariaDB are in tests/integration/skeleton_test.cc.
+// real load on MariaDB are in tests/integration/scenarios_run_test.cc.
 
 #include "agent/scenarios/alongside.h"
 

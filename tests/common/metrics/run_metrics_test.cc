@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "common/stats/histogram.h"
 
 namespace rig::metrics {
@@ -133,7 +135,42 @@ TEST(RunMetricsTest, ASecondRunAddsToCountersAndResetsGauges) {
       << t;
 }
 
-TEST(RunMetricsTest, OneTypePerRunUntilIntervalsCarryTypes) {
+// A workload of several types (tpcc): one series per type the intervals
+// carry, and none left for the workload kind.
+TEST(RunMetricsTest, IntervalsWithTypesGiveASeriesPerType) {
+  RunMetrics m;
+  m.RunStarted("a1", "tpcc", {"db:3306"});
+  rig::v1::AgentMessage msg = Interval(7, 1, {200, 300, 400});
+  for (const auto& [type, ops, errors, us] :
+       {std::tuple<const char*, int64_t, int64_t, int64_t>{"new_order", 4, 1,
+                                                           300},
+        {"payment", 3, 0, 3000}}) {
+    rig::v1::OperationStats* o = msg.mutable_interval()->add_operations();
+    o->set_type(type);
+    o->mutable_counters()->set_ops(ops);
+    o->mutable_counters()->set_errors(errors);
+    Histogram h;
+    for (int i = 0; i < ops; ++i) h.Record(us);
+    o->set_latency(h.Encode());
+  }
+  m.Message("a1", msg);
+  const std::string t = Render(m);
+  EXPECT_TRUE(Has(t,
+                  "rig_operations_total{agent=\"a1\",type=\"new_order\","
+                  "outcome=\"success\"} 4"))
+      << t;
+  EXPECT_TRUE(Has(t,
+                  "rig_operations_total{agent=\"a1\",type=\"new_order\","
+                  "outcome=\"error\"} 1"))
+      << t;
+  EXPECT_TRUE(Has(t,
+                  "rig_operation_duration_seconds_count{agent=\"a1\","
+                  "type=\"payment\"} 3"))
+      << t;
+  EXPECT_EQ(t.find("type=\"tpcc\""), std::string::npos) << t;
+}
+
+TEST(RunMetricsTest, AnIntervalWithoutTypesIsTheWorkloadKind) {
   rig::v1::IntervalStats iv;
   iv.mutable_counters()->set_ops(3);
   auto types = OperationTypes("oltp_read_write", iv);

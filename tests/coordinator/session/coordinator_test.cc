@@ -292,8 +292,8 @@ class SlowVerify : public agent::Workload {
     return inner_->Load(c, t);
   }
   absl::StatusOr<std::unique_ptr<agent::Transaction>> Bind(
-      db::Connection& c) const override {
-    return inner_->Bind(c);
+      db::Connection& c, int worker) const override {
+    return inner_->Bind(c, worker);
   }
   absl::StatusOr<rig::v1::VerificationResult> Verify(db::Connection&) override {
     ++verifying;
