@@ -525,13 +525,17 @@ TEST_F(ContainerTest,
   auto ready = HealthCheck(port, "rig.v1.AgentService");
   ASSERT_TRUE(ready.ok()) << ready.status() << ": " << Logs(container);
   EXPECT_EQ(*ready, HealthCheckResponse::SERVING);
-  auto inside = Podman(
-      {"exec", container, "sh", "-c",
-       "id -u; touch /probe 2>/dev/null && echo root-fs-writable; "
-       "grep CapEff /proc/1/status; cat /etc/rig/auth/auth-token; echo"});
+  auto inside =
+      Podman({"exec", container, "sh", "-c",
+              "id -u; touch /probe 2>/dev/null && echo root-fs-writable; "
+              "touch /tmp/probe && echo tmp-writable; "
+              "grep -E 'CapEff|NoNewPrivs' /proc/1/status; "
+              "cat /etc/rig/auth/auth-token; echo"});
   ASSERT_TRUE(inside.ok()) << inside.status();
   EXPECT_EQ(inside->stdout_text,
-            absl::StrCat("10001\nCapEff:\t0000000000000000\n", token, "\n"))
+            absl::StrCat("10001\ntmp-writable\nCapEff:\t0000000000000000\n"
+                         "NoNewPrivs:\t1\n",
+                         token, "\n"))
       << inside->stderr_text;
 
   // A coordinator with the chart's token runs a plan on it.

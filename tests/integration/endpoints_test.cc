@@ -52,27 +52,15 @@ class EndpointsTest : public RealRigTest {
                      load, extra, "report: {json: ", report_path_, "}\n"));
   }
 
-  rig::v1::Report ReadReport() {
-    rig::v1::Report r;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    testing::ReadFile(report_path_), &r)
-                    .ok());
-    return r;
-  }
+  rig::v1::Report ReadReport() { return RealRigTest::ReadReport(report_path_); }
 
   std::unique_ptr<MariaDbServer> b_;
   std::string report_path_;
 };
 
 TEST_F(EndpointsTest, LoadIsSpreadEvenlyAndReportedPerEndpoint) {
-  std::vector<std::unique_ptr<Subprocess>> agents;
-  std::vector<std::string> addresses;
-  for (int i = 0; i < 2; ++i) {
-    int port = 0;
-    agents.push_back(StartAgent(absl::StrCat("spread-", i), &port));
-    ASSERT_NE(agents.back(), nullptr);
-    addresses.push_back(absl::StrCat("127.0.0.1:", port));
-  }
+  const Agents fleet = StartAgents("spread", 2);
+  ASSERT_FALSE(fleet.agents.empty());
   // 3 connections on each of 2 agents: round robin over the fleet gives
   // A B A | B A B, 3 and 3; each agent alone would give 4 and 2 (a third
   // off). At a fixed rate (open model) every connection sends the same, so
@@ -85,8 +73,8 @@ TEST_F(EndpointsTest, LoadIsSpreadEvenlyAndReportedPerEndpoint) {
   auto a_before = testing::SettledComCounters(*server_, "rig");
   auto b_before = testing::SettledComCounters(*b_, "rig");
   ASSERT_TRUE(a_before.ok() && b_before.ok());
-  auto result = Coordinator({plan, "--agents", absl::StrJoin(addresses, ",")},
-                            server_->password());
+  auto result =
+      Coordinator({plan, "--agents", fleet.addresses}, server_->password());
   ASSERT_TRUE(result.ok()) << result.status();
   ASSERT_EQ(result->exit_code, 0)
       << (result->stdout_text + result->stderr_text);

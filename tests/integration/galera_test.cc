@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -73,13 +74,7 @@ class GaleraTest : public RealRigTest {
                      "report: {json: ", report_path_, "}\n"));
   }
 
-  rig::v1::Report ReadReport() {
-    rig::v1::Report r;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    testing::ReadFile(report_path_), &r)
-                    .ok());
-    return r;
-  }
+  rig::v1::Report ReadReport() { return RealRigTest::ReadReport(report_path_); }
 
   // A status counter of node i as a number (-1 if unreadable).
   static int64_t StatusNumber(int i, const std::string& variable) {
@@ -96,14 +91,8 @@ class GaleraTest : public RealRigTest {
 };
 
 TEST_F(GaleraTest, LoadIsSpreadOverTheThreeNodes) {
-  std::vector<std::unique_ptr<Subprocess>> agents;
-  std::vector<std::string> addresses;
-  for (int i = 0; i < 2; ++i) {
-    int port = 0;
-    agents.push_back(StartAgent(absl::StrCat("g-spread-", i), &port));
-    ASSERT_NE(agents.back(), nullptr);
-    addresses.push_back(absl::StrCat("127.0.0.1:", port));
-  }
+  const Agents fleet = StartAgents("g-spread", 2);
+  ASSERT_FALSE(fleet.agents.empty());
   // The tables are made through the rig on one node and replicated; 6
   // connections round robin over the fleet are 2 on each node; at a fixed
   // rate (open model) each sends the same.
@@ -119,8 +108,8 @@ TEST_F(GaleraTest, LoadIsSpreadOverTheThreeNodes) {
     ASSERT_TRUE(c.ok()) << c.status();
     before[i] = c->at("select");
   }
-  auto result = Coordinator({plan, "--agents", absl::StrJoin(addresses, ",")},
-                            server_->password());
+  auto result =
+      Coordinator({plan, "--agents", fleet.addresses}, server_->password());
   ASSERT_TRUE(result.ok()) << result.status();
   const std::string out = result->stdout_text + result->stderr_text;
   ASSERT_EQ(result->exit_code, 0) << out;
@@ -234,14 +223,8 @@ TEST_F(GaleraTest, AStoppedNodeOpensItsBreakerAndRejoinsAndServesAgain) {
 }
 
 TEST_F(GaleraTest, BankKeepsItsInvariantAcrossNodesDespiteCertConflicts) {
-  std::vector<std::unique_ptr<Subprocess>> agents;
-  std::vector<std::string> addresses;
-  for (int i = 0; i < 2; ++i) {
-    int port = 0;
-    agents.push_back(StartAgent(absl::StrCat("g-bank-", i), &port));
-    ASSERT_NE(agents.back(), nullptr);
-    addresses.push_back(absl::StrCat("127.0.0.1:", port));
-  }
+  const Agents fleet = StartAgents("g-bank", 2);
+  ASSERT_FALSE(fleet.agents.empty());
   // Ten accounts, six connections on three nodes: two nodes often commit
   // transfers touching the same account; the later loses certification
   // (1213 at COMMIT), which retry_txn runs again.
@@ -257,8 +240,8 @@ TEST_F(GaleraTest, BankKeepsItsInvariantAcrossNodesDespiteCertConflicts) {
     return n;
   };
   const int64_t before = cert_failures();
-  auto result = Coordinator({plan, "--agents", absl::StrJoin(addresses, ",")},
-                            server_->password());
+  auto result =
+      Coordinator({plan, "--agents", fleet.addresses}, server_->password());
   ASSERT_TRUE(result.ok()) << result.status();
   const std::string out = result->stdout_text + result->stderr_text;
   const int64_t conflicts = cert_failures() - before;
@@ -308,6 +291,15 @@ TEST_F(GaleraTest, ANodeOutOfThePrimaryComponentAnswersNotReady) {
   ASSERT_TRUE(cluster_->node(2)
                   .Sql("SET GLOBAL wsrep_provider_options='gmcast.isolate=1'")
                   .ok());
+  // However this test ends, node 3 rejoins (later tests wait for a synced
+  // cluster).
+  bool healed = false;
+  auto heal = absl::MakeCleanup([&] {
+    if (!healed) {
+      (void)cluster_->node(2).Sql(
+          "SET GLOBAL wsrep_provider_options='gmcast.isolate=0'");
+    }
+  });
   std::string status;
   for (int i = 0; i < 300 && status != "non-Primary"; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
@@ -357,6 +349,7 @@ TEST_F(GaleraTest, ANodeOutOfThePrimaryComponentAnswersNotReady) {
   ASSERT_TRUE(cluster_->node(2)
                   .Sql("SET GLOBAL wsrep_provider_options='gmcast.isolate=0'")
                   .ok());
+  healed = true;
   const absl::Time healing = absl::Now();
   absl::Status synced = cluster_->WaitSynced(absl::Seconds(60));
   ASSERT_TRUE(synced.ok()) << synced;

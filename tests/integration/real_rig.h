@@ -100,6 +100,36 @@ class RealRigTest : public ::testing::Test {
     return *port > 0 ? std::move(*agent) : nullptr;
   }
 
+  // `n` agents named TAG-0, TAG-1 ... (StartAgent each); `addresses` is
+  // what --agents takes. Empty `agents` when one did not start (StartAgent
+  // said why).
+  struct Agents {
+    std::vector<std::unique_ptr<Subprocess>> agents;
+    std::string addresses;  // "127.0.0.1:P1,127.0.0.1:P2"
+  };
+  Agents StartAgents(const std::string& tag, int n,
+                     const std::vector<std::string>& extra_flags = {}) {
+    Agents out;
+    for (int i = 0; i < n; ++i) {
+      int port = 0;
+      auto agent = StartAgent(absl::StrCat(tag, "-", i), &port, extra_flags);
+      if (agent == nullptr) return {};
+      out.agents.push_back(std::move(agent));
+      absl::StrAppend(&out.addresses, i ? "," : "", "127.0.0.1:", port);
+    }
+    return out;
+  }
+
+  // The JSON report at `path`; an empty Report (and a failure) when it is
+  // missing or does not parse.
+  static rig::v1::Report ReadReport(const std::string& path) {
+    rig::v1::Report r;
+    const std::string json = testing::ReadFile(path);
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &r).ok())
+        << path << ": " << json.substr(0, 200);
+    return r;
+  }
+
   std::string WritePlan(const std::string& file, const std::string& body) {
     const std::string path = absl::StrCat(*dir_, "/", file);
     std::ofstream(path) << body;
@@ -129,14 +159,8 @@ class RealRigTest : public ::testing::Test {
           "workload: {kind: oltp_point_select, table_size: 900}\n",
       int victim = 2) {
     LossRun out;
-    std::vector<std::unique_ptr<Subprocess>> agents;
-    std::vector<std::string> addresses;
-    for (int i = 0; i < 3; ++i) {
-      int port = 0;
-      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), &port));
-      if (agents.back() == nullptr) return out;  // StartAgent said why
-      addresses.push_back(absl::StrCat("127.0.0.1:", port));
-    }
+    Agents fleet = StartAgents(tag, 3);
+    if (fleet.agents.empty()) return out;  // StartAgent said why
     const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
     const std::string plan = WritePlan(
         tag + ".yaml",
@@ -146,7 +170,7 @@ class RealRigTest : public ::testing::Test {
                      policy_yaml, "report: {json: ", report_path, "}\n"));
     const std::string log = absl::StrCat(*dir_, "/coordinator-", tag, ".log");
     auto coord = Subprocess::Start(
-        {RIG_COORDINATOR_BIN, plan, "--agents", absl::StrJoin(addresses, ",")},
+        {RIG_COORDINATOR_BIN, plan, "--agents", fleet.addresses},
         {{"RIG_DB_PASSWORD", server_->password()}}, log);
     EXPECT_TRUE(coord.ok()) << coord.status();
     if (!coord.ok()) return out;
@@ -156,14 +180,11 @@ class RealRigTest : public ::testing::Test {
       if (!(*coord)->Running()) break;
       absl::SleepFor(absl::Milliseconds(50));
     }
-    agents[victim]->Signal(SIGKILL);
+    fleet.agents[victim]->Signal(SIGKILL);
     auto code = (*coord)->Wait(absl::Seconds(60));
     out.exit_code = code.ok() ? *code : -1;
     out.log = testing::ReadFile(log);
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    testing::ReadFile(report_path), &out.report)
-                    .ok())
-        << out.log;
+    out.report = ReadReport(report_path);
     return out;
   }
 

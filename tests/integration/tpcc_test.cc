@@ -35,14 +35,8 @@ class TpccTest : public RealRigTest {
   // Two agents run tpcc on 2 warehouses with 4 connections for `duration`.
   Outcome RunTpcc(const std::string& tag, const std::string& duration) {
     Outcome out;
-    std::vector<std::unique_ptr<testing::Subprocess>> agents;
-    std::string addresses;
-    for (int i = 0; i < 2; ++i) {
-      int port = 0;
-      agents.push_back(StartAgent(absl::StrCat(tag, "-", i), &port));
-      if (agents.back() == nullptr) return out;
-      absl::StrAppend(&addresses, i ? "," : "", "127.0.0.1:", port);
-    }
+    const Agents fleet = StartAgents(tag, 2);
+    if (fleet.agents.empty()) return out;
     const std::string report_path = absl::StrCat(*dir_, "/", tag, ".json");
     const std::string plan = WritePlan(
         tag + ".yaml",
@@ -53,15 +47,13 @@ class TpccTest : public RealRigTest {
                      "}\n"
                      "report: {json: ",
                      report_path, "}\n"));
-    auto run = Coordinator({plan, "--agents", addresses}, server_->password());
+    auto run =
+        Coordinator({plan, "--agents", fleet.addresses}, server_->password());
     EXPECT_TRUE(run.ok()) << run.status();
     if (!run.ok()) return out;
     out.exit_code = run->exit_code;
     out.output = run->stdout_text + run->stderr_text;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    testing::ReadFile(report_path), &out.report)
-                    .ok())
-        << out.output;
+    out.report = ReadReport(report_path);
     return out;
   }
 
@@ -207,20 +199,15 @@ TEST_F(TpccTest, BrokenRowsFailTheirConditionsAndTheRunExitsThree) {
 }
 
 TEST_F(TpccTest, FewerWarehousesThanAgentsIsRefusedNamingTheOption) {
-  std::vector<std::unique_ptr<testing::Subprocess>> agents;
-  std::string addresses;
-  for (int i = 0; i < 2; ++i) {
-    int port = 0;
-    agents.push_back(StartAgent(absl::StrCat("one-", i), &port));
-    ASSERT_NE(agents.back(), nullptr);
-    absl::StrAppend(&addresses, i ? "," : "", "127.0.0.1:", port);
-  }
+  const Agents fleet = StartAgents("one", 2);
+  ASSERT_FALSE(fleet.agents.empty());
   const std::string plan = WritePlan(
       "one.yaml", absl::StrCat(TargetYaml(),
                                "workload: {kind: tpcc, prepare: skip, "
                                "options: {warehouses: 1}}\n"
                                "load: {connections: 2, duration: 1s}\n"));
-  auto run = Coordinator({plan, "--agents", addresses}, server_->password());
+  auto run =
+      Coordinator({plan, "--agents", fleet.addresses}, server_->password());
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 4);
   EXPECT_TRUE(
