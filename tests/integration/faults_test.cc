@@ -174,9 +174,12 @@ TEST_F(FaultsTest, SqlHoldsATableLockForItsDuration) {
   const rig::v1::FaultRecovery& r = f.recovery();
   ASSERT_TRUE(r.has_baseline()) << r.DebugString();
   EXPECT_TRUE(r.recovered()) << r.DebugString();
-  // Not before the lock was released.
+  // Not before the lock was released: the recovery is the start of an
+  // interval, and the one in which the release fell may already count as
+  // good (its operations waited less than recovered_p99 x the baseline), so
+  // it lies at most one report interval (500 ms) before the release.
   EXPECT_GE(f.start_offset_us() + r.recovery_us(),
-            f.recover().start_offset_us())
+            f.recover().start_offset_us() - 500000)
       << r.DebugString();
   // Operations meant to start during the lock waited for it: their response
   // time shows the stall, the service time of most does not.

@@ -1,14 +1,17 @@
 // YCSB's key choosers and operation mix, checked against what is published
 // rather than against their own output: FNV-1a's test vectors, the Zipfian
 // law's probabilities (1 / (i^0.99 * zeta(n))), YCSB's ZETAN constant for
-// its 10^10-item scrambled Zipfian, and the core workloads' proportions.
+// its 10^10-item scrambled Zipfian, the keys YCSB's own Java generators
+// drew on a fixed seed, and the core workloads' proportions.
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/workloads/ycsb_generators.h"
@@ -101,6 +104,100 @@ TEST(YcsbTest, ScrambledZipfianPutsYcsbsHottestKeyWhereFnvSays) {
   EXPECT_GE(count.begin()->first, 0);
   EXPECT_LT(count.rbegin()->first, kKeys);
   EXPECT_GT(count.size(), kKeys / 2);
+}
+
+// java.util.Random(seed).nextDouble(), as the JDK specifies it (a 48-bit
+// linear congruential generator; nextDouble = (next(26) << 27 + next(27))
+// / 2^53): the draws YCSB's generators make when seeded.
+class JavaRandom {
+ public:
+  explicit JavaRandom(int64_t seed)
+      : seed_((static_cast<uint64_t>(seed) ^ 0x5DEECE66DULL) & kMask) {}
+  double NextDouble() {
+    const int64_t hi = Next(26), lo = Next(27);
+    return static_cast<double>((hi << 27) + lo) * 0x1.0p-53;
+  }
+
+ private:
+  static constexpr uint64_t kMask = (1ULL << 48) - 1;
+  int64_t Next(int bits) {
+    seed_ = (seed_ * 0x5DEECE66DULL + 0xBULL) & kMask;
+    return static_cast<int64_t>(seed_ >> (48 - bits));
+  }
+  uint64_t seed_;
+};
+
+// What YCSB 0.17's own generators printed, run here under OpenJDK 17 with
+// their ThreadLocalRandom replaced by java.util.Random(seed) (so the run is
+// repeatable): ZipfianGenerator(1000) and ScrambledZipfianGenerator(0,
+// 999), 100,000 values each after the one their constructor draws. `hash`
+// folds the whole sequence (h = h * 1000003 + v, Java's wrapping long
+// arithmetic); `top` are the most frequent keys and their counts.
+struct YcsbRun {
+  const char* name;
+  int64_t seed;
+  int64_t keys;
+  std::vector<int64_t> first;
+  std::vector<std::pair<int64_t, int64_t>> top;
+  int64_t hash;
+};
+
+TEST(YcsbTest, KeysMatchYcsbsOwnGeneratorsOnAFixedSeed) {
+  const YcsbRun runs[] = {
+      {"zipfian",
+       42,
+       1000,
+       {90, 4, 3, 79, 484, 7, 3, 16, 194, 545, 13, 151, 9, 1, 45, 2},
+       {{0, 12960}, {1, 6488}, {2, 5080}, {3, 3657}, {4, 2927}, {5, 2321}},
+       3813452492801434156LL},
+      {"scrambled",
+       42,
+       1000,
+       {979, 472, 230, 253, 609, 820, 145, 484, 721, 205, 434, 619, 771, 997,
+        866, 113},
+       {{211, 3862},
+        {620, 2045},
+        {393, 1634},
+        {802, 1184},
+        {769, 1012},
+        {360, 800}},
+       2501950188223664972LL},
+      {"scrambled",
+       7,
+       100000,
+       {90754, 56258, 6197, 76239, 4500, 34737, 15989, 16769, 78692, 79040,
+        32553, 22213, 41860, 2153, 60382, 36503},
+       {{77211, 3779},
+        {66620, 1870},
+        {98393, 1518},
+        {87802, 1033},
+        {16769, 837},
+        {27360, 648}},
+       -3153981413492551129LL},
+  };
+  for (const YcsbRun& run : runs) {
+    SCOPED_TRACE(std::string(run.name) + " seed " + std::to_string(run.seed) +
+                 " keys " + std::to_string(run.keys));
+    const bool scrambled = std::string(run.name) == "scrambled";
+    const ycsb::Zipfian zipfian(run.keys);
+    const ycsb::ScrambledZipfian scrambled_zipfian(0, run.keys - 1);
+    JavaRandom random(run.seed);
+    random.NextDouble();  // the draw YCSB's constructor makes
+    std::map<int64_t, int64_t> count;
+    std::vector<int64_t> first;
+    uint64_t hash = 0;
+    for (int i = 0; i < 100'000; ++i) {
+      const double u = random.NextDouble();
+      const int64_t v =
+          scrambled ? scrambled_zipfian.FromUniform(u) : zipfian.FromUniform(u);
+      ++count[v];
+      hash = hash * 1000003ULL + static_cast<uint64_t>(v);
+      if (first.size() < run.first.size()) first.push_back(v);
+    }
+    EXPECT_EQ(first, run.first);
+    for (const auto& [key, n] : run.top) EXPECT_EQ(count[key], n) << key;
+    EXPECT_EQ(static_cast<int64_t>(hash), run.hash);
+  }
 }
 
 // `latest`: the newest keys are read most; with 10,000 keys, the newest
