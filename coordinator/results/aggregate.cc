@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
 
 namespace rig::coordinator {
 namespace {
@@ -63,8 +64,9 @@ rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram) {
   return l;
 }
 
-RunAggregate::RunAggregate(int agents, std::vector<std::string> endpoints)
-    : agents_(std::max(agents, 0)) {
+RunAggregate::RunAggregate(int agents, std::vector<std::string> endpoints,
+                           std::string spill_dir)
+    : agents_(std::max(agents, 0)), spill_(std::move(spill_dir)) {
   for (auto& name : endpoints) endpoints_.push_back({std::move(name), {}, {}});
 }
 
@@ -164,14 +166,11 @@ absl::Status RunAggregate::AddInterval(int agent,
   a.interval_service.Merge(*service);
   a.interval_us += span;
 
-  Merged& m = intervals_[stats.seq()];
-  if (m.closed) {
+  if (closed_.count(stats.seq()) != 0) {
     // Late (after its close): back to histograms, merged exactly.
-    m.total.Reopen();
-    for (Part& t : m.types) t.Reopen();
-    m.closed = false;
+    RETURN_IF_ERROR(Reopen(stats.seq()));
   }
-  open_.insert(stats.seq());
+  Merged& m = intervals_[stats.seq()];
   m.total.Add(stats.counters(), *latency, span);
   m.start_us = std::min(m.start_us, a.origin_us + stats.start_offset_us());
   m.end_us = std::max(m.end_us, a.origin_us + stats.end_offset_us());
@@ -183,13 +182,10 @@ absl::Status RunAggregate::AddInterval(int agent,
   if (stats.breaker_state() == rig::v1::BREAKER_STATE_OPEN) m.breakers_open++;
   const bool all_in = m.agents >= expected;
   if (complete != nullptr) *complete = all_in;
-  if (all_in && !m.closed) {
-    Close(m);
-    open_.erase(stats.seq());
-  }
-  while (!open_.empty() && *open_.begin() < stats.seq() - kOpenBehind) {
-    Close(intervals_[*open_.begin()]);
-    open_.erase(open_.begin());
+  if (all_in) Close(stats.seq());
+  while (!intervals_.empty() &&
+         intervals_.begin()->first < stats.seq() - kOpenBehind) {
+    Close(intervals_.begin()->first);
   }
   return absl::OkStatus();
 }
@@ -201,43 +197,63 @@ void RunAggregate::Part::Add(const rig::v1::Counters& c, const Histogram& h,
   if (span_us > 0) ops_per_sec += c.ops() * 1e6 / span_us;
 }
 
-void RunAggregate::Part::Close() {
-  summary = coordinator::LatencyOf(latency, false);
-  encoded = latency.Encode();
-  encoded.shrink_to_fit();
-  latency = Histogram();
+void RunAggregate::Close(int64_t seq) {
+  auto it = intervals_.find(seq);
+  if (it == intervals_.end()) return;
+  closed_[seq] =
+      spill_.Put(ReportOf(seq, it->second, true).SerializeAsString());
+  intervals_.erase(it);
 }
 
-void RunAggregate::Part::Reopen() {
-  // The encoding is our own, so it decodes.
-  auto h = Histogram::Decode(encoded);
-  if (h.ok()) latency = *std::move(h);
-  encoded.clear();
+absl::Status RunAggregate::Reopen(int64_t seq) {
+  auto it = closed_.find(seq);
+  auto bytes = spill_.Get(it->second);
+  rig::v1::IntervalReport r;
+  if (!bytes.ok() || !r.ParseFromString(*bytes)) {
+    const std::string why = bytes.ok() ? "it does not parse"
+                                       : std::string(bytes.status().message());
+    return absl::DataLossError(
+        absl::StrCat("interval ", seq, ": cannot read it back: ", why));
+  }
+  // The histograms are our own encodings, so they decode.
+  auto part = [](const rig::v1::Counters& c, const rig::v1::Latency& l,
+                 double ops_per_sec) {
+    Part p;
+    p.counters = c;
+    if (auto h = DecodeOrEmpty(l.histogram()); h.ok())
+      p.latency = *std::move(h);
+    p.ops_per_sec = ops_per_sec;
+    return p;
+  };
+  Merged m;
+  m.total = part(r.counters(), r.latency(), r.ops_per_sec());
+  for (const rig::v1::OperationInterval& o : r.operations()) {
+    auto t = std::find_if(types_.begin(), types_.end(),
+                          [&](const PerType& p) { return p.name == o.type(); });
+    if (t == types_.end()) continue;  // types_ only grows: not reached
+    const size_t index = static_cast<size_t>(t - types_.begin());
+    if (m.types.size() <= index) m.types.resize(index + 1);
+    m.types[index] = part(o.counters(), o.latency(), o.ops_per_sec());
+  }
+  m.start_us = r.start_offset_us();
+  m.end_us = r.end_offset_us();
+  m.agents = r.agents_reporting();
+  m.breakers_open = r.breakers_open();
+  intervals_[seq] = std::move(m);
+  spill_.Drop(it->second);
+  closed_.erase(it);
+  return absl::OkStatus();
 }
 
-size_t RunAggregate::Part::Bytes() const {
-  return latency.window_slots() * sizeof(int64_t) + encoded.capacity();
-}
-
-rig::v1::Latency RunAggregate::Part::LatencyOf(bool closed,
-                                               bool with_histogram) const {
-  rig::v1::Latency l =
-      closed ? summary : coordinator::LatencyOf(latency, false);
-  if (with_histogram) l.set_histogram(closed ? encoded : latency.Encode());
-  return l;
-}
-
-void RunAggregate::Close(Merged& m) {
-  m.total.Close();
-  for (Part& t : m.types) t.Close();
-  m.closed = true;
-}
-
-size_t RunAggregate::IntervalLatencyBytes() const {
-  size_t bytes = 0;
+size_t RunAggregate::IntervalBytesInMemory() const {
+  // A std::map node: the key and value plus three pointers and a colour.
+  constexpr size_t kNode = sizeof(int64_t) + sizeof(SpillStore::Ref) + 32;
+  size_t bytes = closed_.size() * kNode + spill_.memory_bytes();
   for (const auto& [seq, m] : intervals_) {
-    bytes += m.total.Bytes();
-    for (const Part& t : m.types) bytes += t.Bytes();
+    bytes += m.total.latency.window_slots() * sizeof(int64_t);
+    for (const Part& t : m.types) {
+      bytes += t.latency.window_slots() * sizeof(int64_t);
+    }
   }
   return bytes;
 }
@@ -258,16 +274,43 @@ absl::Status RunAggregate::SetResult(int agent,
 
 rig::v1::IntervalReport RunAggregate::Interval(int64_t seq,
                                                bool with_histogram) const {
+  if (auto it = intervals_.find(seq); it != intervals_.end()) {
+    return ReportOf(seq, it->second, with_histogram);
+  }
+  auto it = closed_.find(seq);
+  if (it == closed_.end()) return rig::v1::IntervalReport();
+  return ReadClosed(seq, it->second, with_histogram)
+      .value_or(rig::v1::IntervalReport());
+}
+
+std::optional<rig::v1::IntervalReport> RunAggregate::ReadClosed(
+    int64_t seq, const SpillStore::Ref& ref, bool with_histogram) const {
   rig::v1::IntervalReport r;
-  auto it = intervals_.find(seq);
-  if (it == intervals_.end()) return r;
-  const Merged& m = it->second;
+  auto bytes = spill_.Get(ref);
+  if (!bytes.ok() || !r.ParseFromString(*bytes)) {
+    spill_read_error_ = absl::StrCat(
+        "interval ", seq, ": cannot read it back: ",
+        bytes.ok() ? "it does not parse" : bytes.status().message());
+    return std::nullopt;
+  }
+  if (!with_histogram) {
+    r.mutable_latency()->clear_histogram();
+    for (auto& o : *r.mutable_operations()) {
+      o.mutable_latency()->clear_histogram();
+    }
+  }
+  return r;
+}
+
+rig::v1::IntervalReport RunAggregate::ReportOf(int64_t seq, const Merged& m,
+                                               bool with_histogram) const {
+  rig::v1::IntervalReport r;
   r.set_seq(seq);
   r.set_start_offset_us(m.start_us);
   r.set_end_offset_us(m.end_us);
   *r.mutable_counters() = m.total.counters;
   r.set_ops_per_sec(m.total.ops_per_sec);
-  *r.mutable_latency() = m.total.LatencyOf(m.closed, with_histogram);
+  *r.mutable_latency() = LatencyOf(m.total.latency, with_histogram);
   r.set_agents_reporting(m.agents);
   r.set_breakers_open(m.breakers_open);
   for (size_t i = 0; i < m.types.size(); ++i) {
@@ -276,14 +319,25 @@ rig::v1::IntervalReport RunAggregate::Interval(int64_t seq,
     o->set_type(types_[i].name);
     *o->mutable_counters() = t.counters;
     o->set_ops_per_sec(t.ops_per_sec);
-    *o->mutable_latency() = t.LatencyOf(m.closed, with_histogram);
+    *o->mutable_latency() = LatencyOf(t.latency, with_histogram);
   }
   return r;
 }
 
 std::vector<rig::v1::IntervalReport> RunAggregate::Intervals() const {
   std::vector<rig::v1::IntervalReport> out;
-  for (const auto& [seq, m] : intervals_) out.push_back(Interval(seq, true));
+  out.reserve(closed_.size() + intervals_.size());
+  auto open = intervals_.begin();
+  for (const auto& [seq, ref] : closed_) {
+    for (; open != intervals_.end() && open->first < seq; ++open) {
+      out.push_back(ReportOf(open->first, open->second, true));
+    }
+    auto r = ReadClosed(seq, ref, true);
+    if (r) out.push_back(*std::move(r));  // else left out, and said
+  }
+  for (; open != intervals_.end(); ++open) {
+    out.push_back(ReportOf(open->first, open->second, true));
+  }
   return out;
 }
 

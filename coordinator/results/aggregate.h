@@ -11,11 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "common/stats/histogram.h"
+#include "coordinator/results/spill.h"
 #include "rig/v1/report.pb.h"
 
 namespace rig::coordinator {
@@ -28,8 +28,10 @@ rig::v1::Latency LatencyOf(const Histogram& h, bool with_histogram);
 class RunAggregate {
  public:
   // `endpoints`: the names of target.endpoints when there are several; an
-  // interval's figures for any other name are not taken.
-  explicit RunAggregate(int agents, std::vector<std::string> endpoints = {});
+  // interval's figures for any other name are not taken. `spill_dir`: where
+  // closed intervals are kept (SpillStore; empty: $TMPDIR or /tmp).
+  explicit RunAggregate(int agents, std::vector<std::string> endpoints = {},
+                        std::string spill_dir = "");
 
   // Where agent `agent`'s offset 0 lies on the coordinator's timeline.
   void SetAgentOrigin(int agent, int64_t coordinator_us);
@@ -60,8 +62,15 @@ class RunAggregate {
   // sent them (the workload's). Rates are over the measured time of
   // Total().
   std::vector<rig::v1::OperationReport> Operations() const;
-  // Every merged interval, with its encoded histogram.
+  // Every merged interval, with its encoded histogram (closed ones read
+  // back from the spill file).
   std::vector<rig::v1::IntervalReport> Intervals() const;
+  // Set if a closed interval could not be read back from the spill file
+  // (it is left out of Interval()/Intervals()); empty otherwise.
+  const std::string& SpillReadError() const { return spill_read_error_; }
+  // Why closed intervals are kept in memory instead of the spill file (the
+  // file could not be made or written), if they are.
+  const std::string& SpillWriteError() const { return spill_.error(); }
   // Keep each agent's own intervals (report.csv_per_agent); off by default
   // (they cost memory per agent and interval).
   void KeepAgentIntervals(bool keep) { keep_agent_intervals_ = keep; }
@@ -85,9 +94,12 @@ class RunAggregate {
                                       const Histogram& latency,
                                       int64_t measured_us);
 
-  // Bytes the merged intervals' latencies hold (histogram windows and
-  // encodings): what a long run costs per interval.
-  size_t IntervalLatencyBytes() const;
+  // Memory the merged intervals hold: open ones' histogram windows, an
+  // index entry per closed one, and closed ones kept in memory when the
+  // spill file failed. What a long run costs in memory per interval.
+  size_t IntervalBytesInMemory() const;
+  // Bytes of closed intervals in the spill file.
+  int64_t SpilledBytes() const { return spill_.file_bytes(); }
 
   // An interval still open this many seqs behind the newest is closed (an
   // agent that lags that far is rare; it reopens it if it sends).
@@ -98,21 +110,17 @@ class RunAggregate {
   static constexpr size_t kMaxTypes = 32;
 
  private:
-  // A merged interval holds a histogram while agents may still add to it.
+  // A merged interval holds histograms while agents may still add to it.
   // Once closed (every expected agent sent it, or it is kOpenBehind seqs
-  // old), it keeps the percentiles the report shows and the encoded sparse
-  // histogram (a few KiB instead of the histogram's window): the report
-  // carries it, and a late addition still merges exactly. A run's memory
-  // grows by that per interval (a few bytes per non-empty bucket: 1.3 KiB for
-  // the 800 samples of 0.1-20 ms per interval of aggregate_test).
-  // The figures of a merged interval, in total or of one operation type:
-  // a histogram while the interval is open; its percentiles and encoding
-  // once closed.
+  // old), it is written to the spill file as the IntervalReport the report
+  // carries (percentiles and encoded sparse histograms, 1-3 KiB) and only
+  // its place stays in memory; a late addition reads it back and merges
+  // exactly.
+  // The figures of a merged open interval, in total or of one operation
+  // type.
   struct Part {
     rig::v1::Counters counters;
-    Histogram latency;         // while open
-    std::string encoded;       // once closed: latency.Encode()
-    rig::v1::Latency summary;  // once closed: LatencyOf(latency, false)
+    Histogram latency;
     // Sum of each agent's own rate in this interval: agents' clocks and
     // interval boundaries differ by a little, which would distort a rate
     // computed over the merged span of a short (final) interval.
@@ -120,15 +128,10 @@ class RunAggregate {
 
     // One agent's share over its span of `span_us`.
     void Add(const rig::v1::Counters& c, const Histogram& h, int64_t span_us);
-    void Close();
-    void Reopen();  // a late addition: back to a histogram, exactly
-    size_t Bytes() const;
-    rig::v1::Latency LatencyOf(bool closed, bool with_histogram) const;
   };
   struct Merged {
     Part total;
     std::vector<Part> types;  // indexed like types_
-    bool closed = false;
     int64_t start_us = INT64_MAX;
     int64_t end_us = 0;
     int agents = 0;
@@ -152,7 +155,17 @@ class RunAggregate {
   void SummaryParts(int agent, rig::v1::Counters* counters, Histogram* latency,
                     Histogram* service, int64_t* measured_us) const;
 
-  void Close(Merged& m);
+  rig::v1::IntervalReport ReportOf(int64_t seq, const Merged& m,
+                                   bool with_histogram) const;
+  // Closed interval `seq` from the spill file; nullopt (and
+  // spill_read_error_ set) if it cannot be read back.
+  std::optional<rig::v1::IntervalReport> ReadClosed(int64_t seq,
+                                                    const SpillStore::Ref& ref,
+                                                    bool with_histogram) const;
+  // Writes open interval `seq` to the spill file.
+  void Close(int64_t seq);
+  // Reads closed interval `seq` back into an open one.
+  absl::Status Reopen(int64_t seq);
 
   struct PerEndpoint {
     std::string name;
@@ -167,8 +180,10 @@ class RunAggregate {
     Histogram latency;
   };
   std::vector<PerType> types_;
-  std::map<int64_t, Merged> intervals_;
-  std::set<int64_t> open_;  // seqs of intervals not closed
+  std::map<int64_t, Merged> intervals_;        // open
+  std::map<int64_t, SpillStore::Ref> closed_;  // in spill_
+  SpillStore spill_;
+  mutable std::string spill_read_error_;
 };
 
 }  // namespace rig::coordinator

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/check_status.h"
+#include "common/base/logging.h"
 #include "common/base/status_macros.h"
 #include "coordinator/results/rounds.h"
 #include "coordinator/session/untrusted.h"
@@ -68,6 +69,11 @@ absl::StatusOr<std::optional<rig::v1::IntervalReport>> Recorder::Interval(
     int agent, const rig::v1::IntervalStats& stats, int live) {
   bool complete = false;
   RETURN_IF_ERROR(aggregate_.AddInterval(agent, stats, live, &complete));
+  if (!spill_warned_ && !aggregate_.SpillWriteError().empty()) {
+    spill_warned_ = true;
+    RIG_LOG(Warning) << aggregate_.SpillWriteError()
+                     << ": closed intervals are kept in memory from now on";
+  }
   if (!complete) return std::nullopt;
   rig::v1::IntervalReport merged = aggregate_.Interval(stats.seq());
   rig::v1::JournalEntry e;

@@ -90,6 +90,12 @@ class Recorder {
   // journal's error ("" if none or no journal).
   std::string RunEnded(const rig::v1::Report& report);
 
+  // Set if a closed interval could not be read back from the spill file
+  // for the report (it is left out); empty otherwise.
+  const std::string& SpillReadError() const {
+    return aggregate_.SpillReadError();
+  }
+
   // The merged interval `seq` so far.
   rig::v1::IntervalReport MergedInterval(int64_t seq) const {
     return aggregate_.Interval(seq);
@@ -102,6 +108,7 @@ class Recorder {
   RunAggregate aggregate_;
   std::unique_ptr<Journal> journal_;
   std::set<int64_t> journaled_intervals_;
+  bool spill_warned_ = false;  // closed intervals kept in memory: logged
   std::vector<rig::v1::ErrorSampleRecord> samples_;
   std::vector<rig::v1::BreakerEventRecord> breaker_events_;
   std::vector<rig::v1::ScenarioRoundRecord> rounds_;

@@ -222,6 +222,11 @@ absl::StatusOr<rig::v1::Report> Coordinator::Run() {
   for (auto& c : clients_) c->Join();
   std::lock_guard<std::mutex> lock(mu_);
   rig::v1::Report report = BuildReport();
+  if (const std::string& error = recorder_.SpillReadError(); !error.empty()) {
+    // A closed interval lost to a failed read of the spill file: the
+    // report's intervals are not whole.
+    DemoteToIncomplete(absl::StrCat("report intervals: ", error), report);
+  }
   if (const std::string error = recorder_.RunEnded(report); !error.empty()) {
     // Whole up to the failed write, and nothing after it: the run's record
     // is incomplete, and a run that otherwise passed says so.

@@ -78,9 +78,10 @@ rig::v1::IntervalStats IntervalOf(int64_t seq, const Histogram& h) {
   return s;
 }
 
-TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
+// An hour of 1 s intervals from 2 agents; `spill_dir` as RunAggregate's.
+// Returns each interval's pooled histogram.
+std::vector<Histogram> AnHourOfIntervals(RunAggregate& agg) {
   constexpr int kIntervals = 3600;
-  RunAggregate agg(2);
   std::mt19937_64 rng(7);
   std::lognormal_distribution<double> dist(6.5, 1.0);  // ~0.1 to 20 ms
   std::vector<Histogram> pooled(kIntervals);
@@ -89,13 +90,15 @@ TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
       Histogram h;
       for (int i = 0; i < 400; ++i) h.Record(static_cast<int64_t>(dist(rng)));
       pooled[seq].Merge(h);
-      ASSERT_TRUE(agg.AddInterval(a, IntervalOf(seq, h), 2, nullptr).ok());
+      EXPECT_TRUE(agg.AddInterval(a, IntervalOf(seq, h), 2, nullptr).ok());
     }
   }
-  // A histogram per interval would hold ~48 KiB each (its window); closed,
-  // an interval keeps its percentiles and its encoding (~1.3 KiB here), which
-  // the report carries.
-  EXPECT_LT(agg.IntervalLatencyBytes(), kIntervals * 4096u + 16 * 64 * 1024u);
+  return pooled;
+}
+
+void ExpectTheHourIsWhole(const RunAggregate& agg,
+                          const std::vector<Histogram>& pooled) {
+  const int kIntervals = static_cast<int>(pooled.size());
   const auto intervals = agg.Intervals();
   ASSERT_EQ(intervals.size(), static_cast<size_t>(kIntervals));
   for (int seq : {0, 1799, kIntervals - 1}) {
@@ -108,6 +111,36 @@ TEST(AggregateTest, AnHourOfClosedIntervalsHoldsKilobytesEach) {
   }
   // Progress and journal lines go without the histogram.
   EXPECT_TRUE(agg.Interval(0).latency().histogram().empty());
+  EXPECT_EQ(agg.Interval(1799).latency().count(), pooled[1799].count());
+  EXPECT_TRUE(agg.SpillReadError().empty()) << agg.SpillReadError();
+}
+
+// Closed intervals go to the spill file: what stays in memory is their
+// place (~64 bytes each), so a night-long run does not grow the coordinator
+// by the intervals its report will carry (~1.3 KiB each here, in the file).
+TEST(AggregateTest, AnHourOfClosedIntervalsLiesInTheSpillFileNotInMemory) {
+  RunAggregate agg(2);
+  const std::vector<Histogram> pooled = AnHourOfIntervals(agg);
+  const size_t n = pooled.size();
+  EXPECT_TRUE(agg.SpillWriteError().empty()) << agg.SpillWriteError();
+  EXPECT_LT(agg.IntervalBytesInMemory(), n * 128);
+  EXPECT_GT(agg.SpilledBytes(), static_cast<int64_t>(n * 1024));
+  ExpectTheHourIsWhole(agg, pooled);
+}
+
+// Without a spill file (its directory is missing), closed intervals stay in
+// memory: nothing is lost, and it is said.
+TEST(AggregateTest, WithoutASpillFileClosedIntervalsStayInMemory) {
+  RunAggregate agg(2, {}, "/nonexistent/spill-dir");
+  const std::vector<Histogram> pooled = AnHourOfIntervals(agg);
+  const size_t n = pooled.size();
+  EXPECT_NE(agg.SpillWriteError().find("/nonexistent/spill-dir"),
+            std::string::npos)
+      << agg.SpillWriteError();
+  EXPECT_EQ(agg.SpilledBytes(), 0);
+  EXPECT_GT(agg.IntervalBytesInMemory(), n * 1024);
+  EXPECT_LT(agg.IntervalBytesInMemory(), n * 4096 + 16 * 64 * 1024);
+  ExpectTheHourIsWhole(agg, pooled);
 }
 
 TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
@@ -127,7 +160,7 @@ TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
     ASSERT_TRUE(
         agg.AddInterval(0, IntervalOf(seq, pooled[seq]), 2, nullptr).ok());
   }
-  const size_t closed_bytes = agg.IntervalLatencyBytes();
+  const size_t closed_bytes = agg.IntervalBytesInMemory();
   const Histogram late = sample();
   pooled[0].Merge(late);
   bool complete = false;
@@ -140,7 +173,7 @@ TEST(AggregateTest, AnIntervalClosedEarlyStillMergesALateAdditionExactly) {
   EXPECT_EQ(iv.latency().p999_us(), pooled[0].ValueAtPercentile(99.9));
   EXPECT_EQ(iv.latency().max_us(), pooled[0].max());
   // Closed again once complete.
-  EXPECT_LT(agg.IntervalLatencyBytes(), closed_bytes + 4096);
+  EXPECT_LT(agg.IntervalBytesInMemory(), closed_bytes + 4096);
 }
 
 TEST(AggregateTest, AnAdditionLongAfterItsIntervalClosedStillMergesExactly) {
@@ -160,6 +193,42 @@ TEST(AggregateTest, AnAdditionLongAfterItsIntervalClosedStillMergesExactly) {
   Histogram pooled = h;
   pooled.Merge(slow);
   EXPECT_EQ(iv.latency().histogram(), pooled.Encode());
+}
+
+// The same with operation types: a closed interval read back from the spill
+// file merges a late addition per type too, and keeps its rates.
+TEST(AggregateTest, ALateAdditionMergesPerOperationTypeToo) {
+  RunAggregate agg(2);
+  auto typed = [](int64_t seq, const Histogram& h, const char* type) {
+    rig::v1::IntervalStats s = IntervalOf(seq, h);
+    rig::v1::OperationStats* o = s.add_operations();
+    o->set_type(type);
+    o->mutable_counters()->set_ops(h.count());
+    o->set_latency(h.Encode());
+    return s;
+  };
+  Histogram h;
+  h.RecordN(1000, 10);
+  const int64_t last = 2 * RunAggregate::kOpenBehind + 2;
+  for (int64_t seq = 0; seq <= last; ++seq) {
+    ASSERT_TRUE(agg.AddInterval(0, typed(seq, h, "read"), 2, nullptr).ok());
+  }
+  Histogram slow;
+  slow.RecordN(900000, 4);
+  bool complete = false;
+  ASSERT_TRUE(agg.AddInterval(1, typed(0, slow, "read"), 2, &complete).ok());
+  EXPECT_TRUE(complete);
+  const rig::v1::IntervalReport iv = agg.Interval(0, true);
+  ASSERT_EQ(iv.operations_size(), 1);
+  const rig::v1::OperationInterval& read = iv.operations(0);
+  EXPECT_EQ(read.type(), "read");
+  EXPECT_EQ(read.counters().ops(), 14);
+  EXPECT_DOUBLE_EQ(read.ops_per_sec(), 14.0);  // each agent's, summed
+  Histogram pooled = h;
+  pooled.Merge(slow);
+  EXPECT_EQ(read.latency().histogram(), pooled.Encode());
+  EXPECT_EQ(read.latency().max_us(), 900000);
+  EXPECT_EQ(iv.agents_reporting(), 2);
 }
 
 TEST(AggregateTest, ResultTakesPrecedenceOverIntervals) {
