@@ -123,7 +123,7 @@ const PlanKey kKeys[] = {
      "go linearly from the previous stage's rate"},
     {"load.report_interval", "1s",
      "interval statistics and progress (each interval costs the coordinator "
-     "memory: see Sizing)",
+     "a few KiB of temporary file until the report: see Sizing)",
      0.1, 3600},
     {"resilience.retry.max_attempts", "3",
      "attempts per operation, the first included", 1, 1000},
