@@ -427,8 +427,11 @@ rig::v1::FaultDone Coordinator::RunFaultOnAgent(
     const rig::v1::FaultCommand& command, absl::Duration timeout) {
   rig::v1::FaultDone out;
   const rig::v1::Fault& fault = plan_.faults(command.index());
+  // A load action's recover is its end (the plan gives it none): the
+  // action again, with `recover` set.
   const rig::v1::FaultAction& step =
-      command.recover() ? fault.recover() : fault.action();
+      command.recover() && !plan::IsLoadAction(fault.action()) ? fault.recover()
+                                                               : fault.action();
   std::unique_lock<std::mutex> lock(mu_);
   // sql runs on one agent (the first live one); kill_connections and the
   // load actions (and a load action's end, its recover) on all.
