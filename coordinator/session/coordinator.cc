@@ -5,7 +5,7 @@
 // the verdict (results/verdict.h). ~780 lines: the protocol's state (who
 // is live, at which barrier, what each may still send) lives in one lock
 // here, and splitting it further would split that lock. The parts added
-// since (sending a fault's sql or kill_connections to live agents and
+// since (sending a fault's steps other than exec to live agents and
 // waiting for their answers; feeding /metrics what the session accepts)
 // stay here for that reason: both read who is live and what each agent
 // sent under that lock. The scheduling of faults and the metrics
