@@ -13,6 +13,7 @@
 #include "common/base/status_macros.h"
 #include "coordinator/results/thresholds.h"
 #include "plan/endpoints.h"
+#include "plan/fault_kinds.h"
 #include "plan/kinds.h"
 #include "plan/plan.h"
 #include "plan/schema.h"
@@ -86,20 +87,51 @@ absl::Status CheckWorkload(
   return absl::OkStatus();
 }
 
-// One step of a fault (action or recover): exactly one of exec and sql,
-// env only with exec, endpoint only with sql and one of the plan's.
+// One step of a fault (action or recover): exactly one kind, env only with
+// exec, endpoint only with sql and one of the plan's; a load step
+// (pause_load, set_rate) only as an action, set_rate with one of factor and
+// rate and only in the open model.
 absl::Status CheckFaultStep(const rig::v1::Plan& plan,
                             const rig::v1::FaultAction& a,
                             const std::string& key, const std::string& yaml,
-                            const std::string& path, bool allow_exec) {
+                            const std::string& path, bool allow_exec,
+                            bool is_recover) {
   const int kinds = (a.exec().empty() ? 0 : 1) + (a.sql_size() > 0 ? 1 : 0) +
-                    (a.kill_connections() > 0 ? 1 : 0);
+                    (a.kill_connections() > 0 ? 1 : 0) +
+                    (a.pause_load() ? 1 : 0) + (a.has_set_rate() ? 1 : 0);
   if (kinds != 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         Where(path, yaml, key), ": \"", key, "\" needs ",
         kinds == 0 ? "an action" : "one action, not several",
-        ": exec (a command), sql (statements) or kill_connections (a "
-        "share)"));
+        ": exec (a command), sql (statements), kill_connections (a "
+        "share), pause_load (true) or set_rate ({factor: F} or {rate: "
+        "ops/s})"));
+  }
+  if (plan::IsLoadAction(a) && is_recover) {
+    const std::string sub = a.pause_load() ? ".pause_load" : ".set_rate";
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, yaml, key + sub), ": \"", key, sub,
+        "\": a load change is not a recover step: a pause_load or set_rate "
+        "fault's own end restores the plan's load (make the change a fault "
+        "of its own)"));
+  }
+  if (a.has_set_rate()) {
+    const rig::v1::LoadRate& r = a.set_rate();
+    const std::string sub = key + ".set_rate";
+    if ((r.factor() > 0) == (r.rate() > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, sub), ": \"", sub, "\" needs ",
+          r.factor() > 0 ? "one of factor and rate, not both"
+                         : "factor (times the plan's rate) or rate (total "
+                           "ops/s)"));
+    }
+    if (!plan::IsOpenModel(plan.load())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, yaml, sub), ": \"", sub,
+          "\" changes the open model's rate, but the plan is the closed "
+          "model (no load.rate, no load.stages): give load.rate, or use "
+          "pause_load"));
+    }
   }
   if (!a.exec().empty() && !allow_exec) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -169,14 +201,31 @@ absl::Status CheckFaults(const rig::v1::Plan& plan, const std::string& yaml,
     if (!f.has_action()) {
       return absl::InvalidArgumentError(absl::StrCat(
           Where(path, yaml, key), ": \"", key,
-          ".action\" is missing: exec (a command), sql (statements) or "
-          "kill_connections (a share)"));
+          ".action\" is missing: exec (a command), sql (statements), "
+          "kill_connections (a share), pause_load or set_rate"));
     }
     RETURN_IF_ERROR(CheckFaultStep(plan, f.action(), key + ".action", yaml,
-                                   path, allow_exec));
+                                   path, allow_exec, /*is_recover=*/false));
+    if (plan::IsLoadAction(f.action())) {
+      const char* what = f.action().pause_load() ? "pause_load" : "set_rate";
+      if (f.has_recover()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(path, yaml, key + ".recover"), ": \"", key,
+            ".recover\" is not taken by a ", what,
+            " fault: its end restores the plan's load by itself (put another "
+            "step in a fault of its own)"));
+      }
+      if (FromProto(f.duration()) <= absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(path, yaml, key), ": \"", key, ".duration\" is missing: a ",
+            what,
+            " fault needs one (how long the load stays changed; its end "
+            "restores the plan's load)"));
+      }
+    }
     if (f.has_recover()) {
       RETURN_IF_ERROR(CheckFaultStep(plan, f.recover(), key + ".recover", yaml,
-                                     path, allow_exec));
+                                     path, allow_exec, /*is_recover=*/true));
       if (f.action().sql_size() > 0 && f.recover().sql_size() > 0 &&
           f.recover().endpoint() != f.action().endpoint()) {
         return absl::InvalidArgumentError(absl::StrCat(

@@ -215,11 +215,15 @@ const PlanKey kKeys[] = {
     {"faults", "",
      "faults fired during the measured run, each marked on the report's "
      "timeline with its outcome and the recovery measured from the "
-     "intervals (see Resilience testing)",
+     "intervals (see Resilience testing); an action acts on the database "
+     "(`exec`, `sql`, `kill_connections`) or on the load itself "
+     "(`pause_load: true`, or `set_rate: {factor: 3}` in the open model: a "
+     "spike to 3x the rate), until `duration` ends it",
      1, kNoMax,
      "[{name: stop a node, at: 4s, duration: 3s, action: {exec: "
      "\"systemctl stop tidb-1\"}, recover: {exec: \"systemctl start "
-     "tidb-1\"}}]"},
+     "tidb-1\"}}, {name: pause, at: 8s, duration: 1s, action: {pause_load: "
+     "true}}]"},
     {"faults.*.name", "", "shown in the report (default: the action)"},
     {"faults.*.at", "0s", "when it fires, into the measured run", 0,
      kThirtyDays},
@@ -232,7 +236,8 @@ const PlanKey kKeys[] = {
      "action started",
      0, kThirtyDays},
     {"faults.*.action.exec", "",
-     "what the fault does (one of exec, sql, kill_connections): a command run "
+     "what the fault does (one of exec, sql, kill_connections, pause_load, "
+     "set_rate): a command run "
      "by the coordinator with `/bin/sh -c` (e.g. `kubectl "
      "delete pod tidb-1`); refused unless the coordinator runs with "
      "`--allow-exec`; its exit status and output are recorded"},
@@ -248,9 +253,24 @@ const PlanKey kKeys[] = {
      "every agent drops this share of its load connections abruptly (their "
      "sockets shut down), e.g. 0.5; the workers reconnect (counted)",
      0.000001, 1},
+    {"faults.*.action.pause_load", "",
+     "`true`: every agent starts no new operation until the fault's end "
+     "(either model; an operation under way finishes); in the open model "
+     "the arrivals of the pause are skipped, not queued, so no burst "
+     "follows. Needs `duration`; the end resumes the plan's load"},
+    {"faults.*.action.set_rate.factor", "",
+     "`set_rate` changes the open model's rate until the fault's end, which "
+     "restores the plan's rate (its stages followed); it takes one of "
+     "`factor` and `rate`, needs `duration`, and is refused with a "
+     "closed-model plan. `factor`: times the plan's rate (stages and ramps "
+     "followed, scaled), e.g. 3 for a spike to 3x",
+     0.001, 1000},
+    {"faults.*.action.set_rate.rate", "",
+     "total ops/s, split across agents as `load.rate` is", 0.001, 1e9},
     {"faults.*.recover.exec", "",
      "what ends the fault (`recover` takes one of exec, sql, "
-     "kill_connections, as `action` does), run `duration` after the action "
+     "kill_connections, as `action` does; a load action takes none), run "
+     "`duration` after the action "
      "started, or at once when the run stops first: as action.exec"},
     {"faults.*.recover.env", "", "as action.env"},
     {"faults.*.recover.sql", "",
@@ -258,6 +278,10 @@ const PlanKey kKeys[] = {
     {"faults.*.recover.endpoint", "", "as action.endpoint"},
     {"faults.*.recover.kill_connections", "", "as action.kill_connections",
      0.000001, 1},
+    {"faults.*.recover.pause_load", "",
+     "not taken: a load action's end restores the plan's load by itself"},
+    {"faults.*.recover.set_rate.factor", "", "not taken", 0.001, 1000},
+    {"faults.*.recover.set_rate.rate", "", "not taken", 0.001, 1e9},
     {"faults.*.timeout", "60s",
      "time limit of each step: a command still running is killed (its "
      "process group), statements are abandoned; either is reported as timed "

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "agent/db/connection.h"
+#include "agent/load/load_control.h"
 #include "agent/load/stats.h"
 #include "agent/workloads/workload.h"
 #include "common/base/clock.h"
@@ -149,6 +150,11 @@ struct RunContext {
   // from another thread, under sever_mu.
   std::mutex sever_mu;
   std::function<std::pair<int, int>(double share)> sever;  // by sever_mu
+  // A fault's pause_load / set_rate, or its end (LoadRunner::ChangeLoad):
+  // set and cleared with `sever`, called under sever_mu too.
+  std::function<bool(LoadControl::Key, const rig::v1::FaultAction&, bool end,
+                     double* before, double* after)>
+      change_load;  // by sever_mu
 
  private:
   std::mutex barrier_mu_;

@@ -1,7 +1,9 @@
 #include "agent/faults/fault_runner.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/base/logging.h"
+#include "plan/fault_kinds.h"
 
 namespace rig::agent {
 
@@ -50,6 +52,37 @@ rig::v1::FaultDone FaultRunner::KillConnections(
   return done;
 }
 
+rig::v1::FaultDone FaultRunner::ChangeLoad(const rig::v1::FaultAction& action,
+                                           const rig::v1::FaultCommand& command,
+                                           rig::v1::FaultDone done) {
+  const bool end = command.recover();
+  std::lock_guard<std::mutex> lock(ctx_.sever_mu);
+  if (!ctx_.change_load) {
+    // A fault's end after the load stopped has nothing left to restore.
+    done.set_ok(end);
+    done.set_outcome(end ? "the load had ended" : "the load is not running");
+    return done;
+  }
+  double before = 0;
+  double after = 0;
+  const bool changed = ctx_.change_load({command.index(), command.occurrence()},
+                                        action, end, &before, &after);
+  done.set_ok(changed);
+  done.set_rate_before(before);
+  done.set_rate_after(after);
+  if (!changed) {
+    done.set_outcome(end ? "it was not in force" : "it is already in force");
+  } else if (action.pause_load()) {
+    done.set_outcome(end ? "resumed" : "paused");
+  } else {
+    done.set_outcome(
+        absl::StrFormat("target rate %g -> %g ops/s", before, after));
+  }
+  RIG_LOG(Info) << "fault " << command.index() + 1 << " #"
+                << command.occurrence() << ": " << done.outcome();
+  return done;
+}
+
 rig::v1::FaultDone FaultRunner::Run(const rig::v1::FaultCommand& command) {
   rig::v1::FaultDone done;
   done.set_index(command.index());
@@ -63,6 +96,10 @@ rig::v1::FaultDone FaultRunner::Run(const rig::v1::FaultCommand& command) {
   const rig::v1::Fault& fault = plan.faults(command.index());
   const rig::v1::FaultAction& step =
       command.recover() ? fault.recover() : fault.action();
+  // A load action's recover is its own end (the plan has none for it).
+  if (plan::IsLoadAction(fault.action())) {
+    return ChangeLoad(fault.action(), command, done);
+  }
   if (step.kill_connections() > 0) return KillConnections(step, done);
   const std::pair<int, int> key{command.index(), command.occurrence()};
   auto scope = ctx_.driver->AttachThread();

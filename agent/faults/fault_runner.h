@@ -2,7 +2,9 @@
 
 // The agent's part of a plan's faults (plan.proto Fault): the coordinator
 // sends a FaultCommand for each `kill_connections` step (this drops that
-// share of the load's connections: RunContext::sever) and each `sql` step
+// share of the load's connections: RunContext::sever), each `pause_load` /
+// `set_rate` and their end (the load changes: RunContext::change_load,
+// load/load_control.h), and each `sql` step
 // (run on a connection of its own), off the reader thread, and answers
 // each with a FaultDone. An action's connection is held until the fault's
 // recover step (its own statements, if any, run on it; then it is closed), so
@@ -41,6 +43,11 @@ class FaultRunner {
   // kill_connections: the load's connections severed (RunContext::sever).
   rig::v1::FaultDone KillConnections(const rig::v1::FaultAction& step,
                                      rig::v1::FaultDone done);
+  // pause_load / set_rate, or (a recover command) their end: through the
+  // load runner (RunContext::change_load).
+  rig::v1::FaultDone ChangeLoad(const rig::v1::FaultAction& action,
+                                const rig::v1::FaultCommand& command,
+                                rig::v1::FaultDone done);
 
   RunContext& ctx_;
   std::mutex mu_;

@@ -26,6 +26,20 @@ double ArrivalSchedule::RateAt(int64_t t) const {
 }
 
 std::optional<int64_t> ArrivalSchedule::Next(Rng& rng) {
+  previous_us_ = next_us_;
+  previous_started_ = started_;
+  while (true) {
+    std::optional<int64_t> next = NextOne(rng);
+    if (!next || *next >= not_before_us_) return next;
+  }
+}
+
+void ArrivalSchedule::Retract() {
+  next_us_ = previous_us_;
+  started_ = previous_started_;
+}
+
+std::optional<int64_t> ArrivalSchedule::NextOne(Rng& rng) {
   if (!started_) {
     started_ = true;
   } else {
@@ -46,6 +60,7 @@ std::optional<int64_t> ArrivalSchedule::Next(Rng& rng) {
       const double slope =
           open_ended || end == start ? 0 : (s.to - s.from) / (end - start);
       const double r0 = s.from + slope * (t - start);  // rate at t
+      if (open_ended && r0 <= 0) break;                // never another arrival
       // Area from t to end: r0 * d + slope / 2 * d^2.
       const double d_end = end - t;
       const double area =

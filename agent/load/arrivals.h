@@ -32,9 +32,24 @@ class ArrivalSchedule {
                   int64_t first_us = 0);
 
   // The next intended start, in microseconds from the schedule's origin;
-  // nullopt once the last segment has ended. (An open-ended schedule has a
-  // last segment with end_us = INT64_MAX.)
+  // nullopt once the last segment has ended, or in an open-ended last
+  // segment at rate 0. (An open-ended schedule has a last segment with
+  // end_us = INT64_MAX.) Arrivals before SkipBefore's time are skipped.
   std::optional<int64_t> Next(Rng& rng);
+
+  // The load changed (a fault's pause_load or set_rate, or its end):
+  // Retract() undoes the last Next() whose arrival was not issued (the
+  // worker was waiting for it), Reshape() puts new segments in place (they
+  // must cover LastUs() on; what was issued stays), and after a pause
+  // SkipBefore(resume) drops the arrivals due before the load resumed, so
+  // that they are skipped rather than queued (no burst follows a pause).
+  void Retract();
+  void Reshape(std::vector<RateSegment> segments) {
+    segments_ = std::move(segments);
+  }
+  void SkipBefore(int64_t t_us) { not_before_us_ = t_us; }
+  // The last arrival Next() returned (before any: the first one to come).
+  int64_t LastUs() const { return next_us_; }
 
   // The rate at `t_us` (0 outside the segments).
   double RateAt(int64_t t_us) const;
@@ -46,10 +61,17 @@ class ArrivalSchedule {
                                             int workers);
 
  private:
+  // One arrival after next_us_, skipping nothing.
+  std::optional<int64_t> NextOne(Rng& rng);
+
   std::vector<RateSegment> segments_;
   bool poisson_;
   int64_t next_us_;
   bool started_ = false;
+  int64_t not_before_us_ = 0;
+  // What Retract() restores: the state before the last Next().
+  int64_t previous_us_ = 0;
+  bool previous_started_ = false;
 };
 
 }  // namespace rig::agent

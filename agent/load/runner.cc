@@ -35,7 +35,12 @@ LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
       balance_(ctx.assignment.plan().target().balance()),
       lifetime_(
           FromProto(ctx.assignment.plan().target().connection_lifetime())),
-      used_(new std::atomic<int>[ctx.endpoints.size()]) {
+      used_(new std::atomic<int>[ctx.endpoints.size()]),
+      control_(ctx.assignment.plan().load().connections() > 0
+                   ? static_cast<double>(ctx.assignment.connections()) /
+                         ctx.assignment.plan().load().connections()
+                   : 1.0),
+      agent_segments_(ArrivalSchedule::ForWorker(ctx.assignment, 1)) {
   for (const plan::Endpoint& endpoint : ctx.endpoints) {
     breakers_.push_back(std::make_unique<CircuitBreaker>(
         ctx.assignment.plan().resilience().circuit_breaker(), endpoint.name,
@@ -103,6 +108,11 @@ absl::Status LoadRunner::Start() {
   {
     std::lock_guard<std::mutex> lock(ctx_.sever_mu);
     ctx_.sever = [this](double share) { return SeverConnections(share); };
+    ctx_.change_load = [this](LoadControl::Key key,
+                              const rig::v1::FaultAction& action, bool end,
+                              double* before, double* after) {
+      return ChangeLoad(key, action, end, before, after);
+    };
   }
   return absl::OkStatus();
 }
@@ -136,6 +146,31 @@ std::pair<int, int> LoadRunner::SeverConnections(double share) {
   return {dropped, open};
 }
 
+bool LoadRunner::ChangeLoad(LoadControl::Key key,
+                            const rig::v1::FaultAction& action, bool end,
+                            double* before, double* after) {
+  *before = TargetRateNow();
+  const int64_t t_us = MicrosBetween(origin_, Clock::now());
+  const bool changed =
+      end ? control_.End(key, t_us) : control_.Begin(key, action, t_us);
+  {
+    // A worker checks the generation under stop_mu_ before it sleeps:
+    // taking the lock here means none misses this change.
+    std::lock_guard<std::mutex> lock(stop_mu_);
+  }
+  stop_cv_.notify_all();
+  *after = TargetRateNow();
+  return changed;
+}
+
+double LoadRunner::TargetRateNow() const {
+  if (agent_segments_.empty()) return 0;  // the closed model
+  const int64_t t_us = MicrosBetween(origin_, Clock::now());
+  const ArrivalSchedule shaped(
+      ShapeSegments(agent_segments_, control_.History(t_us), 1, t_us), false);
+  return shaped.RateAt(t_us);
+}
+
 void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   auto scope = ctx_.driver->AttachThread();
   Rng rng(std::random_device{}() + index);
@@ -144,7 +179,7 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
   const int workers = static_cast<int>(std::max<size_t>(1, places_.size()));
   // Open model: this worker's share of the rate. The first arrivals are
   // staggered across one period so the workers do not fire together.
-  std::vector<RateSegment> segments =
+  const std::vector<RateSegment> segments =
       ArrivalSchedule::ForWorker(ctx_.assignment, workers);
   const bool open = !segments.empty();
   int64_t first_us = 0;
@@ -152,16 +187,45 @@ void LoadRunner::Worker(size_t index, std::unique_ptr<Transaction> txn) {
     first_us =
         static_cast<int64_t>(1e6 / segments.front().from * index / workers);
   }
-  ArrivalSchedule schedule(std::move(segments),
-                           load.arrival() == rig::v1::ARRIVAL_POISSON,
+  ArrivalSchedule schedule(segments, load.arrival() == rig::v1::ARRIVAL_POISSON,
                            first_us);
+  uint64_t seen = 0;  // control_'s generation this worker follows
+  bool paused = false;
   while (!stop_.load(std::memory_order_relaxed)) {
+    if (const uint64_t g = control_.generation(); g != seen) {
+      seen = g;
+      const std::vector<LoadStep> steps = control_.History(schedule.LastUs());
+      paused = !steps.empty() && steps.back().state.paused;
+      if (open) {
+        schedule.Reshape(
+            ShapeSegments(segments, steps, workers, schedule.LastUs()));
+        // After a pause, what fell due before the load resumed is skipped.
+        for (size_t i = steps.size(); i-- > 1;) {
+          if (steps[i - 1].state.paused && !steps[i].state.paused) {
+            schedule.SkipBefore(steps[i].from_us);
+            break;
+          }
+        }
+      }
+    }
+    if (paused) {  // until the next change (checking for a stop now and then)
+      if (WaitForArrival(Clock::now() + std::chrono::milliseconds(200), seen) ==
+          Wake::kStopped) {
+        break;
+      }
+      continue;
+    }
     Clock::time_point intended;
     if (open) {
       std::optional<int64_t> next = schedule.Next(rng);
       if (!next) break;
       intended = origin_ + std::chrono::microseconds(*next);
-      if (!WaitUntil(intended)) break;
+      const Wake wake = WaitForArrival(intended, seen);
+      if (wake == Wake::kStopped) break;
+      if (wake == Wake::kChanged) {  // not issued: computed again
+        schedule.Retract();
+        continue;
+      }
     }
     if (!RunOperation(index, txn, rng, open ? &intended : nullptr)) break;
     if (!open && think > absl::ZeroDuration()) {
@@ -352,6 +416,17 @@ bool LoadRunner::WaitUntil(Clock::time_point deadline) {
   return !stop_.load() && !ctx_.cancel.cancelled();
 }
 
+LoadRunner::Wake LoadRunner::WaitForArrival(Clock::time_point deadline,
+                                            uint64_t seen) {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  auto stopped = [this] { return stop_.load() || ctx_.cancel.cancelled(); };
+  stop_cv_.wait_until(lock, deadline, [&] {
+    return stopped() || control_.generation() != seen;
+  });
+  if (stopped()) return Wake::kStopped;
+  return control_.generation() != seen ? Wake::kChanged : Wake::kReached;
+}
+
 rig::v1::State LoadRunner::StateEnumForLoad() const {
   return measuring_flag_.load(std::memory_order_relaxed)
              ? rig::v1::STATE_RUNNING
@@ -500,6 +575,7 @@ void LoadRunner::Stop() {
   {
     std::lock_guard<std::mutex> lock(ctx_.sever_mu);
     ctx_.sever = nullptr;
+    ctx_.change_load = nullptr;
   }
   {
     std::lock_guard<std::mutex> lock(stop_mu_);

@@ -30,6 +30,13 @@
 // measured from the intended start (coordinated omission corrected, as wrk2
 // does); service time is measured from the actual start.
 //
+// A fault's pause_load or set_rate (ChangeLoad, load_control.h says what
+// each means): every worker checks a generation counter before each
+// operation; when it moved, an open-model worker reshapes its arrivals from
+// its last issued one (a pending arrival it was waiting for is recomputed,
+// so a change takes effect at once), and a paused worker waits for the
+// next change instead of issuing operations.
+//
 // Lifecycle: Start() (warm-up begins, nothing is reported), BeginMeasuring()
 // (what was recorded is dropped; intervals are reported from now on), Stop()
 // (workers end, the last partial interval is reported). Not thread-safe
@@ -47,6 +54,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "agent/engine/run_context.h"
+#include "agent/load/arrivals.h"
+#include "agent/load/load_control.h"
 #include "agent/load/stats.h"
 #include "agent/resilience/circuit_breaker.h"
 #include "agent/resilience/error_class.h"
@@ -75,6 +84,13 @@ class LoadRunner {
   // fault's kill_connections; any thread): {dropped, open connections}.
   // The workers find them lost and reconnect (counted as reconnects).
   std::pair<int, int> SeverConnections(double share);
+
+  // A fault's pause_load or set_rate (`end` false) or its end (`end` true),
+  // for the occurrence `key`; any thread. False if there was nothing to
+  // begin or end. *before and *after: this agent's target rate (ops/s) just
+  // before and after; 0 while paused or in the closed model.
+  bool ChangeLoad(LoadControl::Key key, const rig::v1::FaultAction& action,
+                  bool end, double* before, double* after);
 
   // The measured phase; valid after Stop().
   const StatsDelta& totals() const { return totals_; }
@@ -156,6 +172,12 @@ class LoadRunner {
   void SetConnection(size_t index, std::unique_ptr<db::Connection> conn);
   // Sleeps until `deadline`; false if stopped or cancelled first.
   bool WaitUntil(Clock::time_point deadline);
+  // Sleeps until `deadline` or until the load changes (control_'s
+  // generation is no longer `seen`); kStopped if stopped or cancelled.
+  enum class Wake { kReached, kChanged, kStopped };
+  Wake WaitForArrival(Clock::time_point deadline, uint64_t seen);
+  // The agent's target rate now (0 paused or closed).
+  double TargetRateNow() const;
 
   RunContext& ctx_;
   // Guards replacing a slot of ctx_.connections against SeverConnections;
@@ -184,6 +206,11 @@ class LoadRunner {
   std::vector<std::unique_ptr<ThreadStats>> stats_;
   std::vector<std::thread> workers_;
   std::thread reporter_;
+  // The faults' changes to the load; changed under nothing of ours, then
+  // stop_cv_ notified under stop_mu_ so that no waiting worker misses it.
+  LoadControl control_;
+  // This agent's plan segments (ForWorker with one worker): its target rate.
+  const std::vector<RateSegment> agent_segments_;
   std::atomic<bool> stop_{false};  // set under stop_mu_, read anywhere
   // stop_ or the run cancelled; made once (a std::function per operation
   // cost ~20 instructions).

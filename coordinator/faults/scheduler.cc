@@ -9,6 +9,7 @@
 #include "common/base/logging.h"
 #include "common/base/proto_duration.h"
 #include "coordinator/faults/exec.h"
+#include "plan/fault_kinds.h"
 
 namespace rig::coordinator {
 
@@ -63,6 +64,13 @@ bool FaultScheduler::WaitUntil(int64_t us) {
 
 std::string FaultScheduler::Describe(const rig::v1::FaultAction& action) {
   if (!action.exec().empty()) return absl::StrCat("exec: ", action.exec());
+  if (action.pause_load()) return "pause_load";
+  if (action.has_set_rate()) {
+    return action.set_rate().factor() > 0
+               ? absl::StrFormat("set_rate: x%g", action.set_rate().factor())
+               : absl::StrFormat("set_rate: %g ops/s in total",
+                                 action.set_rate().rate());
+  }
   if (action.kill_connections() > 0) {
     return absl::StrCat("kill_connections: ",
                         absl::StrFormat("%g", action.kill_connections() * 100),
@@ -73,9 +81,10 @@ std::string FaultScheduler::Describe(const rig::v1::FaultAction& action) {
 
 rig::v1::FaultStep FaultScheduler::RunStep(int index, int occurrence,
                                            bool recover,
-                                           const rig::v1::FaultAction& action) {
+                                           const rig::v1::FaultAction& action,
+                                           const std::string& what) {
   rig::v1::FaultStep step;
-  step.set_what(Describe(action));
+  step.set_what(what);
   step.set_exit_status(-1);
   step.set_start_offset_us(NowUs());
   const absl::Duration timeout = FromProto(plan_.faults(index).timeout());
@@ -119,7 +128,8 @@ void FaultScheduler::RunFault(int index) {
       hooks_.progress(absl::StrCat("fault ", index + 1, " (", name, ") #",
                                    occurrence, ": ", Describe(f.action())));
     }
-    *record.mutable_action() = RunStep(index, occurrence, false, f.action());
+    *record.mutable_action() =
+        RunStep(index, occurrence, false, f.action(), Describe(f.action()));
     RIG_LOG(Info) << "fault " << index + 1 << " (" << name << ") #"
                   << occurrence << ": " << record.action().outcome();
     // The fault lasts `duration` from its start; the run's end (or a stop)
@@ -127,8 +137,14 @@ void FaultScheduler::RunFault(int index) {
     const int64_t until =
         std::min(record.start_offset_us() + duration_us, end_us_);
     WaitUntil(until);
-    if (f.has_recover()) {
-      *record.mutable_recover() = RunStep(index, occurrence, true, f.recover());
+    if (f.has_recover() || plan::IsLoadAction(f.action())) {
+      // A load action's end is its recover: the agents go back to the
+      // plan's load (a recover of its own is refused by plan validation).
+      *record.mutable_recover() =
+          f.has_recover() ? RunStep(index, occurrence, true, f.recover(),
+                                    Describe(f.recover()))
+                          : RunStep(index, occurrence, true, f.action(),
+                                    std::string(kRestoreLoad));
       RIG_LOG(Info) << "fault " << index + 1 << " (" << name << ") #"
                     << occurrence
                     << " recovered: " << record.recover().outcome();

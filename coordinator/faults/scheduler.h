@@ -3,9 +3,14 @@
 // Fires a plan's faults (plan.proto Fault) on the coordinator's timeline:
 // each occurrence runs its action at `at` (and every `every`) into the
 // measured run, then its recover `duration` after the action started. A
-// step is an `exec` (run here, exec.h), or `sql` / `kill_connections`
-// (sent to the agents through the `run_on_agent` hook, which answers with
-// their FaultDone: sql on one agent, kill_connections on every one). Each
+// step is an `exec` (run here, exec.h), or `sql` / `kill_connections` /
+// `pause_load` / `set_rate` (sent to the agents through the `run_on_agent`
+// hook, which answers with their FaultDone: sql on one agent, the others on
+// every one). A load action (pause_load, set_rate) has no recover in the
+// plan: its end is one, a FaultCommand with `recover` set that restores
+// the plan's load on every agent, recorded as the occurrence's recover step
+// ("restore the plan's load"), so that the timeline shows where the load
+// changed back. Each
 // occurrence becomes a FaultRecord (without its recovery, measured later
 // from the intervals: results/fault_recovery.h), handed to `recorded`.
 //
@@ -33,7 +38,7 @@ class FaultScheduler {
  public:
   using Clock = std::chrono::steady_clock;
   struct Hooks {
-    // Runs a sql or kill_connections step on the agents and returns their
+    // Runs a step other than exec on the agents and returns their
     // answer (several merged into one); waits at most
     // `timeout` (then an answer with ok false saying so).
     std::function<rig::v1::FaultDone(const rig::v1::FaultCommand&,
@@ -58,8 +63,11 @@ class FaultScheduler {
   // Waits for the threads (after Interrupt, or the end of the run length).
   void Join();
 
-  // What a step does, for the report: "exec: CMD", "sql: STMT; STMT".
+  // What a step does, for the report: "exec: CMD", "sql: STMT; STMT",
+  // "pause_load", "set_rate: x3".
   static std::string Describe(const rig::v1::FaultAction& action);
+  // The recover step of a load action.
+  static constexpr const char* kRestoreLoad = "restore the plan's load";
 
  private:
   void RunFault(int index);
@@ -67,7 +75,8 @@ class FaultScheduler {
   bool WaitUntil(int64_t us);
   int64_t NowUs() const;
   rig::v1::FaultStep RunStep(int index, int occurrence, bool recover,
-                             const rig::v1::FaultAction& action);
+                             const rig::v1::FaultAction& action,
+                             const std::string& what);
 
   const rig::v1::Plan& plan_;
   const Clock::time_point timeline_start_;

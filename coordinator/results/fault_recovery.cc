@@ -8,6 +8,7 @@
 #include "common/base/proto_duration.h"
 #include "common/stats/histogram.h"
 #include "coordinator/report/partial_interval.h"
+#include "plan/fault_kinds.h"
 
 namespace rig::coordinator {
 namespace {
@@ -57,11 +58,21 @@ rig::v1::FaultRecovery MeasureRecovery(const rig::v1::Plan& plan,
       pooled.Merge(*h);
     }
   }
-  // Worst point and errors from S on, until the recovery.
+  // A load action changes the load on purpose: its band is not judged, the
+  // recovery counts from its end; a pause's band is not even measured (no
+  // operation starts in it).
+  const bool load = plan::IsLoadAction(f.action());
+  out.set_from_end(load);
+  const int64_t judged_from = load ? end : start;
+  const bool pause = f.action().pause_load();
+  // Worst point and errors from S on (after a pause: from the first
+  // interval wholly after it), until the recovery.
   auto span = [&](int64_t until) {
     out.set_worst_ops_per_sec(-1);
     for (const auto* iv : ivs) {
-      if (iv->end_offset_us() <= start || iv->start_offset_us() >= until) {
+      if ((pause ? iv->start_offset_us() < end
+                 : iv->end_offset_us() <= start) ||
+          iv->start_offset_us() >= until) {
         continue;
       }
       if (out.worst_ops_per_sec() < 0 ||
@@ -93,11 +104,19 @@ rig::v1::FaultRecovery MeasureRecovery(const rig::v1::Plan& plan,
   const int64_t interval_us =
       absl::ToInt64Microseconds(FromProto(plan.load().report_interval()));
   // The first interval the fault made bad.
+  // (For a load action: the first interval wholly after its end, the
+  // plan's load restored, that is bad; those of the band are what the
+  // action made them.)
   size_t bad = ivs.size();
+  int64_t first_judged_end = end;
   for (size_t i = 0; i < ivs.size(); ++i) {
     const auto* iv = ivs[i];
-    if (iv->end_offset_us() <= start) continue;
+    if (load ? iv->start_offset_us() < judged_from
+             : iv->end_offset_us() <= judged_from) {
+      continue;
+    }
     if (iv->start_offset_us() >= end + 2 * interval_us) break;
+    if (first_judged_end == end) first_judged_end = iv->end_offset_us();
     if (!Good(*iv, limits)) {
       bad = i;
       break;
@@ -106,17 +125,20 @@ rig::v1::FaultRecovery MeasureRecovery(const rig::v1::Plan& plan,
   if (bad == ivs.size()) {
     out.set_recovered(true);
     out.set_recovery_us(0);
-    span(end);
-    out.set_summary("no impact: every interval stayed within the limits");
+    span(load ? first_judged_end : end);
+    out.set_summary(load ? "no impact after the load was restored: every "
+                           "interval stayed within the limits"
+                         : "no impact: every interval stayed within the "
+                           "limits");
     return out;
   }
   for (size_t i = bad + 1; i < ivs.size(); ++i) {
     if (Good(*ivs[i], limits)) {
       out.set_recovered(true);
-      out.set_recovery_us(ivs[i]->start_offset_us() - start);
+      out.set_recovery_us(ivs[i]->start_offset_us() - judged_from);
       span(ivs[i]->start_offset_us());
-      out.set_summary(
-          absl::StrCat("recovered in ", Seconds(out.recovery_us())));
+      out.set_summary(absl::StrCat("recovered in ", Seconds(out.recovery_us()),
+                                   load ? " after the load was restored" : ""));
       return out;
     }
   }

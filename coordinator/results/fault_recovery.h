@@ -18,6 +18,16 @@
 // - Worst point, errors and errors by class: over the intervals from S to
 //   the recovery (or the end).
 //
+// A load action (pause_load, set_rate: from_end) changes the load on
+// purpose, so its band says nothing about recovery: impact and recovery
+// are judged from the fault's end E (the plan's load restored) on, over the
+// intervals that start at or after E, and recovery = the first good
+// interval's start - E ("recovered in 1.0s after the load was restored";
+// 0 if the first interval after E is good). A spike's worst point and
+// errors still count from S (what the spike did is the point); a pause's
+// from the first interval wholly after E (no operation starts inside it:
+// its zero throughput is by design).
+//
 // The stub left when the load stops (partial_interval.h) takes no part.
 
 #include "rig/v1/plan.pb.h"

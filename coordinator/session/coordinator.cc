@@ -5,7 +5,7 @@
 // the verdict (results/verdict.h). ~780 lines: the protocol's state (who
 // is live, at which barrier, what each may still send) lives in one lock
 // here, and splitting it further would split that lock. The parts added
-// since (sending a fault's sql or kill_connections to live agents and
+// since (sending a fault's steps other than exec to live agents and
 // waiting for their answers; feeding /metrics what the session accepts)
 // stay here for that reason: both read who is live and what each agent
 // sent under that lock. The scheduling of faults and the metrics
@@ -35,6 +35,7 @@
 #include "coordinator/session/untrusted.h"
 #include "google/protobuf/util/time_util.h"
 #include "plan/barriers.h"
+#include "plan/fault_kinds.h"
 
 namespace rig::coordinator {
 namespace {
@@ -56,6 +57,24 @@ std::string RoundLine(const rig::v1::ScenarioRoundRecord& r) {
       round.round(), RoundResult(round), detail.empty() ? "" : ": " + detail,
       round.checks_size(),
       (round.end_offset_us() - round.start_offset_us()) / 1e6);
+}
+
+// A load step's outcome on `agents` agents, all ok, from their summed
+// target rates: "paused on 2 agents", "target rate 200 -> 600 ops/s on 2
+// agents", "resumed on 2 agents (200 ops/s)".
+std::string LoadStepOutcome(const rig::v1::FaultAction& action, bool recover,
+                            const rig::v1::FaultDone& merged, int agents) {
+  const std::string on =
+      absl::StrCat(" on ", agents, " agent", agents == 1 ? "" : "s");
+  const bool open = merged.rate_before() > 0 || merged.rate_after() > 0;
+  if (action.pause_load()) {
+    if (!recover) return absl::StrCat("paused", on);
+    return absl::StrCat(
+        "resumed", on,
+        open ? absl::StrFormat(" (%g ops/s)", merged.rate_after()) : "");
+  }
+  return absl::StrFormat("target rate %g -> %g ops/s%s", merged.rate_before(),
+                         merged.rate_after(), on);
 }
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
@@ -413,15 +432,21 @@ rig::v1::FaultDone Coordinator::RunFaultOnAgent(
     const rig::v1::FaultCommand& command, absl::Duration timeout) {
   rig::v1::FaultDone out;
   const rig::v1::Fault& fault = plan_.faults(command.index());
+  // A load action's recover is its end (the plan gives it none): the
+  // action again, with `recover` set.
   const rig::v1::FaultAction& step =
-      command.recover() ? fault.recover() : fault.action();
+      command.recover() && !plan::IsLoadAction(fault.action()) ? fault.recover()
+                                                               : fault.action();
   std::unique_lock<std::mutex> lock(mu_);
-  // sql runs on one agent (the first live one); kill_connections on all.
+  // sql runs on one agent (the first live one); kill_connections and the
+  // load actions (and a load action's end, its recover) on all.
+  const bool load = plan::IsLoadAction(step);
+  const bool every_agent = step.kill_connections() > 0 || load;
   std::vector<int> targets;
   for (int i = 0; i < static_cast<int>(agents_.size()); ++i) {
     if (!LiveLocked(i)) continue;
     targets.push_back(i);
-    if (step.kill_connections() <= 0) break;
+    if (!every_agent) break;
   }
   if (targets.empty()) {
     out.set_outcome("not run: no agent is running");
@@ -459,7 +484,9 @@ rig::v1::FaultDone Coordinator::RunFaultOnAgent(
     out.set_connections_killed(out.connections_killed() +
                                d.connections_killed());
     out.set_connections(out.connections() + d.connections());
-    if (step.kill_connections() <= 0 || !d.ok()) {
+    out.set_rate_before(out.rate_before() + d.rate_before());
+    out.set_rate_after(out.rate_after() + d.rate_after());
+    if (!every_agent || !d.ok()) {
       outcomes.push_back(
           absl::StrCat(targets.size() > 1 ? name + ": " : "", d.outcome()));
     }
@@ -470,6 +497,10 @@ rig::v1::FaultDone Coordinator::RunFaultOnAgent(
                                     " of ", out.connections(),
                                     " connections on ", targets.size(),
                                     " agent", targets.size() == 1 ? "" : "s"));
+  }
+  if (load && outcomes.empty()) {
+    outcomes.push_back(LoadStepOutcome(step, command.recover(), out,
+                                       static_cast<int>(targets.size())));
   }
   out.set_outcome(absl::StrJoin(outcomes, "; "));
   return out;

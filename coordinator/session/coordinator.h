@@ -122,9 +122,10 @@ class Coordinator : public SessionListener {
   int64_t RunLengthUs() const;  // the measured phase the plan asks for
   // plan.faults: the first agent to enter Running starts the schedule.
   void BeginFaultsLocked(int agent, const rig::v1::StateChanged& sc);
-  // A fault's sql step on the first live agent, or its kill_connections on
-  // every live agent; waits for their FaultDone (at most `timeout`, or
-  // until the agent ends) and merges them.
+  // A fault's sql step on the first live agent, or its kill_connections,
+  // pause_load or set_rate (or the end of one of the last two) on every
+  // live agent; waits for their FaultDone (at most `timeout`, or until the
+  // agent ends) and merges them.
   rig::v1::FaultDone RunFaultOnAgent(const rig::v1::FaultCommand& command,
                                      absl::Duration timeout);
   // Sends Advance for every barrier all live agents have reached.

@@ -238,7 +238,8 @@ TEST(PlanToolsTest, InitPlansShowACommentedFaultsExample) {
     uncommented.erase(at + 1, 2);
     auto plan = rig::plan::ParsePlan(uncommented, "init.yaml");
     ASSERT_TRUE(plan.ok()) << plan.status() << "\n" << uncommented;
-    EXPECT_EQ(plan->faults_size(), 1);
+    ASSERT_EQ(plan->faults_size(), 2);
+    EXPECT_TRUE(plan->faults(1).action().pause_load());
     EXPECT_EQ(CheckAllowingExec(uncommented), "") << uncommented;
     EXPECT_NE(Check(uncommented).find("--allow-exec"), std::string::npos);
   }
@@ -326,6 +327,106 @@ TEST(PlanToolsTest, FaultErrorsNameTheKeyAndLine) {
       << msg;
   msg = CheckAllowingExec(fault("    action: {exec: x}\n    tmeout: 1s\n"));
   EXPECT_NE(msg.find("tmeout"), std::string::npos) << msg;
+}
+
+// pause_load and set_rate: the load itself changes until the fault's end.
+TEST(PlanToolsTest, LoadFaultsPass) {
+  const std::string open =
+      "workload: {kind: oltp_point_select}\n"
+      "load: {connections: 2, rate: 100}\n"
+      "faults:\n"
+      "  - {at: 1s, duration: 2s, action: {set_rate: {factor: 3}}}\n"
+      "  - {at: 4s, duration: 1s, action: {set_rate: {rate: 500}}}\n"
+      "  - {at: 6s, every: 3s, duration: 1s, action: {pause_load: true}}\n";
+  EXPECT_EQ(Check(open), "");
+  // pause_load in the closed model too.
+  EXPECT_EQ(Check(std::string(kLoad) +
+                  "faults: [{at: 1s, duration: 1s, action: {pause_load: "
+                  "true}}]\n"),
+            "");
+  // Stages are the open model.
+  EXPECT_EQ(Check("workload: {kind: oltp_point_select}\n"
+                  "load: {stages: [{duration: 5s, rate: 10}]}\n"
+                  "faults: [{at: 1s, duration: 1s, action: {set_rate: "
+                  "{factor: 0.5}}}]\n"),
+            "");
+}
+
+TEST(PlanToolsTest, LoadFaultErrorsNameTheKeyAndLine) {
+  auto open = [](const std::string& body) {
+    return "workload: {kind: oltp_point_select}\n"
+           "load: {connections: 2, rate: 100}\n"
+           "faults:\n"
+           "  - at: 1s\n" +
+           body;
+  };
+  // A factor out of range (the loader, with the line).
+  std::string msg =
+      Check(open("    duration: 1s\n    action: {set_rate: {factor: 0}}\n"));
+  EXPECT_NE(msg.find("plan.yaml:6"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"faults.action.set_rate.factor\" is 0, out of range"),
+            std::string::npos)
+      << msg;
+  msg =
+      Check(open("    duration: 1s\n    action: {set_rate: {factor: 5000}}\n"));
+  EXPECT_NE(msg.find("\"faults.action.set_rate.factor\" is 5000, out of "
+                     "range"),
+            std::string::npos)
+      << msg;
+  msg = Check(open("    duration: 1s\n    action: {set_rate: {}}\n"));
+  EXPECT_NE(msg.find("plan.yaml:6: \"faults.0.action.set_rate\" needs factor "
+                     "(times the plan's rate) or rate"),
+            std::string::npos)
+      << msg;
+  msg = Check(open(
+      "    duration: 1s\n    action: {set_rate: {factor: 2, rate: 10}}\n"));
+  EXPECT_NE(msg.find("plan.yaml:6: \"faults.0.action.set_rate\" needs one of "
+                     "factor and rate, not both"),
+            std::string::npos)
+      << msg;
+  // set_rate in the closed model.
+  msg = Check(std::string(kLoad) +
+              "faults:\n"
+              "  - at: 1s\n"
+              "    duration: 1s\n"
+              "    action:\n"
+              "      set_rate: {factor: 3}\n");
+  EXPECT_NE(msg.find("plan.yaml:7: \"faults.0.action.set_rate\" changes the "
+                     "open model's rate, but the plan is the closed model"),
+            std::string::npos)
+      << msg;
+  // No duration: the load would stay changed for the rest of the run.
+  msg = Check(open("    action: {pause_load: true}\n"));
+  EXPECT_NE(msg.find("plan.yaml:4: \"faults.0.duration\" is missing: a "
+                     "pause_load fault needs one"),
+            std::string::npos)
+      << msg;
+  msg = Check(open("    action: {set_rate: {factor: 3}}\n"));
+  EXPECT_NE(msg.find("\"faults.0.duration\" is missing: a set_rate fault"),
+            std::string::npos)
+      << msg;
+  // Its end restores the load: no recover of its own, and a load change is
+  // never a recover step.
+  msg =
+      Check(open("    duration: 1s\n    action: {pause_load: true}\n"
+                 "    recover: {kill_connections: 0.5}\n"));
+  EXPECT_NE(msg.find("plan.yaml:7: \"faults.0.recover\" is not taken by a "
+                     "pause_load fault"),
+            std::string::npos)
+      << msg;
+  msg =
+      Check(open("    duration: 1s\n    action: {kill_connections: 0.5}\n"
+                 "    recover: {set_rate: {factor: 2}}\n"));
+  EXPECT_NE(msg.find("plan.yaml:7: \"faults.0.recover.set_rate\": a load "
+                     "change is not a recover step"),
+            std::string::npos)
+      << msg;
+  msg =
+      Check(open("    duration: 1s\n    action: {pause_load: true, "
+                 "kill_connections: 0.5}\n"));
+  EXPECT_NE(msg.find("\"faults.0.action\" needs one action, not several"),
+            std::string::npos)
+      << msg;
 }
 
 }  // namespace

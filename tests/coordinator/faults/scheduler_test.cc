@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -126,6 +127,37 @@ TEST(FaultSchedulerTest, RepeatsEveryUntilTheEndOfTheRun) {
   s.Join();
   ASSERT_EQ(fake.records.size(), 3u);
   EXPECT_EQ(fake.records[2].occurrence(), 3);
+}
+
+// A load action's end is its recover: the same command with `recover` set,
+// recorded as the step that restores the plan's load.
+TEST(FaultSchedulerTest, ALoadActionEndsByRestoringThePlansLoad) {
+  const rig::v1::Plan plan = Plan(
+      "faults:\n"
+      "  - {name: spike, duration: 10ms, action: {set_rate: {factor: 3}}}\n"
+      "  - {duration: 10ms, action: {pause_load: true}}\n"
+      "  - {duration: 10ms, action: {set_rate: {rate: 500}}}\n");
+  Fake fake;
+  FaultScheduler s(plan, std::chrono::steady_clock::now(), fake.Hooks());
+  s.Begin(0, 3600LL * 1000000);
+  s.Join();
+  ASSERT_EQ(fake.commands.size(), 6u);
+  ASSERT_EQ(fake.records.size(), 3u);
+  std::map<int, rig::v1::FaultRecord> by_index;
+  for (const auto& r : fake.records) by_index[r.index()] = r;
+  EXPECT_EQ(by_index[0].name(), "spike");
+  EXPECT_EQ(by_index[0].action().what(), "set_rate: x3");
+  EXPECT_EQ(by_index[1].name(), "pause_load");
+  EXPECT_EQ(by_index[2].action().what(), "set_rate: 500 ops/s in total");
+  for (const auto& [index, r] : by_index) {
+    ASSERT_TRUE(r.has_recover()) << r.DebugString();
+    EXPECT_EQ(r.recover().what(), "restore the plan's load");
+    EXPECT_GE(r.recover().start_offset_us() - r.start_offset_us(), 10000);
+    EXPECT_EQ(r.end_offset_us(), r.recover().end_offset_us());
+  }
+  int recovers = 0;
+  for (const auto& c : fake.commands) recovers += c.recover() ? 1 : 0;
+  EXPECT_EQ(recovers, 3);
 }
 
 }  // namespace

@@ -124,5 +124,69 @@ TEST(FaultRecoveryTest, AFaultBeforeAnyIntervalHasNoBaseline) {
   EXPECT_EQ(r.summary(), "no baseline (no interval before the fault)");
 }
 
+// A plan whose fault (at 10 s, 3 s) changes the load itself.
+rig::v1::Plan PlanWithLoadFault(const std::string& action) {
+  auto plan = rig::plan::ParsePlan(
+      "workload: {kind: oltp_point_select}\n"
+      "load: {rate: 1000, duration: 60s, report_interval: 1s}\n"
+      "faults: [{at: 10s, duration: 3s, action: " +
+          action + "}]\n",
+      "test.yaml", {});
+  EXPECT_TRUE(plan.ok()) << plan.status();
+  return *plan;
+}
+
+// A pause makes its band empty on purpose: judged from its end, and its
+// zero throughput is not the worst point.
+TEST(FaultRecoveryTest, APauseIsJudgedFromItsEnd) {
+  const rig::v1::Plan plan = PlanWithLoadFault("{pause_load: true}");
+  google::protobuf::RepeatedPtrField<rig::v1::IntervalReport> ivs;
+  for (int i = 0; i < 10; ++i) *ivs.Add() = Interval(i, 1000, 1000);
+  *ivs.Add() = Interval(10, 200, 1000);  // paused at 10.2 s
+  *ivs.Add() = Interval(11, 0, 0);
+  *ivs.Add() = Interval(12, 0, 0);
+  *ivs.Add() = Interval(13, 500, 1000);  // resumed at 13.5 s
+  for (int i = 14; i < 20; ++i) *ivs.Add() = Interval(i, 1000, 1000);
+  const rig::v1::FaultRecord fault =
+      Fault(10 * kSecond + 200000, 13 * kSecond + 500000);
+  rig::v1::FaultRecovery r = MeasureRecovery(plan, fault, ivs);
+  EXPECT_TRUE(r.from_end());
+  EXPECT_TRUE(r.recovered()) << r.DebugString();
+  EXPECT_EQ(r.recovery_us(), 0);
+  EXPECT_DOUBLE_EQ(r.worst_ops_per_sec(), 1000) << r.DebugString();
+  EXPECT_EQ(r.summary(),
+            "no impact after the load was restored: every interval stayed "
+            "within the limits");
+  // Slow after the pause (a cold cache, say): recovery counts from its end.
+  *ivs.Mutable(14) = Interval(14, 1000, 900000, 3);
+  r = MeasureRecovery(plan, fault, ivs);
+  EXPECT_TRUE(r.recovered());
+  EXPECT_EQ(r.recovery_us(), 15 * kSecond - (13 * kSecond + 500000));
+  EXPECT_EQ(r.summary(), "recovered in 1.5s after the load was restored");
+  EXPECT_EQ(r.errors(), 3);
+  EXPECT_GE(r.worst_p99_us(), 899000);
+}
+
+// A spike is high throughput and high latency in its band, by design; its
+// worst point and errors still count (what it did), its recovery from its
+// end.
+TEST(FaultRecoveryTest, ASpikeIsMeasuredInItsBandAndJudgedAfterIt) {
+  const rig::v1::Plan plan = PlanWithLoadFault("{set_rate: {factor: 3}}");
+  google::protobuf::RepeatedPtrField<rig::v1::IntervalReport> ivs;
+  for (int i = 0; i < 10; ++i) *ivs.Add() = Interval(i, 1000, 1000);
+  for (int i = 10; i < 13; ++i) *ivs.Add() = Interval(i, 3000, 50000, 2);
+  *ivs.Add() = Interval(13, 2000, 50000);  // the spike ends at 13.5 s
+  *ivs.Add() = Interval(14, 1000, 40000);  // the backlog drains
+  for (int i = 15; i < 20; ++i) *ivs.Add() = Interval(i, 1000, 1000);
+  const rig::v1::FaultRecovery r =
+      MeasureRecovery(plan, Fault(10 * kSecond, 13 * kSecond + 500000), ivs);
+  EXPECT_TRUE(r.from_end());
+  EXPECT_TRUE(r.recovered());
+  EXPECT_EQ(r.recovery_us(), 15 * kSecond - (13 * kSecond + 500000));
+  EXPECT_EQ(r.errors(), 6);
+  EXPECT_GE(r.worst_p99_us(), 49000);
+  EXPECT_DOUBLE_EQ(r.worst_ops_per_sec(), 1000);
+}
+
 }  // namespace
 }  // namespace rig::coordinator
