@@ -5,6 +5,8 @@
 // workload sql's named statements are operation types whose counts add up
 // to the total and agree with the server's.
 
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +63,8 @@ class OperationTypesTest : public RealRigTest {
   // that failed) and not much more.
   static void ExpectServerCounted(const char* what, int64_t ours,
                                   int64_t server) {
+    std::fprintf(stderr, "%s: report %lld, server %lld\n", what,
+                 static_cast<long long>(ours), static_cast<long long>(server));
     EXPECT_GE(server, ours) << what;
     EXPECT_LE(server, ours + ours * 3 / 100 + 100) << what;
   }
