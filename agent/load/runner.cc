@@ -22,6 +22,10 @@ int64_t MicrosBetween(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration_cast<std::chrono::microseconds>(b - a).count();
 }
 
+StatementCounts Statements(const OpResult& r) {
+  return {r.queries, r.rows, r.read, r.write, r.other};
+}
+
 }  // namespace
 
 LoadRunner::LoadRunner(RunContext& ctx, ErrorClassifier classifier)
@@ -333,15 +337,15 @@ bool LoadRunner::RunOperation(size_t index, std::unique_ptr<Transaction>& txn,
       // first attempt, so retries and waits are part of what users see.
       StatsAt(index).RecordOp(
           MicrosBetween(intended ? *intended : first_begin, a.end),
-          MicrosBetween(a.begin, a.end), a.result.queries, a.result.rows,
-          a.result.type, a.result.rolled_back);
+          MicrosBetween(a.begin, a.end), Statements(a.result), a.result.type,
+          a.result.rolled_back);
       return true;
     }
     const ErrorClass cls = classifier_.Classify(a.status);
     const ClassPolicy& policy = PolicyFor(cls);
     NoteFailure(index, txn, policy, a.status);
     if (policy.retry && attempt < backoff_.max_attempts()) {
-      StatsAt(index).RecordRetry(a.result.queries, a.result.type);
+      StatsAt(index).RecordRetry(Statements(a.result), a.result.type);
       // The run ended while this operation was to be retried: abandoned,
       // not failed (its statements are counted, as for any retry).
       if (stopped_fn_()) return false;
@@ -400,7 +404,7 @@ void LoadRunner::GiveUp(size_t index, bool reconnecting, ErrorClass cls,
     c->set_sqlstate(server->sqlstate);
   }
   StatsAt(index).RecordError(server ? server->code : 0, policy.name,
-                             a.result.queries, sample, a.result.type);
+                             Statements(a.result), sample, a.result.type);
 }
 
 bool LoadRunner::Pause(int attempt, Rng& rng) {

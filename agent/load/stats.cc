@@ -11,6 +11,9 @@ void OpCounters::Add(const OpCounters& other) {
   rows += other.rows;
   breaker_open_us += other.breaker_open_us;
   rollbacks += other.rollbacks;
+  read_queries += other.read_queries;
+  write_queries += other.write_queries;
+  other_queries += other.other_queries;
   for (const auto& [k, v] : other.errors_by_class) errors_by_class[k] += v;
   for (const auto& [k, v] : other.errors_by_code) errors_by_code[k] += v;
 }
@@ -24,6 +27,9 @@ void OpCounters::ToProto(rig::v1::Counters* out) const {
   out->set_rows(rows);
   out->set_breaker_open_us(breaker_open_us);
   out->set_rollbacks(rollbacks);
+  out->set_read_queries(read_queries);
+  out->set_write_queries(write_queries);
+  out->set_other_queries(other_queries);
   for (const auto& [k, v] : errors_by_class) {
     (*out->mutable_errors_by_class())[k] = v;
   }
@@ -59,16 +65,16 @@ void StatsDelta::Reset() {
 }
 
 void ThreadStats::RecordError(int32_t code, const std::string& error_class,
-                              int64_t queries,
+                              const StatementCounts& statements,
                               const rig::v1::ErrorSample& sample, int type) {
   std::lock_guard<SpinLock> lock(mu_);
   current_.counters.errors++;
-  current_.counters.queries += queries;
+  current_.counters.AddStatements(statements, false);
   current_.counters.errors_by_code[code]++;
   current_.counters.errors_by_class[error_class]++;
   if (TypeDelta* t = TypeAt(type)) {
     t->counters.errors++;
-    t->counters.queries += queries;
+    t->counters.AddStatements(statements, false);
     t->counters.errors_by_code[code]++;
     t->counters.errors_by_class[error_class]++;
   }

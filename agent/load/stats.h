@@ -21,6 +21,16 @@
 
 namespace rig::agent {
 
+// The statements of one attempt at an operation (OpResult's counts): all
+// sent, and those that succeeded by kind (rig::v1::Counters says how).
+struct StatementCounts {
+  int64_t queries = 0;
+  int64_t rows = 0;
+  int64_t read = 0;
+  int64_t write = 0;
+  int64_t other = 0;
+};
+
 struct OpCounters {
   int64_t ops = 0;
   int64_t queries = 0;
@@ -30,10 +40,22 @@ struct OpCounters {
   int64_t rows = 0;
   int64_t breaker_open_us = 0;
   int64_t rollbacks = 0;
+  int64_t read_queries = 0;
+  int64_t write_queries = 0;
+  int64_t other_queries = 0;
   std::map<std::string, int64_t> errors_by_class;
   std::map<int32_t, int64_t> errors_by_code;
 
   void Add(const OpCounters& other);
+  // Adds an attempt's statements: queries, the kinds and (for an attempt
+  // that succeeded; a failed one's rows are not counted) rows.
+  void AddStatements(const StatementCounts& s, bool succeeded) {
+    queries += s.queries;
+    if (succeeded) rows += s.rows;
+    read_queries += s.read;
+    write_queries += s.write;
+    other_queries += s.other;
+  }
   void ToProto(rig::v1::Counters* out) const;
 };
 
@@ -64,35 +86,35 @@ class ThreadStats {
   explicit ThreadStats(size_t types = 0) { current_.types.resize(types); }
 
   // Records one finished operation of operation type `type`.
-  void RecordOp(int64_t response_us, int64_t service_us, int64_t queries,
-                int64_t rows, int type = 0, bool rolled_back = false) {
+  void RecordOp(int64_t response_us, int64_t service_us,
+                const StatementCounts& statements, int type = 0,
+                bool rolled_back = false) {
     std::lock_guard<SpinLock> lock(mu_);
     current_.latency.Record(response_us);
     current_.service_latency.Record(service_us);
     current_.counters.ops++;
-    current_.counters.queries += queries;
-    current_.counters.rows += rows;
+    current_.counters.AddStatements(statements, true);
     current_.counters.rollbacks += rolled_back;
     if (TypeDelta* t = TypeAt(type)) {
       t->latency.Record(response_us);
       t->counters.ops++;
-      t->counters.queries += queries;
-      t->counters.rows += rows;
+      t->counters.AddStatements(statements, true);
       t->counters.rollbacks += rolled_back;
     }
   }
-  // Records a failed operation (after any retries) and keeps a sample.
+  // Records a failed operation (after any retries) and keeps a sample. The
+  // statements of its last attempt count as for any operation.
   void RecordError(int32_t code, const std::string& error_class,
-                   int64_t queries, const rig::v1::ErrorSample& sample,
-                   int type = 0);
-  // A failed attempt that will be retried.
-  void RecordRetry(int64_t queries, int type = 0) {
+                   const StatementCounts& statements,
+                   const rig::v1::ErrorSample& sample, int type = 0);
+  // A failed attempt that will be retried (its statements count).
+  void RecordRetry(const StatementCounts& statements, int type = 0) {
     std::lock_guard<SpinLock> lock(mu_);
     current_.counters.retries++;
-    current_.counters.queries += queries;
+    current_.counters.AddStatements(statements, false);
     if (TypeDelta* t = TypeAt(type)) {
       t->counters.retries++;
-      t->counters.queries += queries;
+      t->counters.AddStatements(statements, false);
     }
   }
   void RecordReconnect() {

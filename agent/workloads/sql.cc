@@ -18,9 +18,26 @@
 //
 // {name} in a statement is a parameter (bound, never spliced into the SQL);
 // {{ and }} are literal braces. One operation runs every statement in order,
-// in one transaction when `transaction` is true.
+// in one transaction when `transaction` is true; it is the workload's one
+// operation type (the report shows the total only).
+//
+// Named statements make a mix of operation types instead:
+//
+// clang-format off
+//       statements:
+//         - {name: put, sql: "INSERT INTO kv VALUES ({seq}, {name})", weight: 1}
+//         - {name: get, sql: "SELECT v FROM kv WHERE id = {hot}", weight: 9}
+//         - {name: swap, sql: ["UPDATE ...", "UPDATE ..."]}
+// clang-format on
+//
+// Each operation then runs one named entry, drawn in proportion to its
+// weight (default 1; 0 leaves it out): its statement, or its list in order,
+// in one transaction when `transaction` is true. Each name is an operation
+// type, reported on its own (counters, response time, thresholds such as
+// "get.p99 < 5ms"). Either every entry is named or none is.
 
 #include <atomic>
+#include <cctype>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -45,9 +62,17 @@ struct Statement {
   std::vector<std::string> params;  // parameter names in order
 };
 
+// One operation type: the statements one operation runs, in order.
+struct Operation {
+  std::string name;  // empty for the unnamed list
+  std::vector<Statement> statements;
+  double weight = 1;
+};
+
 struct SqlConfig {
   std::vector<std::string> setup, cleanup;
-  std::vector<Statement> statements;
+  std::vector<Operation> operations;  // one, unnamed, or the named entries
+  double total_weight = 1;
   std::map<std::string, Generator> generators;
   bool transaction = false;
   int agent_index = 0, agent_count = 1;
@@ -163,32 +188,39 @@ class SqlTransaction : public Transaction {
       : cfg_(cfg), conn_(conn) {}
 
   absl::Status Prepare() {
-    for (const auto& s : cfg_.statements) {
-      auto stmt = conn_.Prepare(s.sql);
-      if (!stmt.ok()) {
-        return absl::Status(stmt.status().code(),
-                            absl::StrCat("statement \"", s.sql,
-                                         "\": ", stmt.status().message()));
+    for (const Operation& op : cfg_.operations) {
+      std::vector<std::unique_ptr<db::Statement>> prepared;
+      for (const auto& s : op.statements) {
+        auto stmt = conn_.Prepare(s.sql);
+        if (!stmt.ok()) {
+          return absl::Status(stmt.status().code(),
+                              absl::StrCat("statement \"", s.sql,
+                                           "\": ", stmt.status().message()));
+        }
+        prepared.push_back(std::move(*stmt));
       }
-      stmts_.push_back(std::move(*stmt));
+      stmts_.push_back(std::move(prepared));
     }
     return absl::OkStatus();
   }
 
   absl::Status Run(Rng& rng, OpResult& r) override {
+    r.type = Pick(rng);
+    const Operation& op = cfg_.operations[r.type];
+    auto& stmts = stmts_[r.type];
     if (cfg_.transaction) {
       r.queries++;
       if (auto b = conn_.Execute("BEGIN"); !b.ok()) return b.status();
     }
     absl::Status s;
     std::vector<db::Value> values;
-    for (size_t i = 0; i < stmts_.size() && s.ok(); ++i) {
+    for (size_t i = 0; i < stmts.size() && s.ok(); ++i) {
       values.clear();
-      for (const auto& name : cfg_.statements[i].params) {
+      for (const auto& name : op.statements[i].params) {
         values.push_back(Draw(cfg_.generators.at(name), rng));
       }
       r.queries++;
-      auto rows = stmts_[i]->Execute(values);
+      auto rows = stmts[i]->Execute(values);
       if (rows.ok()) {
         r.rows += *rows;
       } else {
@@ -207,6 +239,20 @@ class SqlTransaction : public Transaction {
   }
 
  private:
+  // Which operation runs: in proportion to the weights.
+  int Pick(Rng& rng) const {
+    if (cfg_.operations.size() == 1) return 0;
+    double u = UniformDouble(rng) * cfg_.total_weight;
+    int last = 0;
+    for (size_t i = 0; i < cfg_.operations.size(); ++i) {
+      if (cfg_.operations[i].weight <= 0) continue;
+      last = static_cast<int>(i);
+      if (u < cfg_.operations[i].weight) return last;
+      u -= cfg_.operations[i].weight;
+    }
+    return last;  // u at the very top of the range (rounding)
+  }
+
   db::Value Draw(const Generator& g, Rng& rng) const {
     switch (g.type) {
       case Generator::Type::kUniform:
@@ -230,12 +276,22 @@ class SqlTransaction : public Transaction {
 
   const SqlConfig& cfg_;
   db::Connection& conn_;
-  std::vector<std::unique_ptr<db::Statement>> stmts_;
+  // Per operation, its prepared statements.
+  std::vector<std::vector<std::unique_ptr<db::Statement>>> stmts_;
 };
 
 class SqlWorkload : public Workload {
  public:
   explicit SqlWorkload(SqlConfig cfg) : cfg_(std::move(cfg)) {}
+
+  std::vector<std::string> OperationTypes() const override {
+    std::vector<std::string> names;
+    if (cfg_.operations.size() == 1 && cfg_.operations[0].name.empty()) {
+      return names;  // the unnamed list: one type, the total
+    }
+    for (const Operation& op : cfg_.operations) names.push_back(op.name);
+    return names;
+  }
 
   void SetAgent(int index, int count) override {
     cfg_.agent_index = index;
@@ -278,6 +334,133 @@ class SqlWorkload : public Workload {
   SqlConfig cfg_;
 };
 
+// A statement's text: parsed, and every parameter it uses defined.
+absl::StatusOr<Statement> CheckedStatement(
+    const std::string& text, const std::map<std::string, Generator>& gens) {
+  ASSIGN_OR_RETURN(auto s, ParseStatement(text));
+  for (const auto& p : s.params) {
+    if (!gens.count(p)) {
+      std::vector<std::string> names;
+      for (const auto& [n, g] : gens) names.push_back(n);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "workload sql: statement \"", text, "\" uses {", p,
+          "}, which is not in \"params\" (defined: ",
+          names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+    }
+  }
+  return s;
+}
+
+// A name a threshold can use ("get.p99"): a letter or _, then letters,
+// digits and _.
+bool IsTypeName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+                    (i > 0 && std::isdigit(static_cast<unsigned char>(c)));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// One named entry: {name, sql (a statement or a list), weight}.
+absl::StatusOr<Operation> ParseNamed(
+    const google::protobuf::Value& v,
+    const std::map<std::string, Generator>& gens) {
+  const auto& f = v.struct_value().fields();
+  for (const auto& [key, value] : f) {
+    if (key != "name" && key != "sql" && key != "weight") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("workload sql: a named statement has unknown key \"",
+                       key, "\" (keys: name, sql, weight)"));
+    }
+  }
+  Operation op;
+  if (auto it = f.find("name"); it != f.end())
+    op.name = it->second.string_value();
+  if (!IsTypeName(op.name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "workload sql: statement name \"", op.name,
+        "\" must be a letter or _ then letters, digits or _ (at most 64)"));
+  }
+  auto bad = [&op](const std::string& why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("workload sql: statement \"", op.name, "\": ", why));
+  };
+  std::vector<std::string> texts;
+  if (auto it = f.find("sql"); it == f.end()) {
+    return bad("needs sql (a statement or a list of them)");
+  } else if (it->second.has_string_value()) {
+    texts.push_back(it->second.string_value());
+  } else if (it->second.has_list_value()) {
+    ASSIGN_OR_RETURN(texts, StringList(it->second, "sql"));
+  }
+  if (texts.empty()) return bad("sql must be a statement or a list of them");
+  for (const auto& text : texts) {
+    ASSIGN_OR_RETURN(auto s, CheckedStatement(text, gens));
+    op.statements.push_back(std::move(s));
+  }
+  if (auto it = f.find("weight"); it != f.end()) {
+    if (!it->second.has_number_value() || it->second.number_value() < 0) {
+      return bad("weight must be a number >= 0");
+    }
+    op.weight = it->second.number_value();
+  }
+  return op;
+}
+
+// The option "statements": a list of strings (one operation of them all),
+// or of named entries (one operation type each).
+absl::StatusOr<std::vector<Operation>> ParseOperations(
+    const google::protobuf::Value& v,
+    const std::map<std::string, Generator>& gens) {
+  std::vector<Operation> out;
+  Operation unnamed;
+  size_t named = 0, plain = 0;
+  for (const auto& item : v.list_value().values()) {
+    if (item.has_string_value()) {
+      ++plain;
+      ASSIGN_OR_RETURN(auto s, CheckedStatement(item.string_value(), gens));
+      unnamed.statements.push_back(std::move(s));
+    } else if (item.has_struct_value()) {
+      ++named;
+      ASSIGN_OR_RETURN(auto op, ParseNamed(item, gens));
+      for (const Operation& other : out) {
+        if (other.name == op.name) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "workload sql: two statements are named \"", op.name, "\""));
+        }
+      }
+      out.push_back(std::move(op));
+    } else {
+      return absl::InvalidArgumentError(
+          "workload sql: every item of \"statements\" must be a statement "
+          "or a mapping {name, sql, weight}");
+    }
+  }
+  if (named > 0 && plain > 0) {
+    return absl::InvalidArgumentError(
+        "workload sql: either every item of \"statements\" is named "
+        "({name, sql, weight}) or none is");
+  }
+  if (named == 0 && plain == 0) {
+    return absl::InvalidArgumentError(
+        "workload sql: option \"statements\" needs at least one statement");
+  }
+  if (plain > 0) {
+    out.push_back(std::move(unnamed));
+    return out;
+  }
+  double total = 0;
+  for (const Operation& op : out) total += op.weight;
+  if (total <= 0) {
+    return absl::InvalidArgumentError(
+        "workload sql: at least one named statement needs a weight above 0");
+  }
+  return out;
+}
+
 absl::StatusOr<std::unique_ptr<Workload>> MakeSql(const Options& o) {
   SqlConfig cfg;
   cfg.transaction = o.Bool("transaction");
@@ -291,25 +474,10 @@ absl::StatusOr<std::unique_ptr<Workload>> MakeSql(const Options& o) {
       cfg.generators.emplace(name, std::move(g));
     }
   }
-  ASSIGN_OR_RETURN(auto texts, StringList(o.Raw("statements"), "statements"));
-  if (texts.empty()) {
-    return absl::InvalidArgumentError(
-        "workload sql: option \"statements\" needs at least one statement");
-  }
-  for (const auto& text : texts) {
-    ASSIGN_OR_RETURN(auto s, ParseStatement(text));
-    for (const auto& p : s.params) {
-      if (!cfg.generators.count(p)) {
-        std::vector<std::string> names;
-        for (const auto& [n, g] : cfg.generators) names.push_back(n);
-        return absl::InvalidArgumentError(absl::StrCat(
-            "workload sql: statement \"", text, "\" uses {", p,
-            "}, which is not in \"params\" (defined: ",
-            names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
-      }
-    }
-    cfg.statements.push_back(std::move(s));
-  }
+  ASSIGN_OR_RETURN(cfg.operations,
+                   ParseOperations(o.Raw("statements"), cfg.generators));
+  cfg.total_weight = 0;
+  for (const Operation& op : cfg.operations) cfg.total_weight += op.weight;
   return std::unique_ptr<Workload>(new SqlWorkload(std::move(cfg)));
 }
 
@@ -323,7 +491,9 @@ void RegisterSqlWorkload(WorkloadRegistry& registry) {
       {
           Option("statements", "list", "",
                  "Statements run in order as one operation; {name} is a "
-                 "parameter"),
+                 "parameter. Or named entries {name, sql, weight}: each "
+                 "operation runs one, drawn by weight, and each name is an "
+                 "operation type in the report"),
           Option("params", "map", "",
                  "name: {type: uniform|zipfian|sequence|string, min, max, exp, "
                  "start, step, length, template}"),

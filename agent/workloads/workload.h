@@ -38,6 +38,26 @@ struct OpResult {
   // New-Order with an unused item): it succeeded, and is counted as a
   // rollback of its type.
   bool rolled_back = false;
+  // The statements that succeeded, by kind, as sysbench counts its
+  // "queries performed" (rig::v1::Counters says how): CountStatement()
+  // after each. A workload that does not count them leaves them 0.
+  int64_t read = 0;
+  int64_t write = 0;
+  int64_t other = 0;
+
+  // Counts one statement that succeeded, by sysbench's rule: one that
+  // returned a result set (`result_set`: a SELECT) is a read; else one that
+  // changed rows (`rows` affected) a write; else other (BEGIN, COMMIT, an
+  // UPDATE or DELETE that matched no row).
+  void CountStatement(bool result_set, int64_t rows) {
+    if (result_set) {
+      ++read;
+    } else if (rows > 0) {
+      ++write;
+    } else {
+      ++other;
+    }
+  }
 };
 
 class Transaction {

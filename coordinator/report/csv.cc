@@ -12,7 +12,8 @@ std::string Ms(double us) { return absl::StrFormat("%.3f", us / 1e3); }
 constexpr char kColumns[] =
     "seq,start_s,end_s,duration_s,partial,ops,ops_per_sec,errors,"
     "error_rate,queries,retries,reconnects,rows,p50_ms,p90_ms,p95_ms,"
-    "p99_ms,p999_ms,max_ms,mean_ms,agents_reporting,breakers_open\r\n";
+    "p99_ms,p999_ms,max_ms,mean_ms,agents_reporting,breakers_open,"
+    "read_queries,write_queries,other_queries\r\n";
 
 // One interval's row, after `prefix` (the agent column, when there is one).
 void AppendRow(const std::string& prefix, const rig::v1::IntervalReport& iv,
@@ -36,7 +37,8 @@ void AppendRow(const std::string& prefix, const rig::v1::IntervalReport& iv,
       ",", c.reconnects(), ",", c.rows(), ",", Ms(l.p50_us()), ",",
       Ms(l.p90_us()), ",", Ms(l.p95_us()), ",", Ms(l.p99_us()), ",",
       Ms(l.p999_us()), ",", Ms(l.max_us()), ",", Ms(l.mean_us()), ",",
-      iv.agents_reporting(), ",", iv.breakers_open(), "\r\n");
+      iv.agents_reporting(), ",", iv.breakers_open(), ",", c.read_queries(),
+      ",", c.write_queries(), ",", c.other_queries(), "\r\n");
 }
 
 // An agent's name as a CSV field: quoted when it holds a comma, a quote or

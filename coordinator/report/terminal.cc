@@ -37,6 +37,24 @@ std::string Row(const std::string& name, const rig::v1::Summary& s) {
                          Ms(l.max_us()));
 }
 
+// sysbench's "queries performed" block, for workloads that count the
+// kinds (oltp_*); empty for the others.
+std::string QueriesPerformed(const rig::v1::Summary& s) {
+  const rig::v1::Counters& c = s.counters();
+  const int64_t total =
+      c.read_queries() + c.write_queries() + c.other_queries();
+  if (total == 0) return "";
+  const double seconds = s.measured_us() / 1e6;
+  return absl::StrFormat(
+      "\nqueries performed:\n"
+      "    read:                            %d\n"
+      "    write:                           %d\n"
+      "    other:                           %d\n"
+      "    total:                           %d (%.2f per sec.)\n",
+      c.read_queries(), c.write_queries(), c.other_queries(), total,
+      seconds > 0 ? total / seconds : 0.0);
+}
+
 }  // namespace
 
 std::string TpccLine(const rig::v1::Report& r) {
@@ -69,19 +87,77 @@ std::string FormatMicros(int64_t us) {
   return absl::StrFormat("%.2fs", us / 1e6);
 }
 
+namespace {
+
+// A rate in few characters: "0.4", "12.5", "1234".
+std::string ShortRate(double per_sec) {
+  return absl::StrFormat(per_sec < 100 ? "%.1f" : "%.0f", per_sec);
+}
+
+}  // namespace
+
+std::string TypeRates(const rig::v1::IntervalReport& iv) {
+  // The types that ran in this interval, in the workload's order.
+  std::vector<const rig::v1::OperationInterval*> ran;
+  for (const auto& o : iv.operations()) {
+    if (o.counters().ops() > 0 || o.counters().errors() > 0) ran.push_back(&o);
+  }
+  if (ran.empty()) return "";
+  size_t more = 0;
+  if (ran.size() > kTypesOnProgressLine) {
+    // The busiest, still in the workload's order.
+    std::vector<const rig::v1::OperationInterval*> busiest = ran;
+    std::stable_sort(busiest.begin(), busiest.end(),
+                     [](const auto* a, const auto* b) {
+                       return a->ops_per_sec() > b->ops_per_sec();
+                     });
+    busiest.resize(kTypesOnProgressLine - 1);
+    more = ran.size() - busiest.size();
+    std::vector<const rig::v1::OperationInterval*> kept;
+    for (const auto* o : ran) {
+      if (std::find(busiest.begin(), busiest.end(), o) != busiest.end()) {
+        kept.push_back(o);
+      }
+    }
+    ran = kept;
+  }
+  std::vector<std::string> parts;
+  for (const auto* o : ran) {
+    std::string name = o->type();
+    if (name.size() > kTypeNameOnProgressLine) {
+      name = name.substr(0, kTypeNameOnProgressLine - 1) + "~";
+    }
+    parts.push_back(absl::StrCat(name, " ", ShortRate(o->ops_per_sec())));
+  }
+  std::string out = absl::StrJoin(parts, " ");
+  if (more > 0) absl::StrAppend(&out, " +", more, " more");
+  return out + " ops/s";
+}
+
 std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
                                int agents_total, int64_t elapsed_us,
                                int64_t total_us) {
   const double span_s =
       std::max<int64_t>(1, iv.end_offset_us() - iv.start_offset_us()) / 1e6;
-  return absl::StrFormat(
-      "[%5.1fs/%.0fs] ops/s %10.1f  qps %10.1f  p50 %8.3fms  p99 %8.3fms  "
+  const rig::v1::Counters& c = iv.counters();
+  // sysbench's "(r/w/o: ...)" after qps, for workloads that count them.
+  std::string kinds;
+  if (c.read_queries() + c.write_queries() + c.other_queries() > 0) {
+    kinds = absl::StrCat(" (r/w/o ", ShortRate(c.read_queries() / span_s), "/",
+                         ShortRate(c.write_queries() / span_s), "/",
+                         ShortRate(c.other_queries() / span_s), ")");
+  }
+  std::string line = absl::StrFormat(
+      "[%5.1fs/%.0fs] ops/s %10.1f  qps %10.1f%s  p50 %8.3fms  p99 %8.3fms  "
       "err/s %.1f  reconn/s %.1f  agents %d/%d  breakers open %d",
-      elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(),
-      iv.counters().queries() / span_s, iv.latency().p50_us() / 1e3,
-      iv.latency().p99_us() / 1e3, iv.counters().errors() / span_s,
-      iv.counters().reconnects() / span_s, iv.agents_reporting(), agents_total,
-      iv.breakers_open());
+      elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(), c.queries() / span_s,
+      kinds, iv.latency().p50_us() / 1e3, iv.latency().p99_us() / 1e3,
+      c.errors() / span_s, c.reconnects() / span_s, iv.agents_reporting(),
+      agents_total, iv.breakers_open());
+  if (const std::string types = TypeRates(iv); !types.empty()) {
+    absl::StrAppend(&line, "  | ", types);
+  }
+  return line;
 }
 
 std::vector<std::string> FormatFault(const rig::v1::Report& r,
@@ -147,6 +223,7 @@ std::string TerminalWriter::Render(const rig::v1::Report& r) const {
     if (a.lost()) name += " (lost)";
     out += Row(name, a.summary());
   }
+  out += QueriesPerformed(r.total());
   if (r.endpoints_size() > 0) {
     out += "\nby endpoint:\n";
     for (const auto& e : r.endpoints()) out += Row(e.endpoint(), e.summary());

@@ -41,10 +41,24 @@ std::vector<std::string> FormatFault(const rig::v1::Report& report,
                                      const rig::v1::FaultRecord& fault);
 
 // One progress line for a merged interval: measured time so far of the
-// total, ops/s, qps, p50 and p99, errors and reconnects per second, agents
-// reporting, breakers open.
+// total, ops/s, qps (with reads/writes/other per second, as sysbench's
+// "r/w/o", where the workload counts them), p50 and p99, errors and
+// reconnects per second, agents reporting, breakers open; then, for a
+// workload of several operation types, TypeRates().
 std::string FormatIntervalLine(const rig::v1::IntervalReport& interval,
                                int agents_total, int64_t elapsed_us,
                                int64_t total_us);
+
+// At most this many types on a progress line, and this many characters of
+// a type's name (a longer one ends in "~").
+inline constexpr size_t kTypesOnProgressLine = 5;
+inline constexpr size_t kTypeNameOnProgressLine = 12;
+
+// The interval's throughput per operation type, short: "new_order 45.2
+// payment 43.0 order_status 4.1 ops/s". Only the types that ran in the
+// interval, in the workload's order; with more than kTypesOnProgressLine,
+// the busiest kTypesOnProgressLine - 1 and "+N more". Empty for a workload
+// of one type.
+std::string TypeRates(const rig::v1::IntervalReport& interval);
 
 }  // namespace rig::coordinator

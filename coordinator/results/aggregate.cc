@@ -39,6 +39,9 @@ void AddCounters(rig::v1::Counters& a, const rig::v1::Counters& b) {
   a.set_breaker_open_us(
       SaturatingAdd(a.breaker_open_us(), b.breaker_open_us()));
   a.set_rollbacks(SaturatingAdd(a.rollbacks(), b.rollbacks()));
+  a.set_read_queries(SaturatingAdd(a.read_queries(), b.read_queries()));
+  a.set_write_queries(SaturatingAdd(a.write_queries(), b.write_queries()));
+  a.set_other_queries(SaturatingAdd(a.other_queries(), b.other_queries()));
   for (const auto& [k, v] : b.errors_by_class()) {
     int64_t& sum = (*a.mutable_errors_by_class())[k];
     sum = SaturatingAdd(sum, v);

@@ -257,6 +257,41 @@ std::vector<Chart> OperationCharts(
   return out;
 }
 
+// sysbench's read/write/other queries per second, for the workloads that
+// count them (oltp_*); none for the others.
+std::vector<Chart> QueryKindCharts(
+    const rig::v1::Report& r,
+    const std::vector<const rig::v1::IntervalReport*>& plotted) {
+  const rig::v1::Counters& c = r.total().counters();
+  if (c.read_queries() + c.write_queries() + c.other_queries() == 0) return {};
+  Chart chart{"queries-performed",
+              "Queries performed per second (as sysbench counts them)",
+              "queries/s",
+              AxisFormat::kCompact,
+              {}};
+  using Ct = rig::v1::Counters;
+  const struct {
+    const char* name;
+    const char* color;
+    int64_t (Ct::*count)() const;
+  } kinds[] = {{"read", "#1f77b4", &Ct::read_queries},
+               {"write", "#d62728", &Ct::write_queries},
+               {"other", "#7f7f7f", &Ct::other_queries}};
+  for (const auto& k : kinds) {
+    Series s{k.name, k.name, k.color, {}};
+    for (const rig::v1::IntervalReport* iv : plotted) {
+      const double span =
+          std::max<int64_t>(1, iv->end_offset_us() - iv->start_offset_us()) /
+          1e6;
+      s.points.emplace_back(iv->end_offset_us() / 1e6,
+                            (iv->counters().*k.count)() / span);
+    }
+    s.points = Thinned(std::move(s.points));
+    chart.series.push_back(std::move(s));
+  }
+  return {std::move(chart)};
+}
+
 // The base run's colours, apart from the spec's (the new run's).
 constexpr const char* kBaseColors[] = {"#ff7f0e", "#7f7f7f", "#bcbd22"};
 
@@ -332,6 +367,7 @@ std::string Charts(const rig::v1::Report& r) {
   for (const ChartSpec& spec : ChartSpecs()) {
     out += RenderChart(ChartOf(spec, plotted), tl);
   }
+  for (const Chart& c : QueryKindCharts(r, plotted)) out += RenderChart(c, tl);
   for (const Chart& c : OperationCharts(r, plotted)) out += RenderChart(c, tl);
   if (plotted.size() > 2 * kChartBuckets) {
     absl::StrAppend(

@@ -92,6 +92,20 @@ std::string Totals(const rig::v1::Report& r) {
              Grouped(c.reconnects()), Grouped(c.rows())});
   std::string out =
       absl::StrCat("<section id=\"totals\">\n<h2>Totals</h2>\n", table.Html());
+  // sysbench's "queries performed", for the workloads that count them.
+  const int64_t kinds =
+      c.read_queries() + c.write_queries() + c.other_queries();
+  if (kinds > 0) {
+    Table queries(
+        "queries-performed",
+        {"queries performed", "read", "write", "other", "total", "total/s"},
+        {false, true, true, true, true, true});
+    const double seconds = t.measured_us() / 1e6;
+    queries.Row({"statements that succeeded", Grouped(c.read_queries()),
+                 Grouped(c.write_queries()), Grouped(c.other_queries()),
+                 Grouped(kinds), Rate(seconds > 0 ? kinds / seconds : 0)});
+    out += queries.Html();
+  }
   out +=
       "<table class=\"latency\"><thead><tr><th>latency</th><th "
       "class=\"num\">count</th><th class=\"num\">min</th><th "

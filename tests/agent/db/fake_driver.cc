@@ -24,7 +24,7 @@ class FakeStatement : public db::Statement {
           absl::AbortedError(absl::StrCat("fake error ", code)),
           {code, code == 1213 ? "40001" : "42000"});
     }
-    return 1;
+    return driver_->execute_rows.load();
   }
 
  private:

@@ -23,6 +23,8 @@ class FakeDriver : public db::Driver {
   std::atomic<int> fail_code{1213};  // this server code (1213: deadlock)
   std::atomic<int> execute_us{0};    // every statement execute takes this long
   std::atomic<int> plain_execute_us{0};  // and every Connection::Execute
+  // What every statement execute returns (rows read, or rows affected).
+  std::atomic<int64_t> execute_rows{1};
   std::atomic<int64_t> connects{0};
   std::atomic<int64_t> open_connections{0};
   std::atomic<int64_t> executes{0};        // prepared statements executed

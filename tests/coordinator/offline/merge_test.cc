@@ -167,5 +167,39 @@ TEST(MergeTest, OneReportIsNotAMerge) {
   EXPECT_FALSE(MergeReports({{"a.json", a}}).ok());
 }
 
+// sysbench's read/write/other query counts: summed in the total, per
+// interval and kept per agent, like every counter.
+TEST(MergeTest, QueryKindsAddUp) {
+  rig::v1::Report a = MakeReport("ra", "plan", kStart, {RandomRun(1, 3, 10)});
+  rig::v1::Report b = MakeReport("rb", "plan", kStart, {RandomRun(2, 3, 10)});
+  int64_t n = 1;
+  for (rig::v1::Report* r : {&a, &b}) {
+    r->mutable_total()->mutable_counters()->set_read_queries(1400 * n);
+    r->mutable_total()->mutable_counters()->set_write_queries(400 * n);
+    r->mutable_total()->mutable_counters()->set_other_queries(200 * n);
+    r->mutable_agents(0)
+        ->mutable_summary()
+        ->mutable_counters()
+        ->set_read_queries(1400 * n);
+    for (auto& iv : *r->mutable_intervals()) {
+      iv.mutable_counters()->set_read_queries(10 * n);
+      iv.mutable_counters()->set_other_queries(n);
+    }
+    n *= 2;
+  }
+  auto merged = MergeReports({{"a.json", a}, {"b.json", b}});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->total().counters().read_queries(), 1400 * 3);
+  EXPECT_EQ(merged->total().counters().write_queries(), 400 * 3);
+  EXPECT_EQ(merged->total().counters().other_queries(), 200 * 3);
+  ASSERT_EQ(merged->agents_size(), 2);
+  EXPECT_EQ(merged->agents(1).summary().counters().read_queries(), 2800);
+  ASSERT_EQ(merged->intervals_size(), 3);
+  for (const auto& iv : merged->intervals()) {
+    EXPECT_EQ(iv.counters().read_queries(), 30);
+    EXPECT_EQ(iv.counters().other_queries(), 3);
+  }
+}
+
 }  // namespace
 }  // namespace rig::coordinator

@@ -18,6 +18,9 @@ TEST(CsvWriterTest, OneRowPerIntervalWithItsFigures) {
                           /*errors_per_interval=*/1);
   r.mutable_intervals(1)->set_end_offset_us(r.intervals(1).start_offset_us() +
                                             100000);  // a stub: partial
+  r.mutable_intervals(0)->mutable_counters()->set_read_queries(1400);
+  r.mutable_intervals(0)->mutable_counters()->set_write_queries(400);
+  r.mutable_intervals(0)->mutable_counters()->set_other_queries(200);
   const std::string csv = CsvWriter().Render(r);
   std::vector<std::string> lines = absl::StrSplit(csv, "\r\n");
   ASSERT_EQ(lines.size(), 4u) << csv;  // header, 2 rows, "" after the last
@@ -49,6 +52,9 @@ TEST(CsvWriterTest, OneRowPerIntervalWithItsFigures) {
   EXPECT_EQ(col(row, "p999_ms"), "0.100");
   EXPECT_EQ(col(row, "max_ms"), "0.100");
   EXPECT_EQ(col(row, "agents_reporting"), "1");
+  EXPECT_EQ(col(row, "read_queries"), "1400");
+  EXPECT_EQ(col(row, "write_queries"), "400");
+  EXPECT_EQ(col(row, "other_queries"), "200");
   const std::vector<std::string> stub = absl::StrSplit(lines[2], ',');
   EXPECT_EQ(col(stub, "partial"), "1");
   EXPECT_EQ(col(stub, "p50_ms"), "0.500");
@@ -89,7 +95,8 @@ TEST(CsvWriterTest, PerAgentRowsFollowTheMergedOnesWhenTheReportHasThem) {
   EXPECT_EQ(std::vector<std::string>(absl::StrSplit(lines[3], ',')).size(),
             columns);
   EXPECT_NE(lines[3].find(",1.500,"), std::string::npos) << lines[3];  // p99
-  EXPECT_EQ(lines[3].substr(lines[3].size() - 4), ",1,1");
+  // agents_reporting 1, breakers_open 1, then no read/write/other.
+  EXPECT_EQ(lines[3].substr(lines[3].size() - 10), ",1,1,0,0,0");
 }
 
 TEST(CsvWriterTest, NoIntervalsIsTheHeaderAlone) {

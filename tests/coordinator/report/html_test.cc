@@ -563,5 +563,39 @@ TEST(HtmlReportTest, ADayOfIntervalsIsThinnedAndKeepsItsSpikes) {
             std::string::npos);
 }
 
+// sysbench's read/write/other (oltp_*): a table of them under the totals
+// and a chart of each per second; neither for a workload without them.
+TEST(HtmlReportTest, ShowsQueriesPerformedWhereTheWorkloadCountsThem) {
+  rig::v1::Report r = Synthetic();
+  std::string html = RenderHtmlReport(r);
+  EXPECT_TRUE(Lacks(html, "queries-performed"));
+  rig::v1::Counters* c = r.mutable_total()->mutable_counters();
+  c->set_read_queries(840000);
+  c->set_write_queries(240000);
+  c->set_other_queries(120000);
+  for (auto& iv : *r.mutable_intervals()) {
+    iv.mutable_counters()->set_read_queries(14 * iv.counters().ops());
+    iv.mutable_counters()->set_write_queries(4 * iv.counters().ops());
+    iv.mutable_counters()->set_other_queries(2 * iv.counters().ops());
+  }
+  html = RenderHtmlReport(r);
+  EXPECT_TRUE(Has(html, "<table class=\"queries-performed\">"));
+  EXPECT_TRUE(Has(html,
+                  "<td class=\"num\">840,000</td><td class=\"num\">"
+                  "240,000</td><td class=\"num\">120,000</td><td "
+                  "class=\"num\">1,200,000</td>"));
+  const auto block = ParseBlock(html, "chart-queries-performed-data");
+  const auto read = Points(block, "read");
+  const auto other = Points(block, "other");
+  ASSERT_EQ(read.size(), 30u);
+  ASSERT_EQ(other.size(), 30u);
+  for (int i = 0; i < 30; ++i) {
+    const auto& iv = r.intervals(i);
+    const double span = (iv.end_offset_us() - iv.start_offset_us()) / 1e6;
+    EXPECT_DOUBLE_EQ(read[i].second, 14 * iv.counters().ops() / span) << i;
+    EXPECT_DOUBLE_EQ(other[i].second, 2 * iv.counters().ops() / span) << i;
+  }
+}
+
 }  // namespace
 }  // namespace rig::coordinator

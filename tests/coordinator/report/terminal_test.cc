@@ -90,5 +90,100 @@ TEST(TerminalTest, TheSummaryBreaksTheRunDownByOperationType) {
   EXPECT_FALSE(absl::StrContains(FormatSummary(r), "tpmC")) << out;
 }
 
+rig::v1::IntervalReport HalfSecond() {
+  rig::v1::IntervalReport iv;
+  iv.set_start_offset_us(1'000'000);
+  iv.set_end_offset_us(1'500'000);
+  iv.set_ops_per_sec(200);
+  iv.mutable_counters()->set_ops(100);
+  iv.set_agents_reporting(1);
+  return iv;
+}
+
+void AddType(rig::v1::IntervalReport& iv, const std::string& type,
+             int64_t ops) {
+  rig::v1::OperationInterval* o = iv.add_operations();
+  o->set_type(type);
+  o->mutable_counters()->set_ops(ops);
+  o->set_ops_per_sec(ops * 2.0);  // a half-second interval
+}
+
+// Per type: the types that ran, in the workload's order, each with its
+// rate; a long name cut; at the end of the line.
+TEST(TerminalTest, TheProgressLineShowsEachTypesRate) {
+  rig::v1::IntervalReport iv = HalfSecond();
+  AddType(iv, "new_order", 45);
+  AddType(iv, "payment", 43);
+  AddType(iv, "order_status", 2);
+  AddType(iv, "delivery", 0);  // did not run in this interval
+  AddType(iv, "a_very_long_statement_name", 1000);
+  EXPECT_EQ(TypeRates(iv),
+            "new_order 90.0 payment 86.0 order_status 4.0 a_very_long~ 2000 "
+            "ops/s");
+  const std::string line = FormatIntervalLine(iv, 1, 1'500'000, 10'000'000);
+  EXPECT_TRUE(absl::EndsWith(
+      line,
+      "breakers open 0  | new_order 90.0 payment 86.0 order_status 4.0 "
+      "a_very_long~ 2000 ops/s"))
+      << line;
+  // One type (or none): nothing added.
+  EXPECT_EQ(TypeRates(HalfSecond()), "");
+  EXPECT_FALSE(absl::StrContains(
+      FormatIntervalLine(HalfSecond(), 1, 1'500'000, 10'000'000), "|"));
+}
+
+// More types than fit: the busiest, still in the workload's order, and how
+// many more ran; the line stays short.
+TEST(TerminalTest, TheProgressLineKeepsTheBusiestTypesWhenThereAreMany) {
+  rig::v1::IntervalReport iv = HalfSecond();
+  const int64_t ops[] = {5, 50, 1, 40, 30, 2, 20};
+  for (int t = 0; t < 7; ++t) AddType(iv, absl::StrCat("s", t), ops[t]);
+  EXPECT_EQ(TypeRates(iv), "s1 100 s3 80.0 s4 60.0 s6 40.0 +3 more ops/s");
+  // Twelve types with names of the longest shown: the line stays within
+  // 260 characters.
+  rig::v1::IntervalReport many = HalfSecond();
+  for (int t = 0; t < 12; ++t) {
+    AddType(many, absl::StrCat("statement_", t, "_with_a_long_name"), 1000);
+  }
+  many.set_ops_per_sec(123456789);
+  const std::string line = FormatIntervalLine(many, 1, 1'500'000, 10'000'000);
+  EXPECT_LE(line.size(), 260u) << line;
+}
+
+// Workloads that count sysbench's read/write/other: per second after qps,
+// as sysbench's progress line has "(r/w/o: ...)".
+TEST(TerminalTest, TheProgressLineShowsReadsWritesAndOtherPerSecond) {
+  rig::v1::IntervalReport iv = HalfSecond();
+  iv.mutable_counters()->set_queries(2000);
+  iv.mutable_counters()->set_read_queries(1400);
+  iv.mutable_counters()->set_write_queries(400);
+  iv.mutable_counters()->set_other_queries(20);
+  const std::string line = FormatIntervalLine(iv, 1, 1'500'000, 10'000'000);
+  EXPECT_TRUE(
+      absl::StrContains(line, "qps     4000.0 (r/w/o 2800/800/40.0)  p50"))
+      << line;
+}
+
+// The summary's "queries performed" block, laid out as sysbench prints it;
+// none for workloads that do not count the kinds.
+TEST(TerminalTest, TheSummaryShowsQueriesPerformedAsSysbenchDoes) {
+  rig::v1::Report r;
+  r.mutable_total()->set_measured_us(10'000'000);
+  r.mutable_total()->mutable_counters()->set_ops(1000);
+  EXPECT_FALSE(absl::StrContains(FormatSummary(r), "queries performed"));
+  r.mutable_total()->mutable_counters()->set_read_queries(14000);
+  r.mutable_total()->mutable_counters()->set_write_queries(4000);
+  r.mutable_total()->mutable_counters()->set_other_queries(2000);
+  const std::string out = FormatSummary(r);
+  EXPECT_TRUE(absl::StrContains(
+      out,
+      "\nqueries performed:\n"
+      "    read:                            14000\n"
+      "    write:                           4000\n"
+      "    other:                           2000\n"
+      "    total:                           20000 (2000.00 per sec.)\n"))
+      << out;
+}
+
 }  // namespace
 }  // namespace rig::coordinator

@@ -400,5 +400,66 @@ TEST(AggregateTest, KeepsAgentIntervalsOnlyWhenAsked) {
   }
 }
 
+// sysbench's read/write/other query counts add up like every counter: per
+// interval across agents, per agent, in total (from the agents' results
+// once they arrive) and per operation type; a sum that would overflow is
+// held at the maximum.
+TEST(AggregateTest, QueryKindsAddUpPerIntervalPerAgentAndInTotal) {
+  constexpr int kAgents = 3;
+  RunAggregate agg(kAgents);
+  Histogram h;
+  h.Record(100);
+  int64_t read = 0, write = 0, other = 0;
+  std::vector<int64_t> agent_read(kAgents);
+  for (int seq = 0; seq < 2; ++seq) {
+    for (int a = 0; a < kAgents; ++a) {
+      rig::v1::IntervalStats s = IntervalOf(seq, h);
+      const int64_t r = 140 * (a + 1) + seq, w = 40 * (a + 1), o = 20 + a;
+      s.mutable_counters()->set_read_queries(r);
+      s.mutable_counters()->set_write_queries(w);
+      s.mutable_counters()->set_other_queries(o);
+      rig::v1::OperationStats* t = s.add_operations();
+      t->set_type("txn");
+      t->mutable_counters()->set_ops(1);
+      t->mutable_counters()->set_read_queries(r);
+      t->set_latency(h.Encode());
+      ASSERT_TRUE(agg.AddInterval(a, s, kAgents, nullptr).ok());
+      read += r;
+      write += w;
+      other += o;
+      agent_read[a] += r;
+    }
+  }
+  const auto intervals = agg.Intervals();
+  ASSERT_EQ(intervals.size(), 2u);
+  EXPECT_EQ(intervals[1].counters().read_queries(), 140 + 280 + 420 + 3);
+  EXPECT_EQ(intervals[1].counters().write_queries(), 40 + 80 + 120);
+  EXPECT_EQ(intervals[1].counters().other_queries(), 20 + 21 + 22);
+  EXPECT_EQ(intervals[1].operations(0).counters().read_queries(),
+            140 + 280 + 420 + 3);
+  EXPECT_EQ(agg.Total().counters().read_queries(), read);
+  EXPECT_EQ(agg.Total().counters().write_queries(), write);
+  EXPECT_EQ(agg.Total().counters().other_queries(), other);
+  EXPECT_EQ(agg.Operations()[0].summary().counters().read_queries(), read);
+  for (int a = 0; a < kAgents; ++a) {
+    EXPECT_EQ(agg.AgentSummary(a).counters().read_queries(), agent_read[a]);
+  }
+
+  // The agents' results replace their intervals in the total.
+  for (int a = 0; a < kAgents; ++a) {
+    rig::v1::RunResult result;
+    result.mutable_counters()->set_ops(2);
+    result.mutable_counters()->set_read_queries(1000);
+    result.mutable_counters()->set_write_queries(a == 2 ? INT64_MAX : 1);
+    result.mutable_counters()->set_other_queries(7);
+    result.set_latency(h.Encode());
+    result.set_measured_us(2000000);
+    ASSERT_TRUE(agg.SetResult(a, result).ok());
+  }
+  EXPECT_EQ(agg.Total().counters().read_queries(), 3000);
+  EXPECT_EQ(agg.Total().counters().other_queries(), 21);
+  EXPECT_EQ(agg.Total().counters().write_queries(), INT64_MAX);
+}
+
 }  // namespace
 }  // namespace rig::coordinator
