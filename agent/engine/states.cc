@@ -212,6 +212,19 @@ class Running : public StateHandler {
   }
 };
 
+// The connection for the once-per-run steps after the load (the global
+// verification, the cleanup). The load can leave the first slot empty: a
+// reconnect that failed as the load stopped (the server still down, the
+// breaker open); then one is opened here.
+absl::StatusOr<db::Connection*> AfterLoadConnection(RunContext& ctx) {
+  if (ctx.connections.empty()) ctx.connections.resize(1);
+  if (ctx.connections.front() == nullptr) {
+    ASSIGN_OR_RETURN(ctx.connections.front(),
+                     ctx.driver->Connect(ctx.ConnectOptions()));
+  }
+  return ctx.connections.front().get();
+}
+
 class Verifying : public StateHandler {
  public:
   absl::StatusOr<std::string> Execute(RunContext& ctx) override {
@@ -219,11 +232,13 @@ class Verifying : public StateHandler {
     // barrier before this state: another one if agent 0 was lost).
     if (!ctx.run_verify.load()) return std::string(kNext);
     auto scope = ctx.driver->AttachThread();
-    auto result = ctx.workload->Verify(*ctx.connections.front());
+    ErrorContext where;
+    where.operation = "verify";
+    auto conn = AfterLoadConnection(ctx);
+    if (!conn.ok()) return WithContext(conn.status(), where);
+    auto result = ctx.workload->Verify(**conn);
     if (!result.ok()) {
-      ErrorContext where;
-      where.operation = "verify";
-      where.connection = ctx.connections.front()->id();
+      where.connection = (*conn)->id();
       return WithContext(result.status(), where);
     }
     *ctx.result.mutable_verification() = *result;
@@ -245,10 +260,11 @@ class Reporting : public StateHandler {
     if (ctx.workload != nullptr && ctx.assignment.plan().workload().cleanup() &&
         ctx.run_cleanup.load()) {
       auto scope = ctx.driver->AttachThread();
-      if (absl::Status s = ctx.workload->Cleanup(*ctx.connections.front());
-          !s.ok()) {
-        ErrorContext where;
-        where.operation = "cleanup";
+      ErrorContext where;
+      where.operation = "cleanup";
+      auto conn = AfterLoadConnection(ctx);
+      if (!conn.ok()) return WithContext(conn.status(), where);
+      if (absl::Status s = ctx.workload->Cleanup(**conn); !s.ok()) {
         return WithContext(s, where);
       }
     }

@@ -116,6 +116,47 @@ TEST_F(StateMachineTest, RunsStandardStatesInOrder) {
   EXPECT_EQ(ctx->result.server().flavor(), "mariadb");
 }
 
+// Running as the standard one does, then leaving the first connection slot
+// empty: a reconnect that failed as the load stopped (the server down).
+class RunningThenLosingAConnection : public StateHandler {
+ public:
+  explicit RunningThenLosingAConnection(std::shared_ptr<StateHandler> running)
+      : running_(std::move(running)) {}
+  absl::StatusOr<std::string> Execute(RunContext& ctx) override {
+    auto next = running_->Execute(ctx);
+    ctx.connections.front().reset();
+    return next;
+  }
+
+ private:
+  std::shared_ptr<StateHandler> running_;
+};
+
+// The verification and the cleanup after such a load open a connection of
+// their own instead of using the empty slot (the agent crashed on it).
+TEST_F(StateMachineTest, VerifyAndCleanupOpenAConnectionWhenTheLoadLeftNone) {
+  StateRegistry registry = StateRegistry::Standard();
+  registry.Register(kRunning,
+                    std::make_shared<RunningThenLosingAConnection>(
+                        registry.Find(kRunning)->handler),
+                    {kVerifying, kReporting});
+  rig::v1::Assignment a = SmallAssignment();
+  a.set_run_verify(true);
+  a.mutable_plan()->mutable_workload()->set_cleanup(true);
+  auto ctx = NewContext(a);
+  ctx->run_verify = true;
+  ctx->run_cleanup = true;
+  EXPECT_EQ(StateMachine(registry).Run(*ctx), kCompleted)
+      << ctx->result.error().message();
+  EXPECT_EQ(events_.States(),
+            (std::vector<std::string>{kInitializing, kConnecting, kPreparing,
+                                      kWarmingUp, kRunning, kVerifying,
+                                      kReporting, kCompleted}));
+  ASSERT_NE(ctx->connections.front(), nullptr);
+  // The two of the load and one more after it.
+  EXPECT_GE(driver_.connects.load(), 3);
+}
+
 // Goes on to a state it adds for its own run: Initializing -> Detour.
 class DetourHandler : public StateHandler {
  public:
