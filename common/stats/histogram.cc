@@ -112,19 +112,38 @@ absl::Status Corrupt(const std::string& what) {
 
 }  // namespace
 
-void Histogram::Widen(int lo, int hi) {
-  constexpr int kStep = 512;
-  static_assert(kCountsLen % kStep == 0);
-  if (!counts_.empty()) {
-    lo = std::min(lo, base_);
-    hi = std::max(hi, base_ + static_cast<int>(counts_.size()) - 1);
+static_assert(Histogram::kCountsLen % Histogram::kPageSlots == 0);
+
+Histogram::Histogram(const Histogram& other) { *this = other; }
+
+Histogram& Histogram::operator=(const Histogram& other) {
+  if (this == &other) return *this;
+  for (int p = 0; p < kPages; ++p) {
+    if (other.pages_[p] == nullptr) {
+      pages_[p].reset();
+      continue;
+    }
+    if (pages_[p] == nullptr) pages_[p].reset(new int64_t[kPageSlots]);
+    std::copy_n(other.pages_[p].get(), kPageSlots, pages_[p].get());
   }
-  const int new_base = lo / kStep * kStep;
-  const int new_end = std::min(kCountsLen, (hi / kStep + 1) * kStep);
-  std::vector<int64_t> grown(static_cast<size_t>(new_end - new_base), 0);
-  std::copy(counts_.begin(), counts_.end(), grown.begin() + (base_ - new_base));
-  counts_ = std::move(grown);
-  base_ = new_base;
+  count_ = other.count_;
+  min_ = other.min_;
+  max_ = other.max_;
+  saturated_ = other.saturated_;
+  sum_ = other.sum_;
+  return *this;
+}
+
+int64_t* Histogram::AddPage(int index) {
+  std::unique_ptr<int64_t[]>& page = pages_[index >> kPageShift];
+  page.reset(new int64_t[kPageSlots]());
+  return page.get();
+}
+
+size_t Histogram::held_slots() const {
+  size_t slots = 0;
+  for (const auto& page : pages_) slots += page != nullptr ? kPageSlots : 0;
+  return slots;
 }
 
 int64_t Histogram::ValueFromIndex(int index) {
@@ -160,9 +179,7 @@ void Histogram::RecordN(int64_t value_us, int64_t n) {
     value_us = kHighestTrackable;
     saturated_ += n;
   }
-  const int index = CountsIndex(value_us);
-  if (!InWindow(index)) Widen(index, index);
-  Slot(index) += n;
+  Slot(CountsIndex(value_us)) += n;
   count_ += n;
   sum_ +=
       absl::uint128(static_cast<uint64_t>(value_us)) * static_cast<uint64_t>(n);
@@ -180,8 +197,23 @@ void Histogram::Merge(const Histogram& other) {
   };
   const int lo = CountsIndex(other.min_);
   const int hi = CountsIndex(other.max_);
-  if (!InWindow(lo) || !InWindow(hi)) Widen(lo, hi);
-  for (int i = lo; i <= hi; ++i) add(Slot(i), other.Slot(i));
+  for (int p = lo >> kPageShift; p <= hi >> kPageShift; ++p) {
+    const int64_t* src = other.pages_[p].get();
+    if (src == nullptr) continue;
+    const int first = std::max(lo, p << kPageShift) & (kPageSlots - 1);
+    const int last =
+        std::min(hi, ((p + 1) << kPageShift) - 1) & (kPageSlots - 1);
+    int64_t* dst = pages_[p].get();
+    if (dst == nullptr) {
+      // Hold a page only for counts (other may hold a page it emptied).
+      if (std::all_of(src + first, src + last + 1,
+                      [](int64_t c) { return c == 0; })) {
+        continue;
+      }
+      dst = AddPage(p << kPageShift);
+    }
+    for (int i = first; i <= last; ++i) add(dst[i], src[i]);
+  }
   add(count_, other.count_);
   add(saturated_, other.saturated_);
   sum_ += other.sum_;
@@ -190,9 +222,21 @@ void Histogram::Merge(const Histogram& other) {
 }
 
 void Histogram::Reset() {
-  if (count_ > 0) {
-    std::fill(counts_.begin() + (CountsIndex(min_) - base_),
-              counts_.begin() + (CountsIndex(max_) - base_) + 1, 0);
+  // Pages outside [min, max] hold nothing; inside, a page may still hold
+  // nothing (kept from an earlier interval): both are freed.
+  const int lo = count_ > 0 ? CountsIndex(min_) >> kPageShift : kPages;
+  const int hi = count_ > 0 ? CountsIndex(max_) >> kPageShift : -1;
+  for (int p = 0; p < kPages; ++p) {
+    int64_t* page = pages_[p].get();
+    if (page == nullptr) continue;
+    const bool used =
+        p >= lo && p <= hi &&
+        std::any_of(page, page + kPageSlots, [](int64_t c) { return c != 0; });
+    if (used) {
+      std::fill_n(page, kPageSlots, 0);
+    } else {
+      pages_[p].reset();
+    }
   }
   count_ = 0;
   min_ = std::numeric_limits<int64_t>::max();
@@ -234,25 +278,26 @@ int64_t Histogram::ValueAtPercentile(double p) const {
   const int64_t rank = RankAtPercentile(p, count_);
   const int hi = CountsIndex(max_);
   int64_t cumulative = 0;
-  for (int i = CountsIndex(min_); i <= hi; ++i) {
+  int64_t value = max_;  // Reached only if the invariants broke.
+  Scan(CountsIndex(min_), hi, [&](int i, int64_t c) {
     // Saturating, as Merge: counts from peers may sum past INT64_MAX.
-    if (__builtin_add_overflow(cumulative, Slot(i), &cumulative)) {
+    if (__builtin_add_overflow(cumulative, c, &cumulative)) {
       cumulative = INT64_MAX;
     }
-    if (cumulative >= rank) {
-      return std::clamp(HighestEquivalentValue(ValueFromIndex(i)), min_, max_);
-    }
-  }
-  return max_;  // Unreachable while the invariants hold.
+    if (cumulative < rank) return false;
+    value = std::clamp(HighestEquivalentValue(ValueFromIndex(i)), min_, max_);
+    return true;
+  });
+  return value;
 }
 
 std::vector<std::pair<int64_t, int64_t>> Histogram::Buckets() const {
   std::vector<std::pair<int64_t, int64_t>> out;
   if (count_ == 0) return out;
-  const int hi = CountsIndex(max_);
-  for (int i = CountsIndex(min_); i <= hi; ++i) {
-    if (Slot(i) != 0) out.emplace_back(ValueFromIndex(i), Slot(i));
-  }
+  Scan(CountsIndex(min_), CountsIndex(max_), [&](int i, int64_t c) {
+    out.emplace_back(ValueFromIndex(i), c);
+    return false;
+  });
   return out;
 }
 
@@ -263,7 +308,10 @@ std::string Histogram::Encode() const {
   if (count_ > 0) {
     lo = CountsIndex(min_);
     hi = CountsIndex(max_);
-    for (int i = lo; i <= hi; ++i) non_zero += Slot(i) != 0;
+    Scan(lo, hi, [&](int, int64_t) {
+      ++non_zero;
+      return false;
+    });
   }
   std::string out;
   out.reserve(1 + 5 * kMaxVarint64Bytes + kMaxVarint128Bytes + 4 * non_zero);
@@ -275,12 +323,12 @@ std::string Histogram::Encode() const {
   PutVarint(sum_, &out);
   PutVarint(static_cast<uint64_t>(non_zero), &out);
   int prev = -1;
-  for (int i = lo; i <= hi; ++i) {
-    if (Slot(i) == 0) continue;
+  Scan(lo, hi, [&](int i, int64_t c) {
     PutVarint(static_cast<uint64_t>(i - prev - 1), &out);
-    PutVarint(static_cast<uint64_t>(Slot(i)), &out);
+    PutVarint(static_cast<uint64_t>(c), &out);
     prev = i;
-  }
+    return false;
+  });
   return out;
 }
 
@@ -336,7 +384,6 @@ absl::StatusOr<Histogram> Histogram::Decode(std::string_view data) {
       return Corrupt(absl::StrCat("bucket count ", non_zero,
                                   " does not fit the min..max range"));
     }
-    h.Widen(lo, hi);
     int prev = -1;
     int64_t cumulative = 0;
     for (int64_t b = 0; b < non_zero; ++b) {
@@ -357,11 +404,11 @@ absl::StatusOr<Histogram> Histogram::Decode(std::string_view data) {
       h.Slot(static_cast<int>(index)) = c;
       prev = static_cast<int>(index);
     }
-    if (h.Slot(lo) == 0 || h.Slot(hi) == 0) {
+    if (h.CountAt(lo) == 0 || h.CountAt(hi) == 0) {
       return Corrupt("min or max bucket is empty");
     }
     if (cumulative != count) return Corrupt("bucket counts sum below count");
-    if (saturated > h.Slot(hi)) {
+    if (saturated > h.CountAt(hi)) {
       return Corrupt("saturated_count exceeds the highest bucket's count");
     }
   }

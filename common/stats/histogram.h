@@ -8,8 +8,11 @@
 // value 3,600,000,000, 3 significant digits), so numbers produced here are
 // directly comparable with HdrHistogram-based tools.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,19 +32,22 @@ namespace rig {
 // below 2048 us are exact. min(), max(), count(), mean() and
 // saturated_count() are exact.
 //
-// Memory: sized to what it holds. The counts cover a window of the
-// kCountsLen (23552) slots of the full layout (~184 KiB), grown in 512-slot
-// (4 KiB) steps to take in each new value's slot; an empty histogram holds
-// none. Point selects of 0.1 to 20 ms need ~6,000 slots (48 KiB); a value
-// near 1 h alone needs 512. Record() allocates only when a value falls
-// outside the window, which stops happening once the range is seen; Reset()
-// keeps the window.
+// Memory: sized to what it holds. The kCountsLen (23552) slots of the full
+// layout (~184 KiB) are split into kPages pages of kPageSlots (512 slots,
+// 4 KiB), each allocated when a value first falls in it; an empty histogram
+// holds none (only the page table, 368 bytes). Point selects of 0.1 to
+// 20 ms use ~11 pages (44 KiB); a stall of seconds among them adds one page,
+// not the slots between. Reset() keeps the pages its samples were in and
+// frees the others, so a histogram reused interval after interval holds what
+// its last interval used, not every range it ever saw: one tail value does
+// not cost memory for the rest of a run. Record() allocates only on a value
+// in a page not held.
 //
 // Thread-safety: not thread-safe. Each worker thread owns its own Histogram;
 // the owner of the interval merges them (Merge()) at interval boundaries.
 //
-// Copyable and movable. A moved-from Histogram may only be destroyed or
-// assigned to (its counts array has been taken).
+// Copyable (copies the pages held) and movable. A moved-from Histogram may
+// only be destroyed or assigned to (its pages have been taken).
 class Histogram {
  public:
   // HdrHistogram configuration. Changing any of these changes the wire format
@@ -54,6 +60,9 @@ class Histogram {
   static constexpr int kBucketCount = 22;
   static constexpr int kCountsLen = (kBucketCount + 1) * kSubBucketHalfCount;
   static constexpr uint8_t kEncodingVersion = 1;
+  static constexpr int kPageShift = 9;
+  static constexpr int kPageSlots = 1 << kPageShift;
+  static constexpr int kPages = kCountsLen / kPageSlots;
   // Derived, as HdrHistogram does for (lowest=1, highest=3.6e9, digits=3):
   // largest value with single-unit resolution 2 * 10^3 = 2000,
   // sub_bucket_count_magnitude = ceil(log2(2000)) = 11, unit_magnitude = 0.
@@ -64,8 +73,8 @@ class Histogram {
       64 - 0 - kSubBucketHalfCountMagnitude - 1;
 
   Histogram() = default;
-  Histogram(const Histogram&) = default;
-  Histogram& operator=(const Histogram&) = default;
+  Histogram(const Histogram& other);
+  Histogram& operator=(const Histogram& other);
   Histogram(Histogram&&) = default;
   Histogram& operator=(Histogram&&) = default;
 
@@ -81,8 +90,9 @@ class Histogram {
       ++saturated_;
     }
     const int index = CountsIndex(value_us);
-    if (__builtin_expect(!InWindow(index), 0)) Widen(index, index);
-    ++counts_[index - base_];
+    int64_t* page = pages_[index >> kPageShift].get();
+    if (__builtin_expect(page == nullptr, 0)) page = AddPage(index);
+    ++page[index & (kPageSlots - 1)];
     ++count_;
     sum_ += static_cast<uint64_t>(value_us);
     if (value_us < min_) min_ = value_us;
@@ -98,7 +108,8 @@ class Histogram {
   // sample sets. Cost is proportional to the span of other's value range.
   void Merge(const Histogram& other);
 
-  // Forgets all samples; keeps the counts array (no free, no allocation).
+  // Forgets all samples. Keeps the pages that held some (zeroed, for the
+  // next interval) and frees the others; no allocation.
   void Reset();
 
   int64_t count() const { return count_; }
@@ -113,8 +124,8 @@ class Histogram {
   // Exact sum of recorded (clamped) values. 128 bits because 2^63 samples of
   // up to 3.6e9 each overflow int64.
   absl::uint128 sum() const { return sum_; }
-  // Slots the counts window holds (for tests and memory accounting).
-  size_t window_slots() const { return counts_.size(); }
+  // Slots in the pages held (for tests and memory accounting).
+  size_t held_slots() const;
 
   // Value at percentile p (p is clamped to [0, 100]; NaN is treated as 0).
   // As in HdrHistogram: finds the lowest bucket whose cumulative count reaches
@@ -162,24 +173,43 @@ class Histogram {
   }
   static int64_t ValueFromIndex(int index);  // Lowest value of the slot.
 
-  // The window holds slot `index` of the full layout.
-  bool InWindow(int index) const {
-    return static_cast<unsigned>(index - base_) < counts_.size();
+  // Allocates (zeroed) the page holding slot `index`; returns it.
+  int64_t* AddPage(int index);
+  // Slot `index`'s count, allocating its page.
+  int64_t& Slot(int index) {
+    int64_t* page = pages_[index >> kPageShift].get();
+    if (page == nullptr) page = AddPage(index);
+    return page[index & (kPageSlots - 1)];
   }
-  // Grows the window to hold slots [lo, hi] (whole 512-slot steps).
-  void Widen(int lo, int hi);
-  int64_t& Slot(int index) { return counts_[index - base_]; }
-  int64_t Slot(int index) const { return counts_[index - base_]; }
+  int64_t CountAt(int index) const {
+    const int64_t* page = pages_[index >> kPageShift].get();
+    return page == nullptr ? 0 : page[index & (kPageSlots - 1)];
+  }
+  // Calls f(index, count) for each non-zero slot in [lo, hi] in ascending
+  // order, skipping pages not held, until f returns true.
+  template <typename F>
+  void Scan(int lo, int hi, F f) const {
+    for (int p = lo >> kPageShift; p <= hi >> kPageShift; ++p) {
+      const int64_t* page = pages_[p].get();
+      if (page == nullptr) continue;
+      const int first = std::max(lo, p << kPageShift);
+      const int last = std::min(hi, ((p + 1) << kPageShift) - 1);
+      for (int i = first; i <= last; ++i) {
+        const int64_t c = page[i & (kPageSlots - 1)];
+        if (c != 0 && f(i, c)) return;
+      }
+    }
+  }
 
-  // Counts of slots [base_, base_ + counts_.size()) of the full layout.
-  std::vector<int64_t> counts_;
-  int base_ = 0;
+  // Counts of the full layout's slots, page by page; a null page is all
+  // zero.
+  std::array<std::unique_ptr<int64_t[]>, kPages> pages_;
   int64_t count_ = 0;
   // Empty state is min_ = INT64_MAX, max_ = 0 so that Record() needs no
   // "first sample" branch. Invariant when non-empty: all non-zero counts lie
-  // in [CountsIndex(min_), CountsIndex(max_)], which the window holds; that
-  // bounds the work done by Merge/Reset/Encode/ValueAtPercentile (Decode
-  // enforces it too).
+  // in [CountsIndex(min_), CountsIndex(max_)] (pages outside it may be held,
+  // all zero, until the next Reset()); that bounds the work done by
+  // Merge/Encode/ValueAtPercentile (Decode enforces it too).
   int64_t min_ = std::numeric_limits<int64_t>::max();
   int64_t max_ = 0;
   int64_t saturated_ = 0;

@@ -253,9 +253,9 @@ size_t RunAggregate::IntervalBytesInMemory() const {
   constexpr size_t kNode = sizeof(int64_t) + sizeof(SpillStore::Ref) + 32;
   size_t bytes = closed_.size() * kNode + spill_.memory_bytes();
   for (const auto& [seq, m] : intervals_) {
-    bytes += m.total.latency.window_slots() * sizeof(int64_t);
+    bytes += m.total.latency.held_slots() * sizeof(int64_t);
     for (const Part& t : m.types) {
-      bytes += t.latency.window_slots() * sizeof(int64_t);
+      bytes += t.latency.held_slots() * sizeof(int64_t);
     }
   }
   return bytes;

@@ -94,7 +94,7 @@ class RunAggregate {
                                       const Histogram& latency,
                                       int64_t measured_us);
 
-  // Memory the merged intervals hold: open ones' histogram windows, an
+  // Memory the merged intervals hold: open ones' histogram pages, an
   // index entry per closed one, and closed ones kept in memory when the
   // spill file failed. What a long run costs in memory per interval.
   size_t IntervalBytesInMemory() const;

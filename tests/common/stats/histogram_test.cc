@@ -387,31 +387,58 @@ TEST(HistogramTest, ResetClearsEverythingAndIsReusable) {
   ExpectSameHistogram(h, FromSamples(samples));
 }
 
-TEST(HistogramTest, ItsWindowIsSizedToWhatItHolds) {
-  EXPECT_EQ(Histogram().window_slots(), 0u);
+TEST(HistogramTest, ItHoldsThePagesItsValuesFallIn) {
+  constexpr size_t kPage = Histogram::kPageSlots;
+  EXPECT_EQ(Histogram().held_slots(), 0u);
   Histogram point_selects;  // 0.1 to 20 ms
   for (int64_t v = 100; v <= 20000; v += 7) point_selects.Record(v);
-  EXPECT_LE(point_selects.window_slots(), 6656u);
-  EXPECT_GT(point_selects.window_slots(), 0u);
+  EXPECT_EQ(point_selects.held_slots(), 11 * kPage);
   Histogram one_hour;
   one_hour.Record(kHighest);
-  EXPECT_EQ(one_hour.window_slots(), 512u);
-  one_hour.Record(1);  // and now the whole layout
-  EXPECT_EQ(one_hour.window_slots(),
-            static_cast<size_t>(Histogram::kCountsLen));
-  // Reset keeps the window; decoding sizes it to the encoded range.
-  point_selects.Reset();
-  EXPECT_LE(point_selects.window_slots(), 6656u);
-  Histogram narrow;
-  narrow.RecordN(5000, 10);
-  EXPECT_EQ(Histogram::Decode(narrow.Encode())->window_slots(), 512u);
+  EXPECT_EQ(one_hour.held_slots(), kPage);
+  one_hour.Record(1);  // two pages, not the whole layout between them
+  EXPECT_EQ(one_hour.held_slots(), 2 * kPage);
+  // A stall among point selects costs one page.
+  point_selects.Record(3'660'000);
+  EXPECT_EQ(point_selects.held_slots(), 12 * kPage);
+  // Decoding holds the pages of the encoded values only.
+  EXPECT_EQ(Histogram::Decode(one_hour.Encode())->held_slots(), 2 * kPage);
+  Histogram copy = point_selects;
+  EXPECT_EQ(copy.held_slots(), 12 * kPage);
+  ExpectSameHistogram(copy, point_selects);
+}
+
+// What keeps a long run's memory flat: a histogram reset at every interval
+// boundary holds the pages of its last interval, not of every range it saw.
+TEST(HistogramTest, ResetFreesThePagesItsSamplesWereNotIn) {
+  constexpr size_t kPage = Histogram::kPageSlots;
+  Histogram h;
+  for (int64_t v = 100; v <= 20000; v += 7) h.Record(v);
+  h.Record(3'660'000);  // one interval with a stall
+  h.Reset();
+  EXPECT_EQ(h.held_slots(), 12 * kPage);  // kept for the next interval
+  for (int64_t v = 100; v <= 20000; v += 7) h.Record(v);
+  h.Reset();  // the stall's page held nothing in this interval
+  EXPECT_EQ(h.held_slots(), 11 * kPage);
+  h.Record(500);
+  h.Reset();
+  EXPECT_EQ(h.held_slots(), kPage);
+  h.Reset();
+  EXPECT_EQ(h.held_slots(), 0u);
+  // Kept pages were zeroed: reuse gives exactly a fresh histogram.
+  h.Record(500);
+  for (int64_t v = 100; v <= 20000; v += 7) h.Record(v);
+  Histogram fresh;
+  fresh.Record(500);
+  for (int64_t v = 100; v <= 20000; v += 7) fresh.Record(v);
+  ExpectSameHistogram(h, fresh);
 }
 
 TEST(HistogramTest, WideningDownwardsUpwardsAndByMergeKeepsEveryCount) {
   std::mt19937_64 rng(8);
   auto samples = LogNormalWide(rng, 20000);
   samples.push_back(kHighest + 1);
-  // Descending, so each new low value widens the window downwards.
+  // Descending, so each new low value adds a page below the others.
   std::vector<int64_t> descending = samples;
   std::sort(descending.rbegin(), descending.rend());
   Histogram down;
@@ -419,7 +446,7 @@ TEST(HistogramTest, WideningDownwardsUpwardsAndByMergeKeepsEveryCount) {
   const Histogram single = FromSamples(samples);
   ExpectSameHistogram(down, single);
   ExpectMatchesSamples(down, samples);
-  // Parts with disjoint windows, merged low into high and high into low.
+  // Parts with disjoint pages, merged low into high and high into low.
   Histogram low, high;
   for (int64_t v : samples) (v < 3000 ? low : high).Record(v);
   Histogram low_first = low;
