@@ -8,22 +8,41 @@
 namespace rig::agent {
 
 FaultRunner::~FaultRunner() {
-  std::vector<std::thread> threads;
+  std::list<Step> steps;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    threads.swap(threads_);
+    steps.swap(steps_);
   }
-  for (auto& t : threads) t.join();
+  for (Step& s : steps) s.thread.join();
   std::lock_guard<std::mutex> lock(mu_);
   held_.clear();
 }
 
+void FaultRunner::JoinFinished() {
+  for (auto it = steps_.begin(); it != steps_.end();) {
+    if (!it->finished.load(std::memory_order_acquire)) {
+      ++it;
+      continue;
+    }
+    it->thread.join();  // it has sent its answer: only its return is left
+    it = steps_.erase(it);
+  }
+}
+
+size_t FaultRunner::threads_held() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return steps_.size();
+}
+
 void FaultRunner::Handle(const rig::v1::FaultCommand& command) {
   std::lock_guard<std::mutex> lock(mu_);
-  threads_.emplace_back([this, command] {
+  JoinFinished();
+  Step& step = steps_.emplace_back();
+  step.thread = std::thread([this, command, &step] {
     rig::v1::AgentMessage m;
     *m.mutable_fault_done() = Run(command);
     ctx_.events->Send(m);
+    step.finished.store(true, std::memory_order_release);
   });
 }
 

@@ -11,10 +11,14 @@
 // that `LOCK TABLES t WRITE` holds for the fault's duration.
 //
 // Statements are bounded by target.read_timeout (the coordinator stops
-// waiting at the fault's timeout and reports it as timed out). The
-// destructor waits for running steps and closes held connections.
-// Handle() is thread-safe.
+// waiting at the fault's timeout and reports it as timed out). Each step
+// runs on a thread of its own, joined by the next Handle() once it has
+// finished (a fault with `every` over a long run holds only the steps still
+// running); the destructor waits for running steps and closes held
+// connections. Handle() is thread-safe.
 
+#include <atomic>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +42,10 @@ class FaultRunner {
   // Starts the step; its FaultDone goes to ctx.events.
   void Handle(const rig::v1::FaultCommand& command);
 
+  // Step threads not yet joined (finished ones are joined by the next
+  // Handle()).
+  size_t threads_held();
+
  private:
   rig::v1::FaultDone Run(const rig::v1::FaultCommand& command);
   // kill_connections: the load's connections severed (RunContext::sever).
@@ -49,12 +57,19 @@ class FaultRunner {
                                 const rig::v1::FaultCommand& command,
                                 rig::v1::FaultDone done);
 
+  struct Step {
+    std::thread thread;
+    std::atomic<bool> finished{false};
+  };
+  // Joins the steps that have finished. Called under mu_.
+  void JoinFinished();
+
   RunContext& ctx_;
   std::mutex mu_;
   // Held connections by (fault index, occurrence).
   std::map<std::pair<int, int>, std::unique_ptr<db::Connection>>
-      held_;                          // guarded by mu_
-  std::vector<std::thread> threads_;  // guarded by mu_
+      held_;               // guarded by mu_
+  std::list<Step> steps_;  // guarded by mu_; a node stays put while it runs
 };
 
 }  // namespace rig::agent
