@@ -147,11 +147,19 @@ std::string FormatIntervalLine(const rig::v1::IntervalReport& iv,
                          ShortRate(c.write_queries() / span_s), "/",
                          ShortRate(c.other_queries() / span_s), ")");
   }
+  // An interval without a sample (the load paused, or nothing finished)
+  // has no latency: a dash, not 0.000ms.
+  const bool no_latency =
+      iv.latency().count() == 0 && iv.latency().p99_us() == 0;
+  auto ms = [no_latency](int64_t us) {
+    return no_latency ? std::string("         -")
+                      : absl::StrFormat("%8.3fms", us / 1e3);
+  };
   std::string line = absl::StrFormat(
-      "[%5.1fs/%.0fs] ops/s %10.1f  qps %10.1f%s  p50 %8.3fms  p99 %8.3fms  "
+      "[%5.1fs/%.0fs] ops/s %10.1f  qps %10.1f%s  p50 %s  p99 %s  "
       "err/s %.1f  reconn/s %.1f  agents %d/%d  breakers open %d",
       elapsed_us / 1e6, total_us / 1e6, iv.ops_per_sec(), c.queries() / span_s,
-      kinds, iv.latency().p50_us() / 1e3, iv.latency().p99_us() / 1e3,
+      kinds, ms(iv.latency().p50_us()), ms(iv.latency().p99_us()),
       c.errors() / span_s, c.reconnects() / span_s, iv.agents_reporting(),
       agents_total, iv.breakers_open());
   if (const std::string types = TypeRates(iv); !types.empty()) {

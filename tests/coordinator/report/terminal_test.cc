@@ -30,6 +30,17 @@ TEST(TerminalTest, TheProgressLineHasRatesPerSecondAndLatencyInMs) {
             "breakers open 1");
 }
 
+TEST(TerminalTest, AnIntervalWithoutSamplesShowsNoLatency) {
+  rig::v1::IntervalReport iv;  // e.g. the load paused by a fault
+  iv.set_start_offset_us(1'000'000);
+  iv.set_end_offset_us(2'000'000);
+  iv.set_agents_reporting(2);
+  EXPECT_EQ(FormatIntervalLine(iv, 2, 2'000'000, 10'000'000),
+            "[  2.0s/10s] ops/s        0.0  qps        0.0  p50          -  "
+            "p99          -  err/s 0.0  reconn/s 0.0  agents 2/2  "
+            "breakers open 0");
+}
+
 TEST(TerminalTest, TheSummaryHasAQpsColumnAndLatencyInMs) {
   rig::v1::Report r;
   r.set_run_id("r1");
