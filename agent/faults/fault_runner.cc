@@ -34,6 +34,15 @@ size_t FaultRunner::threads_held() {
   return steps_.size();
 }
 
+size_t FaultRunner::threads_running() {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  for (const Step& s : steps_) {
+    if (!s.finished.load(std::memory_order_acquire)) ++n;
+  }
+  return n;
+}
+
 void FaultRunner::Handle(const rig::v1::FaultCommand& command) {
   std::lock_guard<std::mutex> lock(mu_);
   JoinFinished();

@@ -43,8 +43,9 @@ class FaultRunner {
   void Handle(const rig::v1::FaultCommand& command);
 
   // Step threads not yet joined (finished ones are joined by the next
-  // Handle()).
+  // Handle()), and how many of them have not finished. For tests.
   size_t threads_held();
+  size_t threads_running();
 
  private:
   rig::v1::FaultDone Run(const rig::v1::FaultCommand& command);

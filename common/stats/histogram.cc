@@ -134,10 +134,9 @@ Histogram& Histogram::operator=(const Histogram& other) {
   return *this;
 }
 
-int64_t* Histogram::AddPage(int index) {
-  std::unique_ptr<int64_t[]>& page = pages_[index >> kPageShift];
-  page.reset(new int64_t[kPageSlots]());
-  return page.get();
+int64_t* Histogram::AddPage(int page) {
+  pages_[page].reset(new int64_t[kPageSlots]());
+  return pages_[page].get();
 }
 
 size_t Histogram::held_slots() const {
@@ -210,7 +209,7 @@ void Histogram::Merge(const Histogram& other) {
                       [](int64_t c) { return c == 0; })) {
         continue;
       }
-      dst = AddPage(p << kPageShift);
+      dst = AddPage(p);
     }
     for (int i = first; i <= last; ++i) add(dst[i], src[i]);
   }

@@ -89,10 +89,7 @@ class Histogram {
       value_us = kHighestTrackable;
       ++saturated_;
     }
-    const int index = CountsIndex(value_us);
-    int64_t* page = pages_[index >> kPageShift].get();
-    if (__builtin_expect(page == nullptr, 0)) page = AddPage(index);
-    ++page[index & (kPageSlots - 1)];
+    ++Slot(CountsIndex(value_us));
     ++count_;
     sum_ += static_cast<uint64_t>(value_us);
     if (value_us < min_) min_ = value_us;
@@ -173,12 +170,13 @@ class Histogram {
   }
   static int64_t ValueFromIndex(int index);  // Lowest value of the slot.
 
-  // Allocates (zeroed) the page holding slot `index`; returns it.
-  int64_t* AddPage(int index);
-  // Slot `index`'s count, allocating its page.
+  // Allocates page `page` (zeroed); returns it.
+  int64_t* AddPage(int page);
+  // Slot `index`'s count, allocating its page. On Record()'s path.
   int64_t& Slot(int index) {
     int64_t* page = pages_[index >> kPageShift].get();
-    if (page == nullptr) page = AddPage(index);
+    if (__builtin_expect(page == nullptr, 0))
+      page = AddPage(index >> kPageShift);
     return page[index & (kPageSlots - 1)];
   }
   int64_t CountAt(int index) const {

@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -15,6 +17,8 @@
 
 namespace rig::agent {
 namespace {
+
+using namespace std::chrono_literals;
 
 class DoneEvents : public RunEvents {
  public:
@@ -67,9 +71,17 @@ TEST(FaultRunnerTest, EveryStepIsAnsweredAndFinishedStepsAreJoined) {
     c.set_index(0);
     c.set_occurrence(i);
     runner.Handle(c);
-    // The step before this one has answered; at most its return is left.
-    EXPECT_LE(runner.threads_held(), 2u) << "after step " << i;
+    // Every step before this one had finished: Handle joined them all.
+    EXPECT_EQ(runner.threads_held(), 1u) << "after step " << i;
     ASSERT_EQ(events.WaitFor(i + 1), static_cast<size_t>(i + 1));
+    // A step's thread finishes right after its answer; wait for that (the
+    // flag is set after Send returns, so an answer alone does not imply it).
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (runner.threads_running() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_EQ(runner.threads_running(), 0u) << "step " << i;
   }
   const auto done = events.Done();
   ASSERT_EQ(done.size(), static_cast<size_t>(kSteps));

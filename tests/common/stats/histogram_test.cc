@@ -1,6 +1,9 @@
 // The HDR histogram: recording, percentiles against exact sorted values,
-// merging, encoding and its refusal of malformed bytes. Long (~550 lines):
-// the encoding cases (a fuzz-like table of bad inputs) are a third of it.
+// merging, encoding and its refusal of malformed bytes, and the pages it
+// holds. One job, one class's contract (common/stats/histogram.h), tested
+// against exact answers; long (~620 lines) because the encoding cases (a
+// fuzz-like table of bad inputs) are a third of it. Split it by theme
+// (encoding, memory) if it grows further.
 
 #include "common/stats/histogram.h"
 
