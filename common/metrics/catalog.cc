@@ -21,6 +21,11 @@ const std::vector<MetricSpec>& Catalog() {
        "Statements sent, failed ones included.", Served::kBoth},
       {"rig_rows_total", MetricType::kCounter, "agent", "Rows read or written.",
        Served::kBoth},
+      {"rig_statements_total", MetricType::kCounter, "agent, kind",
+       "Statements that succeeded, as sysbench counts them: read (returned a "
+       "result set), write (changed rows), other (BEGIN, COMMIT, a write "
+       "that matched no row). oltp_* workloads; others send no series.",
+       Served::kBoth},
       {"rig_errors_total", MetricType::kCounter, "agent, class",
        "Failed operations by error class (retry_txn, reconnect, backoff, "
        "fail_fast, other).",

@@ -101,6 +101,9 @@ void RunMetrics::IntervalLocked(AgentSeries& a,
   }
   const rig::v1::Counters& c = iv.counters();
   a.queries += c.queries();
+  a.read_queries += c.read_queries();
+  a.write_queries += c.write_queries();
+  a.other_queries += c.other_queries();
   a.rows += c.rows();
   a.retries += c.retries();
   a.reconnects += c.reconnects();
@@ -175,6 +178,17 @@ void RunMetrics::Render(Exposition* out) const {
   };
   per_agent("rig_queries_total", &AgentSeries::queries);
   per_agent("rig_rows_total", &AgentSeries::rows);
+  each("rig_statements_total",
+       [&](const char* n, const std::string& agent, const AgentSeries& a) {
+         // Only workloads that count the kinds (oltp_*) have any.
+         if (a.read_queries + a.write_queries + a.other_queries == 0) return;
+         for (const auto& [kind, v] : {std::pair{"read", a.read_queries},
+                                       std::pair{"write", a.write_queries},
+                                       std::pair{"other", a.other_queries}}) {
+           out->Sample(n, {{"agent", agent}, {"kind", kind}},
+                       static_cast<double>(v));
+         }
+       });
   each("rig_errors_total",
        [&](const char* n, const std::string& agent, const AgentSeries& a) {
          for (const auto& [cls, v] : a.errors_by_class) {

@@ -70,6 +70,9 @@ class RunMetrics {
     std::string kind;  // the current run's workload kind
     std::map<std::string, TypeSeries> types;
     int64_t queries = 0;
+    int64_t read_queries = 0;  // the statement kinds (Counters)
+    int64_t write_queries = 0;
+    int64_t other_queries = 0;
     int64_t rows = 0;
     int64_t retries = 0;
     int64_t reconnects = 0;

@@ -50,6 +50,11 @@ double Value(absl::string_view metric, const rig::v1::Report& r,
   return MetricValue(metric, r.total(), missing);
 }
 
+bool CountsKinds(const rig::v1::Report& r) {
+  const rig::v1::Counters& c = r.total().counters();
+  return c.read_queries() + c.write_queries() + c.other_queries() > 0;
+}
+
 double PercentChange(double base, double next) {
   if (base == next) return 0;
   if (base == 0) {
@@ -206,13 +211,20 @@ Comparison CompareReports(const rig::v1::Report& base,
                           const rig::v1::Report& next,
                           const std::vector<ChangeThreshold>& thresholds) {
   Comparison c;
-  for (const char* metric : kRows) {
+  auto add = [&](const char* metric) {
     MetricChange row;
     row.metric = metric;
     row.base = Value(metric, base, nullptr);
     row.next = Value(metric, next, nullptr);
     row.percent = PercentChange(row.base, row.next);
     c.rows.push_back(row);
+  };
+  for (const char* metric : kRows) add(metric);
+  // Statements by kind, where either run counted them (oltp_*).
+  if (CountsKinds(base) || CountsKinds(next)) {
+    for (const char* metric : {"read_qps", "write_qps", "other_qps"}) {
+      add(metric);
+    }
   }
   for (const ChangeThreshold& t : thresholds) {
     c.verdicts.push_back(Judge(t, base, next));

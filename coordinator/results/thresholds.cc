@@ -24,6 +24,7 @@ enum class Kind {
   kErrors,
   kThroughput,
   kQps,
+  kStatementRate,  // read_qps, write_qps, other_qps (oltp_* count them)
   kLostAgents,
   kFaultRecovery,  // of the run's faults: the longest recovery
   kFaultErrors,    // the most errors during one fault
@@ -56,6 +57,9 @@ constexpr MetricSpec kMetrics[] = {
     {"ops_per_sec", "throughput", Kind::kThroughput},
     {"qps", "qps", Kind::kQps},
     {"queries_per_sec", "qps", Kind::kQps},
+    {"read_qps", "read_qps", Kind::kStatementRate},
+    {"write_qps", "write_qps", Kind::kStatementRate},
+    {"other_qps", "other_qps", Kind::kStatementRate},
     // Of the run, not of a summary: agents lost (a degraded run), so that
     // `lost_agents < 1` fails a run that lost one.
     {"lost_agents", "lost_agents", Kind::kLostAgents},
@@ -68,7 +72,9 @@ constexpr MetricSpec kMetrics[] = {
 constexpr char kMetricList[] =
     "p50, p90, p95, p99, p99.9, min, max, mean (latency, with a unit), "
     "error_rate, errors, throughput (ops/s, alias ops_per_sec), "
-    "qps (queries/s, alias queries_per_sec), lost_agents, fault.recovery "
+    "qps (queries/s, alias queries_per_sec), read_qps, write_qps, "
+    "other_qps (oltp_* statements by kind per second), lost_agents, "
+    "fault.recovery "
     "(with a unit), fault.errors";
 constexpr char kForm[] = "\"<metric> <op> <limit>\", e.g. \"p99 < 50ms\"";
 constexpr char kOps[] = "<, <=, >, >=, ==";
@@ -131,6 +137,7 @@ std::string FormatValue(Kind kind, double v) {
     case Kind::kThroughput:
       return Trimmed(absl::StrFormat("%.2f", v)) + " ops/s";
     case Kind::kQps:
+    case Kind::kStatementRate:
       return Trimmed(absl::StrFormat("%.2f", v)) + " queries/s";
   }
   return absl::StrCat(v);
@@ -414,6 +421,21 @@ double MetricValue(absl::string_view canonical, const rig::v1::Summary& total,
     case Kind::kQps:
       observed = total.queries_per_sec();
       break;
+    case Kind::kStatementRate: {
+      const rig::v1::Counters& c = total.counters();
+      if (c.read_queries() + c.write_queries() + c.other_queries() == 0) {
+        none = "no statements counted by kind (oltp_* workloads count them)";
+      } else if (total.measured_us() <= 0) {
+        none = "no measured time";
+      } else {
+        const int64_t n = canonical == "read_qps"    ? c.read_queries()
+                          : canonical == "write_qps" ? c.write_queries()
+                                                     : c.other_queries();
+        observed = static_cast<double>(n) * 1e6 /
+                   static_cast<double>(total.measured_us());
+      }
+      break;
+    }
     case Kind::kLostAgents:
     case Kind::kFaultRecovery:
     case Kind::kFaultErrors:

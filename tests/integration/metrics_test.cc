@@ -171,6 +171,20 @@ TEST_F(MetricsTest, PrometheusScrapesAgreeWithTheReport) {
                       "outcome=\"error\"})");
   ASSERT_TRUE(errors.ok());
   EXPECT_EQ(*errors, static_cast<double>(report.total().counters().errors()));
+  // Statements by kind, as the report counts them (point selects: reads).
+  const rig::v1::Counters& c = report.total().counters();
+  ASSERT_GT(c.read_queries(), 0);
+  for (const auto& [kind, n] : {std::pair{"read", c.read_queries()},
+                                std::pair{"write", c.write_queries()},
+                                std::pair{"other", c.other_queries()}}) {
+    auto scraped =
+        Query(prom_port, absl::StrCat("sum(rig_statements_total{job=\"",
+                                      "coordinator\",kind=\"", kind, "\"})"));
+    ASSERT_TRUE(scraped.ok()) << kind << ": " << scraped.status();
+    std::cout << "statements " << kind << ": Prometheus has " << *scraped
+              << ", the report " << n << "\n";
+    EXPECT_EQ(*scraped, static_cast<double>(n)) << kind;
+  }
   auto live =
       Query(prom_port, "rig_agents{job=\"coordinator\",status=\"done\"}");
   ASSERT_TRUE(live.ok());

@@ -74,6 +74,39 @@ TEST(RunMetricsTest, SumsIntervalsIntoCountersAndBuckets) {
       << t;
 }
 
+// oltp_* workloads count statements by kind as sysbench does; the series
+// add up over intervals, and a workload that counts none has none.
+TEST(RunMetricsTest, StatementKindsAreASeriesEachWhereCounted) {
+  RunMetrics m;
+  m.RunStarted("a1", "oltp_read_write", {"db:3306"});
+  m.RunStarted("a2", "oltp_point_select", {"db:3306"});
+  m.RunStarted("a3", "tpcc", {"db:3306"});
+  for (int i = 0; i < 2; ++i) {
+    rig::v1::AgentMessage rw = Interval(10, 0, {300});
+    rw.mutable_interval()->mutable_counters()->set_read_queries(140 + i);
+    rw.mutable_interval()->mutable_counters()->set_write_queries(40);
+    rw.mutable_interval()->mutable_counters()->set_other_queries(20);
+    m.Message("a1", rw);
+    rig::v1::AgentMessage ps = Interval(10, 0, {300});
+    ps.mutable_interval()->mutable_counters()->set_read_queries(10);
+    m.Message("a2", ps);
+    m.Message("a3", Interval(10, 0, {300}));
+  }
+  const std::string t = Render(m);
+  EXPECT_TRUE(Has(t, "rig_statements_total{agent=\"a1\",kind=\"read\"} 281"))
+      << t;
+  EXPECT_TRUE(Has(t, "rig_statements_total{agent=\"a1\",kind=\"write\"} 80"))
+      << t;
+  EXPECT_TRUE(Has(t, "rig_statements_total{agent=\"a1\",kind=\"other\"} 40"))
+      << t;
+  EXPECT_TRUE(Has(t, "rig_statements_total{agent=\"a2\",kind=\"read\"} 20"))
+      << t;
+  EXPECT_TRUE(Has(t, "rig_statements_total{agent=\"a2\",kind=\"write\"} 0"))
+      << t;
+  EXPECT_EQ(t.find("rig_statements_total{agent=\"a3\""), std::string::npos)
+      << t;
+}
+
 TEST(RunMetricsTest, BreakerEventsSetStateAndCountTransitions) {
   RunMetrics m;
   m.RunStarted("a1", "bank", {"db-0:3306", "db-1:3306"});

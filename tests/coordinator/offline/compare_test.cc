@@ -91,6 +91,41 @@ TEST(CompareTest, RowsGiveBothValuesAndTheChangeInPercent) {
   EXPECT_TRUE(c.passed);
 }
 
+// Rows for read/write/other statements per second appear when a run counted
+// them (oltp_*), and thresholds on the change can name them.
+TEST(CompareTest, StatementKindsAreRowsWhereCounted) {
+  auto has = [](const Comparison& c, const std::string& metric) {
+    for (const MetricChange& row : c.rows) {
+      if (row.metric == metric) return true;
+    }
+    return false;
+  };
+  const rig::v1::Report plain = RunOf(1000, 9000);
+  EXPECT_FALSE(has(CompareReports(plain, plain, {}), "read_qps"));
+
+  rig::v1::Report base = RunOf(1000, 9000);
+  rig::v1::Report next = RunOf(1000, 9000);
+  const double seconds = base.total().measured_us() / 1e6;
+  ASSERT_GT(seconds, 0);
+  base.mutable_total()->mutable_counters()->set_read_queries(1000);
+  next.mutable_total()->mutable_counters()->set_read_queries(800);
+  next.mutable_total()->mutable_counters()->set_write_queries(50);
+  auto t = ParseChangeThreshold("read_qps -10%");
+  ASSERT_TRUE(t.ok()) << t.status();
+  const Comparison c = CompareReports(base, next, {*t});
+  for (const char* m : {"read_qps", "write_qps", "other_qps"}) {
+    EXPECT_TRUE(has(c, m)) << m;
+  }
+  for (const MetricChange& row : c.rows) {
+    if (row.metric != "read_qps") continue;
+    EXPECT_DOUBLE_EQ(row.base, 1000 / seconds);
+    EXPECT_DOUBLE_EQ(row.next, 800 / seconds);
+    EXPECT_NEAR(row.percent, -20.0, 1e-9);
+  }
+  ASSERT_EQ(c.verdicts.size(), 1u);
+  EXPECT_FALSE(c.passed);  // -20% is past -10%
+}
+
 TEST(CompareTest, ThresholdsOnTheChangeJudgeTheRightDirection) {
   const rig::v1::Report base = RunOf(1000, 9000);
   const rig::v1::Report slower = RunOf(1200, 9000);  // p99 +20%

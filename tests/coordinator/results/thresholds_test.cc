@@ -90,6 +90,9 @@ TEST(ThresholdParseTest, ParsesRatesAndCounts) {
       {"ops_per_sec >= 1e3", "throughput", 1000},
       {"qps > 5000", "qps", 5000},
       {"queries_per_sec > 5000.5", "qps", 5000.5},
+      {"read_qps > 100", "read_qps", 100},
+      {"WRITE_QPS >= 2.5", "write_qps", 2.5},
+      {"other_qps < 10", "other_qps", 10},
   };
   for (const Case& c : cases) {
     Threshold t = MustParse(c.text);
@@ -133,8 +136,9 @@ TEST(ThresholdParseTest, LatencyWithoutUnitIsAnError) {
 TEST(ThresholdParseTest, UnknownMetricListsTheMetrics) {
   const std::string e = ParseError("p98 < 5ms");
   EXPECT_TRUE(HasSubstr(e, "threshold \"p98 < 5ms\": unknown metric \"p98\""));
-  for (const char* m : {"p50", "p99.9", "max", "mean", "error_rate", "errors",
-                        "throughput", "ops_per_sec", "qps"}) {
+  for (const char* m :
+       {"p50", "p99.9", "max", "mean", "error_rate", "errors", "throughput",
+        "ops_per_sec", "qps", "read_qps", "write_qps", "other_qps"}) {
     EXPECT_TRUE(HasSubstr(e, m));
   }
   EXPECT_TRUE(HasSubstr(ParseError("latency < 5ms"), "unknown metric"));
@@ -363,6 +367,31 @@ TEST(ThresholdEvaluateTest, VerdictCarriesObservedLimitAndMessage) {
   v = Evaluate(MustParse("qps > 4000"), r);
   EXPECT_EQ(v.message(),
             "qps = 5000 queries/s, limit > 4000 queries/s: passed");
+}
+
+// oltp_* count statements by kind: a rate over the measured time; a run
+// that counted none (another workload) cannot pass such a threshold.
+TEST(ThresholdEvaluateTest, StatementKindRatesFailWhereNoneWereCounted) {
+  rig::v1::Report r = SampleReport();  // 10 s measured
+  r.mutable_total()->mutable_counters()->set_read_queries(140000);
+  r.mutable_total()->mutable_counters()->set_write_queries(40000);
+  r.mutable_total()->mutable_counters()->set_other_queries(20000);
+  EXPECT_TRUE(Passes("read_qps >= 14000", r));
+  EXPECT_FALSE(Passes("read_qps > 14000", r));
+  EXPECT_TRUE(Passes("write_qps == 4000", r));
+  EXPECT_TRUE(Passes("other_qps < 2000.01", r));
+  EXPECT_FALSE(Passes("other_qps < 2000", r));
+  rig::v1::ThresholdVerdict v = Evaluate(MustParse("read_qps > 10000"), r);
+  EXPECT_EQ(v.message(),
+            "read_qps = 14000 queries/s, limit > 10000 queries/s: passed");
+  EXPECT_DOUBLE_EQ(v.observed(), 14000);
+
+  const rig::v1::Report none = SampleReport();
+  v = Evaluate(MustParse("write_qps < 1000000"), none);
+  EXPECT_FALSE(v.passed());
+  EXPECT_EQ(v.message(),
+            "write_qps: no statements counted by kind (oltp_* workloads "
+            "count them), limit < 1000000 queries/s: FAILED");
 }
 
 TEST(ThresholdEvaluateTest, NothingMeasuredFailsLatencyAndErrorRate) {
