@@ -41,9 +41,32 @@ using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
 
+// What one --set brought into the tree: its key and the nodes it made (the
+// value with everything under it, and the keys and sections on its path),
+// so that an error in them names the override, not a line of the file.
+struct Override {
+  std::string key;
+  std::vector<YAML::Node> made;
+};
+
+bool Within(const YAML::Node& tree, const YAML::Node& node) {
+  if (tree.is(node)) return true;
+  if (tree.IsMap()) {
+    for (const auto& kv : tree) {
+      if (kv.first.is(node) || Within(kv.second, node)) return true;
+    }
+  } else if (tree.IsSequence()) {
+    for (const auto& x : tree) {
+      if (Within(x, node)) return true;
+    }
+  }
+  return false;
+}
+
 class Converter {
  public:
-  explicit Converter(std::string source) : source_(std::move(source)) {}
+  Converter(std::string source, const std::vector<Override>& overrides)
+      : source_(std::move(source)), overrides_(overrides) {}
 
   absl::Status Message(const YAML::Node& node, const Descriptor* d,
                        const std::string& path, std::string& out) {
@@ -88,6 +111,14 @@ class Converter {
 
  private:
   absl::Status Error(const YAML::Node& node, absl::string_view message) {
+    for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o) {
+      for (const YAML::Node& made : o->made) {
+        if (Within(made, node)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--set ", o->key, ": ", message));
+        }
+      }
+    }
     const YAML::Mark mark = node.Mark();
     if (mark.is_null())
       return absl::InvalidArgumentError(absl::StrCat(source_, ": ", message));
@@ -346,6 +377,7 @@ class Converter {
   }
 
   std::string source_;
+  const std::vector<Override>& overrides_;
 };
 
 // What a plan may hold. A plan is a page or two of YAML; these bounds only
@@ -434,7 +466,8 @@ std::string PasswordIn(const YAML::Node& root) {
   return password.IsDefined() && password.IsScalar() ? password.Scalar() : "";
 }
 
-absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
+absl::Status ApplyOverride(YAML::Node& root, const std::string& override,
+                           std::vector<Override>& applied) {
   const size_t eq = override.find('=');
   if (eq == std::string::npos || eq == 0) {
     return absl::InvalidArgumentError(
@@ -482,6 +515,24 @@ absl::Status ApplyOverride(YAML::Node& root, const std::string& override) {
     parent.reset(child);
   }
   parent[parts.back()] = value;
+  // What this override made: its value, and the keys and sections on its
+  // path that no file line holds (a node from the file has a mark).
+  Override o{key, {value}};
+  YAML::Node at;
+  at.reset(root);
+  for (const std::string& part : parts) {
+    if (!at.IsMap()) break;
+    YAML::Node next;
+    for (const auto& kv : at) {
+      if (kv.first.Scalar() != part) continue;
+      if (kv.first.Mark().is_null()) o.made.push_back(kv.first);
+      next.reset(kv.second);
+    }
+    if (!next.IsDefined()) break;
+    if (next.Mark().is_null() && next.IsMap()) o.made.push_back(next);
+    at.reset(next);
+  }
+  applied.push_back(std::move(o));
   return absl::OkStatus();
 }
 
@@ -566,6 +617,7 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
         source, ": has a NUL byte at offset ", nul, ": not a text file"));
   }
   YAML::Node root;
+  std::vector<Override> applied;
   try {
     root = YAML::Load(std::string(yaml));
     RETURN_IF_ERROR(TreeCheck(std::string(source)).Walk(root, "", 0));
@@ -573,7 +625,7 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
     for (const auto& o : overrides) {
       if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
       if (!root.IsMap()) break;  // named below: the plan must be a mapping
-      RETURN_IF_ERROR(ApplyOverride(root, o));
+      RETURN_IF_ERROR(ApplyOverride(root, o, applied));
     }
     for (const auto& o : overrides) {
       // --set target.dsn=... replaces the plan's own connection keys (in a
@@ -606,7 +658,7 @@ absl::StatusOr<rig::v1::Plan> ParsePlanWithoutDefaults(
         absl::StrCat(source, ":", e.mark.line + 1, ": ", e.msg));
   }
   std::string json;
-  Converter converter{std::string(source)};
+  Converter converter{std::string(source), applied};
   try {
     RETURN_IF_ERROR(
         converter.Message(root, rig::v1::Plan::descriptor(), "", json));

@@ -264,6 +264,37 @@ TEST(PlanTest, SetCreatesMissingSectionsAndRefusesToStepThroughAValue) {
             std::string::npos);
 }
 
+// A bad value or key that came from --set is named by its override: the
+// file's line 1 (a comment here) has nothing to do with it.
+TEST(PlanTest, AnErrorInAnOverrideNamesTheOverrideNotALineOfTheFile) {
+  const std::string yaml =
+      "# a comment\nworkload: {kind: oltp_point_select}\n"
+      "load: {duration: 10s}\n";
+  auto starts = [](const std::string& e, const std::string& prefix) {
+    return e.rfind(prefix, 0) == 0;
+  };
+  std::string e = ErrorOf(yaml, {"load.report_interval=1ms"});
+  EXPECT_TRUE(starts(e,
+                     "--set load.report_interval: \"load.report_interval\" "
+                     "is 1ms"))
+      << e;
+  e = ErrorOf(yaml, {"load.duration=5s", "load.connections=abc"});
+  EXPECT_TRUE(starts(e, "--set load.connections: ")) << e;
+  e = ErrorOf(yaml, {"load.bogus=1"});
+  EXPECT_TRUE(starts(e, "--set load.bogus: unknown key \"load.bogus\"")) << e;
+  e = ErrorOf(yaml, {"resilience.retri.max_attempts=3"});
+  EXPECT_TRUE(starts(e,
+                     "--set resilience.retri.max_attempts: unknown key "
+                     "\"resilience.retri\""))
+      << e;
+  e = ErrorOf(yaml, {"load={connections: 2, bogus: 1}"});
+  EXPECT_TRUE(starts(e, "--set load: unknown key \"load.bogus\"")) << e;
+  // The file's own mistakes keep their line, overrides or not.
+  e = ErrorOf("workload: {kind: oltp_point_select}\nload: {connections: abc}\n",
+              {"load.duration=5s"});
+  EXPECT_TRUE(starts(e, "plan.yaml:2: ")) << e;
+}
+
 TEST(PlanTest, APasswordIsNeverTakenFromTheCommandLine) {
   const std::string e =
       ErrorOf("workload: {kind: x}\n", {"target.password=hunter2"});
