@@ -37,7 +37,7 @@ const std::vector<SettingSpec>& AgentFlags() {
          "port 0 picks a free one, logged). Empty = off."},
         {"max-connections", "RIG_MAX_CONNECTIONS", "10000",
          "Refuse a run that asks this agent for more database connections "
-         "(each is a thread and its buffers)."},
+         "(each is a thread and its buffers); 1 to 1000000."},
         {"max-duration", "RIG_MAX_DURATION", "24h",
          "Refuse a run that would last longer (warm-up plus measured "
          "time)."},

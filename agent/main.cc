@@ -116,6 +116,20 @@ int main(int argc, char** argv) {
     return Fail("--start-timeout takes a positive duration, e.g. 10s");
   }
   options.start_timeout = *start_timeout;
+  // The addresses served on, checked before gRPC tries them (its own
+  // message for "nowhere" is a resolver error).
+  if (auto parsed =
+          rig::metrics::ParseListenAddress("--listen", listen, "0.0.0.0:7070");
+      !parsed.ok()) {
+    return Fail(std::string(parsed.status().message()));
+  }
+  if (const std::string hl = settings->Get("health-listen"); !hl.empty()) {
+    if (auto parsed = rig::metrics::ParseListenAddress("--health-listen", hl,
+                                                       "0.0.0.0:7071");
+        !parsed.ok()) {
+      return Fail(std::string(parsed.status().message()));
+    }
+  }
   std::optional<rig::metrics::ListenAddress> metrics_listen;
   if (const std::string ml = settings->Get("metrics-listen"); !ml.empty()) {
     auto parsed = rig::metrics::ParseListenAddress("--metrics-listen", ml);
@@ -153,8 +167,9 @@ int main(int argc, char** argv) {
   health_only_service.Set(kReadinessService, true);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return Fail(absl::StrCat("cannot listen on ", listen,
-                             ": address in use or invalid"));
+    return Fail(absl::StrCat("--listen: cannot listen on ", listen,
+                             ": the port is in use, or the host is not an "
+                             "address of this machine"));
   }
   server->GetHealthCheckService()->SetServingStatus("", true);
   server->GetHealthCheckService()->SetServingStatus(kReadinessService, true);
@@ -172,7 +187,8 @@ int main(int argc, char** argv) {
     health_only = health_builder.BuildAndStart();
     if (health_only == nullptr || health_port == 0) {
       return Fail(absl::StrCat("--health-listen: cannot listen on ", hl,
-                               ": address in use or invalid"));
+                               ": the port is in use, or the host is not an "
+                               "address of this machine"));
     }
     RIG_LOG(Info) << "health service (plaintext) on "
                   << hl.substr(0, hl.rfind(':')) << ":" << health_port;

@@ -17,7 +17,7 @@ const std::vector<SettingSpec>& CoordinatorFlags() {
          "headless Service)."},
         {"local", "RIG_LOCAL_AGENTS", "0",
          "Run this many agents inside the coordinator (one machine, no "
-         "rig-agent needed)."},
+         "rig-agent needed); 0 to 64."},
         {"db-driver", "RIG_DB_DRIVER", db::kDefaultDriver,
          "For --local agents: database client library, mariadb (MariaDB "
          "Connector/C) or cppconn (mysqlcppconn)."},

@@ -310,6 +310,11 @@ int main(int argc, char** argv) {
     positional.erase(positional.begin());
   }
   if (!positional.empty()) {
+    if (plan_path == "run") {  // as k6 and go-tpc are called
+      return Fail(ExitCode::kUsage,
+                  "\"run\" is not a subcommand: a run is rig-coordinator "
+                  "PLAN.yaml --agents HOST:PORT (see --help)");
+    }
     return Fail(ExitCode::kUsage,
                 absl::StrCat("unexpected argument \"", positional.front(),
                              "\" (see --help)"));

@@ -12,11 +12,12 @@
 namespace rig::metrics {
 
 absl::StatusOr<ListenAddress> ParseListenAddress(const std::string& flag,
-                                                 const std::string& text) {
+                                                 const std::string& text,
+                                                 const std::string& example) {
   auto bad = [&](const std::string& why) {
     return absl::InvalidArgumentError(
-        absl::StrCat(flag, " \"", text, "\": ", why,
-                     " (e.g. 0.0.0.0:9464; port 0 picks a free one)"));
+        absl::StrCat(flag, " \"", text, "\": ", why, " (e.g. ", example,
+                     "; port 0 picks a free one)"));
   };
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {

@@ -24,9 +24,11 @@ struct ListenAddress {
 };
 
 // "host:port" or "[v6]:port", port 0..65535. The error names the flag and
-// the value: `--metrics-listen "x": expected host:port, e.g. 0.0.0.0:9464`.
-absl::StatusOr<ListenAddress> ParseListenAddress(const std::string& flag,
-                                                 const std::string& text);
+// the value: `--metrics-listen "x": expected host:port (e.g. 0.0.0.0:9464;
+// port 0 picks a free one)`, with `example` as the example.
+absl::StatusOr<ListenAddress> ParseListenAddress(
+    const std::string& flag, const std::string& text,
+    const std::string& example = "0.0.0.0:9464");
 
 class MetricsServer {
  public:

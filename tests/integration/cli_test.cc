@@ -94,6 +94,51 @@ TEST_F(CliTest, AnAgentWithoutAPortIsAUsageError) {
       << run->stderr_text;
 }
 
+// rig-agent's addresses are checked before gRPC tries them: a value
+// without a port is named with the flag, and one that cannot be bound says
+// why in words.
+TEST_F(CliTest, AnAgentAddressItCannotServeOnIsNamed) {
+  struct Case {
+    std::vector<std::string> flags;
+    std::string says;
+  } cases[] = {
+      {{"--listen", "nowhere"},
+       "rig-agent: --listen \"nowhere\": expected host:port (e.g. "
+       "0.0.0.0:7070"},
+      {{"--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1"},
+       "rig-agent: --health-listen \"127.0.0.1\": expected host:port"},
+      {{"--listen", "192.0.2.1:0"},
+       "rig-agent: --listen: cannot listen on 192.0.2.1:0: the port is in "
+       "use, or the host is not an address of this machine"},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {RIG_AGENT_BIN};
+    argv.insert(argv.end(), c.flags.begin(), c.flags.end());
+    const std::string log = absl::StrCat(*dir_, "/bad-listen-", i++, ".log");
+    auto agent = Subprocess::Start(argv, {}, log);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    auto code = (*agent)->Wait(absl::Seconds(30));
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 2) << testing::ReadFile(log);
+    EXPECT_NE(testing::ReadFile(log).find(c.says), std::string::npos)
+        << testing::ReadFile(log);
+  }
+}
+
+TEST_F(CliTest, RunIsNotASubcommandAndSaysSo) {
+  const std::string plan = WritePlan(
+      "run.yaml",
+      absl::StrCat(TargetYaml(), "workload: {kind: oltp_point_select}\n"));
+  auto run = Coordinator({"run", plan, "--agents", "127.0.0.1:1"}, "");
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 2);
+  EXPECT_NE(run->stderr_text.find("\"run\" is not a subcommand: a run is "
+                                  "rig-coordinator PLAN.yaml"),
+            std::string::npos)
+      << run->stderr_text;
+}
+
 TEST_F(CliTest, WrongPasswordFailsWithServerCodeAndNoPassword) {
   int port = 0;
   auto agent = StartAgent("a-wrong-pw", &port);
