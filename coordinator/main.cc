@@ -265,6 +265,50 @@ int main(int argc, char** argv) {
         "threshold), 4 a file could not be written.");
     return 0;
   }
+  if (settings->help_requested() && !settings->positional().empty() &&
+      (settings->positional().front() == "plan" ||
+       settings->positional().front() == "metrics")) {
+    // Their own usage and the settings they read, not the run's.
+    const bool plan = settings->positional().front() == "plan";
+    std::string workloads = "  Workloads:";  // wrapped at 79 columns
+    size_t line_start = 0;
+    for (const auto& w : rig::agent::Catalogue::Default().List()) {
+      if (workloads.size() - line_start + w.name().size() + 2 > 79) {
+        line_start = workloads.size() + 1;
+        workloads += "\n   ";
+      }
+      absl::StrAppend(&workloads, " ", w.name(), ",");
+    }
+    workloads.back() = '.';
+    std::vector<rig::SettingSpec> flags;
+    for (const auto& spec : rig::coordinator::CoordinatorFlags()) {
+      for (const char* name : {"set", "allow-exec", "workload"}) {
+        if (plan && spec.name == name) flags.push_back(spec);
+      }
+    }
+    std::cout << rig::Settings::Help(
+        plan ? absl::StrCat(
+                   "Usage: rig-coordinator plan validate PLAN.yaml [--set "
+                   "KEY=VALUE ...] [--allow-exec]\n"
+                   "       rig-coordinator plan init [--workload NAME] "
+                   "[NEW.yaml]\n"
+                   "       rig-coordinator plan reference\n\n"
+                   "validate: every check that needs no agent or database "
+                   "(keys, types, bounds,\n"
+                   "  thresholds, faults); an error names the file, line and "
+                   "key.\n"
+                   "init: a commented plan for a workload, to NEW.yaml (never "
+                   "overwritten) or stdout.\n",
+                   workloads,
+                   "\n"
+                   "reference: every plan key with its default and meaning "
+                   "(Markdown).")
+             : std::string("Usage: rig-coordinator metrics reference\n\n"
+                           "Every metric /metrics serves, with its type, "
+                           "labels and meaning (Markdown)."),
+        flags, "Exit codes: 0 done, 2 usage or plan error.");
+    return 0;
+  }
   if (settings->help_requested()) {
     std::cout << rig::Settings::Help(
         kUsage, rig::coordinator::CoordinatorFlags(), kEpilog);

@@ -212,6 +212,35 @@ TEST_F(CliTest, HelpListsEveryFlagWithDefaultAndVariable) {
   EXPECT_EQ(bad->stderr_text, "rig-agent: unknown flag --lisen (see --help)\n");
 }
 
+// `plan ... --help` and `metrics reference --help` print their own usage
+// and the settings they read, not the run's.
+TEST_F(CliTest, SubcommandHelpIsItsOwn) {
+  auto plan = testing::RunCommand(
+      {RIG_COORDINATOR_BIN, "plan", "validate", "--help"}, absl::Seconds(10));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->exit_code, 0);
+  const std::string& p = plan->stdout_text;
+  EXPECT_EQ(p.rfind("Usage: rig-coordinator plan validate PLAN.yaml", 0), 0u)
+      << p;
+  EXPECT_NE(p.find("Workloads: "), std::string::npos) << p;
+  EXPECT_NE(p.find("tpcc"), std::string::npos) << p;
+  for (const char* flag : {"  --set VALUE", "  --workload VALUE"}) {
+    EXPECT_NE(p.find(flag), std::string::npos) << flag << "\n" << p;
+  }
+  EXPECT_EQ(p.find("--agents"), std::string::npos) << p;
+  auto metrics = testing::RunCommand(
+      {RIG_COORDINATOR_BIN, "metrics", "reference", "--help"},
+      absl::Seconds(10));
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_EQ(metrics->exit_code, 0);
+  EXPECT_EQ(
+      metrics->stdout_text.rfind("Usage: rig-coordinator metrics reference", 0),
+      0u)
+      << metrics->stdout_text;
+  EXPECT_EQ(metrics->stdout_text.find("--agents"), std::string::npos)
+      << metrics->stdout_text;
+}
+
 TEST_F(CliTest, LogFileReallyWrites) {
   const std::string log = absl::StrCat(*dir_, "/coordinator.log");
   const std::string plan = WritePlan(
