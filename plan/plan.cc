@@ -41,12 +41,13 @@ using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
 
-// What one --set brought into the tree: its key and the nodes it made (the
-// value with everything under it, and the keys and sections on its path),
-// so that an error in them names the override, not a line of the file.
+// What one --set brought into the tree: its key, its value (with everything
+// under it) and the keys and sections it made on its path, so that an error
+// in them names the override, not a line of the file.
 struct Override {
   std::string key;
-  std::vector<YAML::Node> made;
+  YAML::Node value;
+  std::vector<YAML::Node> path;  // made by this override or an earlier one
 };
 
 bool Within(const YAML::Node& tree, const YAML::Node& node) {
@@ -111,9 +112,14 @@ class Converter {
 
  private:
   absl::Status Error(const YAML::Node& node, absl::string_view message) {
-    for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o) {
-      for (const YAML::Node& made : o->made) {
-        if (Within(made, node)) {
+    // A value (or what is in it) first, then a key or section made on the
+    // way to one: the newest override that made it.
+    for (int exact = 0; exact < 2; ++exact) {
+      for (auto o = overrides_.rbegin(); o != overrides_.rend(); ++o) {
+        bool in = exact == 0 && Within(o->value, node);
+        for (const YAML::Node& made : o->path)
+          in = in || (exact && made.is(node));
+        if (in) {
           return absl::InvalidArgumentError(
               absl::StrCat("--set ", o->key, ": ", message));
         }
@@ -517,19 +523,21 @@ absl::Status ApplyOverride(YAML::Node& root, const std::string& override,
   parent[parts.back()] = value;
   // What this override made: its value, and the keys and sections on its
   // path that no file line holds (a node from the file has a mark).
-  Override o{key, {value}};
+  Override o{key, value, {}};
   YAML::Node at;
   at.reset(root);
   for (const std::string& part : parts) {
     if (!at.IsMap()) break;
     YAML::Node next;
+    bool found = false;
     for (const auto& kv : at) {
       if (kv.first.Scalar() != part) continue;
-      if (kv.first.Mark().is_null()) o.made.push_back(kv.first);
+      if (kv.first.Mark().is_null()) o.path.push_back(kv.first);
       next.reset(kv.second);
+      found = true;
     }
-    if (!next.IsDefined()) break;
-    if (next.Mark().is_null() && next.IsMap()) o.made.push_back(next);
+    if (!found) break;
+    if (next.Mark().is_null() && next.IsMap()) o.path.push_back(next);
     at.reset(next);
   }
   applied.push_back(std::move(o));

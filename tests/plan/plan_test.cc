@@ -287,6 +287,13 @@ TEST(PlanTest, AnErrorInAnOverrideNamesTheOverrideNotALineOfTheFile) {
                      "--set resilience.retri.max_attempts: unknown key "
                      "\"resilience.retri\""))
       << e;
+  // Of two overrides in one new section, the one that brought the value.
+  e = ErrorOf(yaml, {"resilience.retry.max_attempts=x",
+                     "resilience.retry.initial_backoff=1ms"});
+  EXPECT_TRUE(starts(e, "--set resilience.retry.max_attempts: ")) << e;
+  e = ErrorOf(yaml,
+              {"resilience.retry.max_attempts=2", "resilience.retry.bogus=1"});
+  EXPECT_TRUE(starts(e, "--set resilience.retry.bogus: unknown key")) << e;
   e = ErrorOf(yaml, {"load={connections: 2, bogus: 1}"});
   EXPECT_TRUE(starts(e, "--set load: unknown key \"load.bogus\"")) << e;
   // The file's own mistakes keep their line, overrides or not.
