@@ -158,7 +158,8 @@ const PlanKey kKeys[] = {
     {"thresholds", "",
      "`p50`..`p99.9`, `max`, `mean` with `< <= > >= ==` and a duration; "
      "`error_rate`, `errors`, `throughput` (ops/s), `qps`, `read_qps` / "
-     "`write_qps` / `other_qps` (`oltp_*` statements by kind per second; "
+     "`write_qps` / `other_qps` (`oltp_*` and `sql` statements by kind per "
+     "second; "
      "fails for a workload that counts none), `lost_agents` "
      "(agents lost in the run: `lost_agents < 1` fails a degraded run) with a "
      "number; of the faults: `fault.recovery` (the longest recovery) with a "

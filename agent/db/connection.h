@@ -78,6 +78,10 @@ class Statement {
   // Executes with the given parameters. Returns the number of rows read
   // (queries) or affected (updates).
   virtual absl::StatusOr<int64_t> Execute(absl::Span<const Value> params) = 0;
+  // Whether the last Execute that succeeded returned a result set (a SELECT,
+  // whatever rows it found): what sysbench's "queries performed" counts as
+  // a read. nullopt: this driver cannot say.
+  virtual std::optional<bool> returned_rows() const { return std::nullopt; }
 };
 
 class Connection {
@@ -86,6 +90,8 @@ class Connection {
   // Runs a statement; a result set, if any, is read and dropped. Returns the
   // rows read or affected.
   virtual absl::StatusOr<int64_t> Execute(absl::string_view sql) = 0;
+  // As Statement::returned_rows(), for the last Execute(sql).
+  virtual std::optional<bool> returned_rows() const { return std::nullopt; }
   // Runs a query and returns its rows (for small results: metadata, checks).
   virtual absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) = 0;
   // A statement with `?` parameters. With StatementProtocol::kText nothing

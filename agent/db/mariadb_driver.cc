@@ -194,6 +194,7 @@ class MariaDbStatement : public Statement {
     // The count is the first result's: rows read, or rows affected. A CALL
     // can return several results (its field count is known only now); all
     // are read so the connection stays in step.
+    returned_rows_ = mysql_stmt_field_count(stmt_) > 0;
     absl::StatusOr<int64_t> count = ReadResult();
     while (mysql_stmt_more_results(stmt_)) {
       const int next = mysql_stmt_next_result(stmt_);
@@ -204,11 +205,13 @@ class MariaDbStatement : public Statement {
     }
     return count;
   }
+  std::optional<bool> returned_rows() const override { return returned_rows_; }
 
  private:
   MYSQL_STMT* const stmt_;
   const size_t param_count_;
   bool bound_ = false;
+  bool returned_rows_ = false;
   std::vector<MYSQL_BIND> binds_;
   std::vector<int64_t> ints_;
   std::vector<std::string> strings_;
@@ -221,6 +224,7 @@ class MariaDbConnection : public Connection {
       : m_(m), blocking_reads_(blocking_reads), protocol_(protocol) {}
   ~MariaDbConnection() override { mysql_close(m_); }
   void set_id(int64_t id) { id_ = id; }
+  std::optional<bool> returned_rows() const override { return returned_rows_; }
 
   absl::StatusOr<int64_t> Execute(absl::string_view sql) override {
     if (mysql_real_query(m_, sql.data(), sql.size()) != 0) {
@@ -232,6 +236,7 @@ class MariaDbConnection : public Connection {
     // read and dropped; the count is the first one's.
     for (;;) {
       MYSQL_RES* res = mysql_store_result(m_);
+      if (first) returned_rows_ = res != nullptr;
       if (res != nullptr) {
         if (first) count = static_cast<int64_t>(mysql_num_rows(res));
         mysql_free_result(res);
@@ -328,6 +333,7 @@ class MariaDbConnection : public Connection {
   const bool blocking_reads_;
   const StatementProtocol protocol_;
   int64_t id_ = -1;
+  bool returned_rows_ = false;  // by the last Execute(sql)
 };
 
 // The TLS options of `options.tls_mode` (Connector/C 3.3.20 semantics,

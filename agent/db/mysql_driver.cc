@@ -75,6 +75,7 @@ class MySqlStatement : public Statement {
       return FromException(e);
     }
   }
+  std::optional<bool> returned_rows() const override { return returns_rows_; }
 
  private:
   std::unique_ptr<sql::PreparedStatement> stmt_;
@@ -92,18 +93,21 @@ class MySqlConnection : public Connection {
     try {
       std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
       int64_t count = 0;
-      if (stmt->execute(std::string(sql))) {
+      const bool rows = stmt->execute(std::string(sql));
+      if (rows) {
         std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
         count = CountRows(rs.get());
       } else {
         count = static_cast<int64_t>(stmt->getUpdateCount());
       }
       DrainResults(*stmt);
+      returned_rows_ = rows;
       return count;
     } catch (const sql::SQLException& e) {
       return FromException(e);
     }
   }
+  std::optional<bool> returned_rows() const override { return returned_rows_; }
 
   absl::StatusOr<std::vector<Row>> Query(absl::string_view sql) override {
     try {
@@ -170,6 +174,7 @@ class MySqlConnection : public Connection {
   std::unique_ptr<sql::Connection> conn_;
   const StatementProtocol protocol_;
   int64_t id_ = -1;
+  bool returned_rows_ = false;  // by the last Execute(sql)
 };
 
 // mysqlcppconn 1.1.12 on libmariadb maps sslEnforce, sslVerify, sslCA,

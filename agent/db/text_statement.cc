@@ -73,6 +73,9 @@ class TextStatement : public Statement {
     }
     return connection_.Execute(text_);
   }
+  std::optional<bool> returned_rows() const override {
+    return connection_.returned_rows();
+  }
 
  private:
   Connection& connection_;

@@ -208,9 +208,22 @@ class SqlTransaction : public Transaction {
     r.type = Pick(rng);
     const Operation& op = cfg_.operations[r.type];
     auto& stmts = stmts_[r.type];
+    // Statements that succeeded, by kind as sysbench counts them, where the
+    // driver says whether each returned a result set (both real ones do).
+    OpResult kinds;
+    bool known = true;
+    auto count = [&](std::optional<bool> result_set, int64_t rows) {
+      if (result_set.has_value()) {
+        kinds.CountStatement(*result_set, rows);
+      } else {
+        known = false;
+      }
+    };
     if (cfg_.transaction) {
       r.queries++;
-      if (auto b = conn_.Execute("BEGIN"); !b.ok()) return b.status();
+      auto b = conn_.Execute("BEGIN");
+      if (!b.ok()) return b.status();
+      count(conn_.returned_rows(), *b);
     }
     absl::Status s;
     std::vector<db::Value> values;
@@ -223,18 +236,26 @@ class SqlTransaction : public Transaction {
       auto rows = stmts[i]->Execute(values);
       if (rows.ok()) {
         r.rows += *rows;
+        count(stmts[i]->returned_rows(), *rows);
       } else {
         s = rows.status();
       }
     }
-    if (cfg_.transaction) {
-      if (s.ok()) {
-        r.queries++;
-        auto c = conn_.Execute("COMMIT");
-        if (!c.ok()) s = c.status();
+    if (cfg_.transaction && s.ok()) {
+      r.queries++;
+      auto c = conn_.Execute("COMMIT");
+      if (c.ok()) {
+        count(conn_.returned_rows(), *c);
+      } else {
+        s = c.status();
       }
-      return RollbackAfter(conn_, s);
     }
+    if (known) {
+      r.read += kinds.read;
+      r.write += kinds.write;
+      r.other += kinds.other;
+    }
+    if (cfg_.transaction) return RollbackAfter(conn_, s);
     return s;
   }
 

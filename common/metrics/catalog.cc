@@ -24,7 +24,7 @@ const std::vector<MetricSpec>& Catalog() {
       {"rig_statements_total", MetricType::kCounter, "agent, kind",
        "Statements that succeeded, as sysbench counts them: read (returned a "
        "result set), write (changed rows), other (BEGIN, COMMIT, a write "
-       "that matched no row). oltp_* workloads; others send no series.",
+       "that matched no row). oltp_* and sql; others send no series.",
        Served::kBoth},
       {"rig_errors_total", MetricType::kCounter, "agent, class",
        "Failed operations by error class (retry_txn, reconnect, backoff, "

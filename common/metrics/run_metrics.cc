@@ -180,7 +180,7 @@ void RunMetrics::Render(Exposition* out) const {
   per_agent("rig_rows_total", &AgentSeries::rows);
   each("rig_statements_total",
        [&](const char* n, const std::string& agent, const AgentSeries& a) {
-         // Only workloads that count the kinds (oltp_*) have any.
+         // Only workloads that count the kinds (oltp_*, sql) have any.
          if (a.read_queries + a.write_queries + a.other_queries == 0) return;
          for (const auto& [kind, v] : {std::pair{"read", a.read_queries},
                                        std::pair{"write", a.write_queries},

@@ -220,7 +220,7 @@ Comparison CompareReports(const rig::v1::Report& base,
     c.rows.push_back(row);
   };
   for (const char* metric : kRows) add(metric);
-  // Statements by kind, where either run counted them (oltp_*).
+  // Statements by kind, where either run counted them (oltp_*, sql).
   if (CountsKinds(base) || CountsKinds(next)) {
     for (const char* metric : {"read_qps", "write_qps", "other_qps"}) {
       add(metric);

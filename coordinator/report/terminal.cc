@@ -38,7 +38,7 @@ std::string Row(const std::string& name, const rig::v1::Summary& s) {
 }
 
 // sysbench's "queries performed" block, for workloads that count the
-// kinds (oltp_*); empty for the others.
+// kinds (oltp_*, sql); empty for the others.
 std::string QueriesPerformed(const rig::v1::Summary& s) {
   const rig::v1::Counters& c = s.counters();
   const int64_t total =

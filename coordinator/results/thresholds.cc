@@ -24,7 +24,7 @@ enum class Kind {
   kErrors,
   kThroughput,
   kQps,
-  kStatementRate,  // read_qps, write_qps, other_qps (oltp_* count them)
+  kStatementRate,  // read_qps, write_qps, other_qps (oltp_*, sql)
   kLostAgents,
   kFaultRecovery,  // of the run's faults: the longest recovery
   kFaultErrors,    // the most errors during one fault
@@ -73,7 +73,8 @@ constexpr char kMetricList[] =
     "p50, p90, p95, p99, p99.9, min, max, mean (latency, with a unit), "
     "error_rate, errors, throughput (ops/s, alias ops_per_sec), "
     "qps (queries/s, alias queries_per_sec), read_qps, write_qps, "
-    "other_qps (oltp_* statements by kind per second), lost_agents, "
+    "other_qps (oltp_* and sql statements by kind per second), "
+    "lost_agents, "
     "fault.recovery "
     "(with a unit), fault.errors";
 constexpr char kForm[] = "\"<metric> <op> <limit>\", e.g. \"p99 < 50ms\"";
@@ -424,7 +425,7 @@ double MetricValue(absl::string_view canonical, const rig::v1::Summary& total,
     case Kind::kStatementRate: {
       const rig::v1::Counters& c = total.counters();
       if (c.read_queries() + c.write_queries() + c.other_queries() == 0) {
-        none = "no statements counted by kind (oltp_* workloads count them)";
+        none = "no statements counted by kind (oltp_* and sql count them)";
       } else if (total.measured_us() <= 0) {
         none = "no measured time";
       } else {

@@ -13,7 +13,8 @@
 //     throughput   successful ops/s (alias ops_per_sec)
 //     qps          statements/s (alias queries_per_sec)
 //     read_qps write_qps other_qps  statements/s by kind (Counters: oltp_*
-//                  count them; a workload that counts none fails these)
+//                  and sql count them; a workload that counts none fails
+//                  these)
 //   Of the run: lost_agents  agents lost (a degraded run); and of its
 //   faults (report.faults, results/fault_recovery.h):
 //     fault.recovery  the longest time to recover, a duration with a unit;

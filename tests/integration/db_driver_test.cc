@@ -151,6 +151,46 @@ TEST_P(DriverTest, ExecuteCountsAndQueryReturnsRowsWithNulls) {
   EXPECT_TRUE(none->empty());
 }
 
+// Whether a statement returned a result set (sysbench's "read", even with
+// no row found), through Execute(sql), a prepared statement and the text
+// protocol's statement alike.
+TEST_P(DriverTest, EachStatementSaysWhetherItReturnedAResultSet) {
+  for (auto protocol :
+       {db::StatementProtocol::kPrepared, db::StatementProtocol::kText}) {
+    SCOPED_TRACE(protocol == db::StatementProtocol::kText ? "text"
+                                                          : "prepared");
+    db::ConnectOptions o = Options();
+    o.protocol = protocol;
+    auto c = Connect(o);
+    ASSERT_NE(c, nullptr);
+    const std::string t = Table(*c, "id INT PRIMARY KEY, v INT");
+    ASSERT_TRUE(c->Execute("BEGIN").ok());
+    EXPECT_EQ(c->returned_rows(), false);
+    ASSERT_TRUE(c->Execute(absl::StrCat("SELECT * FROM ", t)).ok());
+    EXPECT_EQ(c->returned_rows(), true);  // no row, still a result set
+    ASSERT_TRUE(c->Execute("COMMIT").ok());
+    EXPECT_EQ(c->returned_rows(), false);
+    auto insert = c->Prepare(absl::StrCat("INSERT INTO ", t, " VALUES (?, 1)"));
+    auto select =
+        c->Prepare(absl::StrCat("SELECT v FROM ", t, " WHERE id = ?"));
+    auto update =
+        c->Prepare(absl::StrCat("UPDATE ", t, " SET v = 2 WHERE id = ?"));
+    ASSERT_TRUE(insert.ok() && select.ok() && update.ok());
+    ASSERT_TRUE((*insert)->Execute({db::Value(int64_t{1})}).ok());
+    EXPECT_EQ((*insert)->returned_rows(), false);
+    auto found = (*select)->Execute({db::Value(int64_t{1})});
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_EQ(*found, 1);
+    EXPECT_EQ((*select)->returned_rows(), true);
+    ASSERT_TRUE((*select)->Execute({db::Value(int64_t{7})}).ok());
+    EXPECT_EQ((*select)->returned_rows(), true);  // none found
+    auto changed = (*update)->Execute({db::Value(int64_t{7})});
+    ASSERT_TRUE(changed.ok()) << changed.status();
+    EXPECT_EQ(*changed, 0);
+    EXPECT_EQ((*update)->returned_rows(), false);
+  }
+}
+
 TEST_P(DriverTest, PreparedStatementsRunManyTimesWithChangingParameters) {
   auto c = Connect(Options());
   ASSERT_NE(c, nullptr);

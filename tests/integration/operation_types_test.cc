@@ -145,6 +145,16 @@ thresholds: ["get.p99 < 30s", "put.error_rate < 50%"]
   EXPECT_GT(r.operations(1).summary().latency().p99_us(), 0);
   ExpectServerCounted("Com_select", gets, run.server.at("select"));
   ExpectServerCounted("Com_insert", puts, run.server.at("insert"));
+  // Statements by kind, as for oltp_*: each get a read (a result set, found
+  // or not); each put changed its row (a write), unless it wrote the value
+  // the row had (other).
+  const rig::v1::Counters& c = r.total().counters();
+  EXPECT_EQ(c.read_queries(), gets);
+  EXPECT_EQ(c.write_queries() + c.other_queries(), puts);
+  EXPECT_GT(c.write_queries(), 0);
+  ExpectServerCounted("read_queries", c.read_queries(),
+                      run.server.at("select"));
+  EXPECT_NE(run.out.find("queries performed:"), std::string::npos) << run.out;
   ASSERT_EQ(r.thresholds_size(), 2);
   EXPECT_TRUE(r.thresholds(0).passed()) << r.thresholds(0).message();
   EXPECT_TRUE(r.thresholds(1).passed()) << r.thresholds(1).message();

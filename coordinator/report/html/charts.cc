@@ -258,7 +258,7 @@ std::vector<Chart> OperationCharts(
 }
 
 // sysbench's read/write/other queries per second, for the workloads that
-// count them (oltp_*); none for the others.
+// count them (oltp_*, sql); none for the others.
 std::vector<Chart> QueryKindCharts(
     const rig::v1::Report& r,
     const std::vector<const rig::v1::IntervalReport*>& plotted) {

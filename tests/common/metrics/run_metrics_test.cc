@@ -74,7 +74,7 @@ TEST(RunMetricsTest, SumsIntervalsIntoCountersAndBuckets) {
       << t;
 }
 
-// oltp_* workloads count statements by kind as sysbench does; the series
+// oltp_* and sql count statements by kind as sysbench does; the series
 // add up over intervals, and a workload that counts none has none.
 TEST(RunMetricsTest, StatementKindsAreASeriesEachWhereCounted) {
   RunMetrics m;

@@ -369,7 +369,7 @@ TEST(ThresholdEvaluateTest, VerdictCarriesObservedLimitAndMessage) {
             "qps = 5000 queries/s, limit > 4000 queries/s: passed");
 }
 
-// oltp_* count statements by kind: a rate over the measured time; a run
+// oltp_* and sql count statements by kind: a rate over the measured time; a run
 // that counted none (another workload) cannot pass such a threshold.
 TEST(ThresholdEvaluateTest, StatementKindRatesFailWhereNoneWereCounted) {
   rig::v1::Report r = SampleReport();  // 10 s measured
@@ -390,8 +390,8 @@ TEST(ThresholdEvaluateTest, StatementKindRatesFailWhereNoneWereCounted) {
   v = Evaluate(MustParse("write_qps < 1000000"), none);
   EXPECT_FALSE(v.passed());
   EXPECT_EQ(v.message(),
-            "write_qps: no statements counted by kind (oltp_* workloads "
-            "count them), limit < 1000000 queries/s: FAILED");
+            "write_qps: no statements counted by kind (oltp_* and sql count "
+            "them), limit < 1000000 queries/s: FAILED");
 }
 
 TEST(ThresholdEvaluateTest, NothingMeasuredFailsLatencyAndErrorRate) {
