@@ -374,10 +374,17 @@ TEST_F(ContainerTest, AgentAndCoordinatorContainersReportWhatTheServerCounted) {
 
   // The server counted what the report says, within 0.5% (it counts more:
   // each connection's set-up and the load before measuring starts; see
-  // fleet_test.cc).
+  // fleet_test.cc) plus a quarter second of the load: the agents run it
+  // from WarmingUp until the barrier lets both into Running, which took
+  // 70 ms (0.73% of a 10 s run at ~40,000 queries/s) in one CI run. A lost
+  // or doubled 500 ms interval is still far outside.
   const int64_t reported = report.total().counters().queries();
   const int64_t server_selects = after->at("select") - before->at("select");
   const int64_t excess = server_selects - reported;
+  const double per_second = static_cast<double>(reported) * 1e6 /
+                            std::max<int64_t>(report.total().measured_us(), 1);
+  const double allowed =
+      0.005 * static_cast<double>(reported) + 0.25 * per_second;
   const std::string numbers = absl::StrCat(
       "the server's Com_select rose by ", server_selects,
       ", the report counts ", reported, " queries: ", excess, " apart, ",
@@ -386,7 +393,8 @@ TEST_F(ContainerTest, AgentAndCoordinatorContainersReportWhatTheServerCounted) {
   std::cout << "[ container ] " << numbers << "\n";
   EXPECT_GT(reported, 1000) << numbers;
   EXPECT_GE(server_selects, reported) << numbers;
-  EXPECT_LE(std::abs(static_cast<double>(excess)), 0.005 * reported) << numbers;
+  EXPECT_LE(std::abs(static_cast<double>(excess)), allowed)
+      << numbers << "; allowed " << allowed;
   EXPECT_EQ(report.total().counters().errors(), 0);
 
   // Idle again: ready for the next run.
