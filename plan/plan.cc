@@ -2,8 +2,10 @@
 // --set overrides, the walk of the tree against the Plan descriptor (with
 // numeric ranges from plan/schema.h), and applying the defaults from that
 // table (and expanding target.dsn, plan/dsn.h). One job, the plan as text
-// becoming a rig.v1.Plan; ~710 lines because the YAML-to-descriptor walk
-// names the key and line of every error it can meet.
+// becoming a rig.v1.Plan; ~770 lines because the YAML-to-descriptor walk
+// names the key and line of every error it can meet (or the --set that
+// brought the value: Override below). The override parsing (ApplyOverride,
+// Override, Within) is the seam to split out if it grows.
 
 #include "plan/plan.h"
 

@@ -209,15 +209,10 @@ class SqlTransaction : public Transaction {
     const Operation& op = cfg_.operations[r.type];
     auto& stmts = stmts_[r.type];
     // Statements that succeeded, by kind as sysbench counts them, where the
-    // driver says whether each returned a result set (both real ones do).
-    OpResult kinds;
-    bool known = true;
-    auto count = [&](std::optional<bool> result_set, int64_t rows) {
-      if (result_set.has_value()) {
-        kinds.CountStatement(*result_set, rows);
-      } else {
-        known = false;
-      }
+    // driver says whether each returned a result set (both real ones do; a
+    // driver that cannot say counts none).
+    auto count = [&r](std::optional<bool> result_set, int64_t rows) {
+      if (result_set.has_value()) r.CountStatement(*result_set, rows);
     };
     if (cfg_.transaction) {
       r.queries++;
@@ -249,11 +244,6 @@ class SqlTransaction : public Transaction {
       } else {
         s = c.status();
       }
-    }
-    if (known) {
-      r.read += kinds.read;
-      r.write += kinds.write;
-      r.other += kinds.other;
     }
     if (cfg_.transaction) return RollbackAfter(conn_, s);
     return s;
